@@ -1,38 +1,57 @@
-// Config types. The loader (convict schema, validation, redaction) is added below these types.
+/**
+ * The configuration: its types, and the entry point to loading (`config-load.ts`), the schema
+ * (`config-schema.ts`, every key with doc, default and env variable) and redaction.
+ *
+ * Precedence, lowest first: schema defaults, the JSON file, environment variables, overrides.
+ * All durations are seconds.
+ */
+import { redactUrl } from './config-checks.js';
+
+export { loadConfig } from './config-load.js';
+export type { LoadConfigOptions } from './config-load.js';
+export { configReference, EMONHUB_FIELDS } from './config-schema.js';
+export type { ConfigKeyDoc } from './config-schema.js';
 
 /** One configured plug. */
 export interface DeviceConfig {
   /** IPv4/IPv6 address or host name of the plug. */
   host: string;
-  /** TCP port, default 9999. */
+  /** TCP port, 1..65535; the loader fills in 9999 when the file gives none. */
   port: number;
   /** Topic name; `[a-z0-9_-]`, unique. Absent: the plug's alias slugified, else its MAC. */
   name?: string;
-  /** emonhub node id (integer 1..255... see schema), unique; absent: not sent to emonhub. */
+  /**
+   * emonhub node id, integer 1..255, unique; absent: not sent to emonhub. (emonhub itself takes
+   * any integer; 1..255 keeps ids in the byte range its radio nodes use.)
+   */
   node?: number;
 }
 
 /** `poll` slice. */
 export interface PollConfig {
-  /** Harmonized interval, s (integer ≥ 1). */
+  /** Harmonized interval, s (integer ≥ 1; env `POLL_INTERVAL`). */
   interval: number;
-  /** Deadline per plug poll, s (may be fractional; must be below `interval`). */
+  /** Deadline per plug poll, s (> 0, may be fractional; must be below `interval`). */
   timeout: number;
-  /** How many plugs are polled at once. */
+  /** How many plugs are polled at once (integer ≥ 1). */
   concurrency: number;
-  /** Failed polls in a row before a device is published `offline`. */
+  /** Failed polls in a row before a device is published `offline` (integer ≥ 1). */
   offlineAfter: number;
 }
 
 /** `mqtt` slice. */
 export interface MqttConfig {
   enabled: boolean;
-  /** `mqtt://host:1883` or `mqtts://…`. */
+  /** `mqtt://`, `mqtts://`, `tcp://`, `ssl://`, `ws://` or `wss://` URL; may hold `user:pass@`. */
   url: string;
+  /** `''`: none. */
   username: string;
+  /** `''`: none. Secret: shown only through {@link redactConfig}. */
   password: string;
+  /** First topic level(s): no `+`, `#`, leading/trailing `/`, or `$` start. Default `kasa`. */
   topicPrefix: string;
   qos: 0 | 1 | 2;
+  /** Never empty after loading: `''` in the file becomes `kasa-collector-<hostname>`. */
   clientId: string;
 }
 
@@ -45,11 +64,15 @@ export interface EmonhubConfig {
   /** Put the tick time first in each frame (emonhub `timestamped = True`). */
   timestamped: boolean;
   /** Reading fields in frame order, e.g. `["voltage","current","power","energy","state","rssi"]`. */
-  fields: ('voltage' | 'current' | 'power' | 'energy' | 'state' | 'rssi')[];
+  fields: EmonhubField[];
 }
+
+/** A reading field emonhub frames can carry. */
+export type EmonhubField = 'voltage' | 'current' | 'power' | 'energy' | 'state' | 'rssi';
 
 /** `log` slice. */
 export interface LogConfig {
+  /** Lowest pino level written (env `LOG_LEVEL`). */
   level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -60,4 +83,24 @@ export interface Config {
   mqtt: MqttConfig;
   emonhub: EmonhubConfig;
   log: LogConfig;
+}
+
+/** What secrets are replaced with. */
+export const REDACTED = '[redacted]';
+
+/**
+ * A copy of `config` safe to print (`check-config`) or log: a non-empty `mqtt.password` and any
+ * password in `mqtt.url`'s userinfo become `"[redacted]"`. An empty password stays `''`, which
+ * tells the reader none is set without revealing anything.
+ * @returns the same shape as `config`; `config` is not modified
+ */
+export function redactConfig(config: Config): Config {
+  return {
+    ...config,
+    mqtt: {
+      ...config.mqtt,
+      url: redactUrl(config.mqtt.url),
+      password: config.mqtt.password === '' ? '' : REDACTED,
+    },
+  };
 }

@@ -1,7 +1,13 @@
 import { PlugError, PlugErrorCode } from '../errors.js';
 import { exchange, type PlugAddress } from '../protocol/transport.js';
 import { BATCH_FRAME, SYSINFO_FRAME, parsePollReply } from './query.js';
-import { ReplyFieldError, hasEmeter, normalize, type Measurement, type PlugIdentity } from './reading.js';
+import {
+  ReplyFieldError,
+  hasEmeter,
+  normalize,
+  type Measurement,
+  type PlugIdentity,
+} from './reading.js';
 
 /** What one successful poll of a plug yields, before it is stamped with a tick and a device. */
 export interface PlugSample {
@@ -63,7 +69,9 @@ export class Plug {
   }
 
   private async request(withEmeter: boolean, timeoutMs: number) {
-    const body = await this.send(this.address, withEmeter ? BATCH_FRAME : SYSINFO_FRAME, { timeoutMs });
+    const body = await this.send(this.address, withEmeter ? BATCH_FRAME : SYSINFO_FRAME, {
+      timeoutMs,
+    });
     try {
       return parsePollReply(body, withEmeter, this.target);
     } catch (err) {
@@ -75,7 +83,10 @@ export class Plug {
     }
   }
 
-  private sample(sysinfo: Record<string, unknown>, emeter: Record<string, unknown> | undefined): PlugSample {
+  private sample(
+    sysinfo: Record<string, unknown>,
+    emeter: Record<string, unknown> | undefined,
+  ): PlugSample {
     const emeterNow = hasEmeter(sysinfo);
     if (this.#emeter !== emeterNow) this.#emeter = emeterNow;
     try {

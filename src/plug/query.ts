@@ -35,7 +35,11 @@ function checkErrCode(obj: Json, where: string, target: string): void {
   const code = obj['err_code'];
   if (code === undefined || code === 0) return;
   const msg = typeof obj['err_msg'] === 'string' ? ` "${obj['err_msg']}"` : '';
-  throw new PlugError(PlugErrorCode.DEVICE_ERROR, target, `${where} answered err_code ${JSON.stringify(code)}${msg}`);
+  throw new PlugError(
+    PlugErrorCode.DEVICE_ERROR,
+    target,
+    `${where} answered err_code ${JSON.stringify(code)}${msg}`,
+  );
 }
 
 /** Returns `reply[module][method]` after checking both levels' `err_code`. */
@@ -71,14 +75,23 @@ export function parsePollReply(body: Buffer, askedEmeter: boolean, target: strin
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new PlugError(PlugErrorCode.BAD_JSON, target, `reply is not JSON (${(err as Error).message})`, err);
+    throw new PlugError(
+      PlugErrorCode.BAD_JSON,
+      target,
+      `reply is not JSON (${(err as Error).message})`,
+      err,
+    );
   }
   if (!isObject(parsed)) {
     throw new PlugError(PlugErrorCode.BAD_JSON, target, `reply is JSON but not an object`);
   }
   for (const key of Object.keys(parsed)) {
     if (key !== 'system' && !(askedEmeter && key === 'emeter')) {
-      throw new PlugError(PlugErrorCode.BAD_REPLY, target, `reply holds module "${key}", which was not asked`);
+      throw new PlugError(
+        PlugErrorCode.BAD_REPLY,
+        target,
+        `reply holds module "${key}", which was not asked`,
+      );
     }
   }
   const sysinfo = method(parsed, 'system', 'get_sysinfo', target);

@@ -30,7 +30,14 @@ export interface Measurement {
 }
 
 /** The names of {@link Measurement}'s fields, in the order they are published. */
-export const MEASUREMENT_FIELDS = ['power', 'energy', 'voltage', 'current', 'state', 'rssi'] as const;
+export const MEASUREMENT_FIELDS = [
+  'power',
+  'energy',
+  'voltage',
+  'current',
+  'state',
+  'rssi',
+] as const;
 
 /** One of {@link MEASUREMENT_FIELDS}. */
 export type MeasurementField = (typeof MEASUREMENT_FIELDS)[number];
@@ -97,7 +104,9 @@ function numberField(obj: Json, key: string, where: string): number | undefined 
   if (!(key in obj)) return undefined;
   const v = obj[key];
   if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new ReplyFieldError(`${where}.${key} is ${JSON.stringify(v) ?? String(v)}, expected a number`);
+    throw new ReplyFieldError(
+      `${where}.${key} is ${JSON.stringify(v) ?? String(v)}, expected a number`,
+    );
   }
   return v;
 }

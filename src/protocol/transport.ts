@@ -60,7 +60,12 @@ export function classifySocketError(target: string, err: NodeJS.ErrnoException):
   if (code === 'ETIMEDOUT') {
     return new PlugError(PlugErrorCode.TIMEOUT, target, 'connect timed out (ETIMEDOUT)', err);
   }
-  return new PlugError(PlugErrorCode.CLOSED, target, `connection lost (${code || err.message})`, err);
+  return new PlugError(
+    PlugErrorCode.CLOSED,
+    target,
+    `connection lost (${code || err.message})`,
+    err,
+  );
 }
 
 /**
@@ -76,7 +81,11 @@ export function classifySocketError(target: string, err: NodeJS.ErrnoException):
  * @returns the reply plaintext (UTF-8 bytes of JSON, not yet parsed)
  * @throws PlugError PLUG_REFUSED, PLUG_UNREACHABLE, PLUG_TIMEOUT, PLUG_CLOSED, PLUG_BAD_LENGTH
  */
-export function exchange(address: PlugAddress, frame: Buffer, opts: ExchangeOptions): Promise<Buffer> {
+export function exchange(
+  address: PlugAddress,
+  frame: Buffer,
+  opts: ExchangeOptions,
+): Promise<Buffer> {
   const target = `${address.host}:${address.port}`;
   const maxReply = opts.maxReplyBytes ?? MAX_REPLY_BYTES;
   return new Promise<Buffer>((resolve, reject) => {
@@ -118,7 +127,13 @@ export function exchange(address: PlugAddress, frame: Buffer, opts: ExchangeOpti
       connectMs < opts.timeoutMs
         ? setTimeout(() => {
             if (socket.connecting) {
-              finish(new PlugError(PlugErrorCode.TIMEOUT, target, `connect timed out after ${connectMs} ms`));
+              finish(
+                new PlugError(
+                  PlugErrorCode.TIMEOUT,
+                  target,
+                  `connect timed out after ${connectMs} ms`,
+                ),
+              );
             }
           }, connectMs)
         : undefined;
@@ -151,7 +166,10 @@ export function exchange(address: PlugAddress, frame: Buffer, opts: ExchangeOpti
     });
     socket.on('error', (err: NodeJS.ErrnoException) => finish(classifySocketError(target, err)));
     socket.on('close', () => {
-      const got = received < HEADER_BYTES ? 'before the reply header' : `after ${received - HEADER_BYTES} of ${expected} reply bytes`;
+      const got =
+        received < HEADER_BYTES
+          ? 'before the reply header'
+          : `after ${received - HEADER_BYTES} of ${expected} reply bytes`;
       finish(new PlugError(PlugErrorCode.CLOSED, target, `plug closed the connection ${got}`));
     });
   });

@@ -1,0 +1,41 @@
+import { parseHostPort } from '../address.js';
+import { isPlugError } from '../errors.js';
+import { Plug } from '../plug/plug.js';
+import { currentTick } from '../schedule.js';
+
+/**
+ * `kasa-collector poll HOST[:PORT]`: one read (sysinfo on first contact, then the batched
+ * sysinfo + emeter request) printed as the normalized reading in JSON.
+ * @param target `HOST`, `HOST:PORT` or `[IPv6]:PORT`
+ * @param timeoutS deadline for the whole read, s
+ * @param out where the JSON goes (stdout)
+ * @param err where a failure goes (stderr)
+ * @returns exit code: 0 on success, 1 with `CODE: message` on a classified failure
+ * @throws ConfigError on a malformed address
+ */
+export async function pollCommand(
+  target: string,
+  timeoutS: number,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  const address = parseHostPort(target);
+  const plug = new Plug(address);
+  try {
+    const sample = await plug.poll(timeoutS * 1000);
+    const reading = {
+      time: currentTick(Date.now(), 1),
+      host: address.host,
+      port: address.port,
+      ...sample.values,
+      emeter: sample.hasEmeter,
+      ...sample.identity,
+    };
+    out.write(`${JSON.stringify(reading, null, 2)}\n`);
+    return 0;
+  } catch (e) {
+    if (!isPlugError(e)) throw e;
+    err.write(`${e.code}: ${e.message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,128 @@
+import { host, integer, isPlainObject, show, unknownKeyMessage } from './config-checks.js';
+import type { Check, Issue } from './config-checks.js';
+import type { DeviceConfig } from './config.js';
+import { NAME_PATTERN, RESERVED_NAMES } from './naming.js';
+
+/** The plug's legacy protocol port; used when a device gives none. */
+export const DEFAULT_PLUG_PORT = 9999;
+
+/** emonhub node ids a device may use (emonhub takes any integer; 1..255 keeps ids byte-sized). */
+export const NODE_RANGE = { min: 1, max: 255 } as const;
+
+const DEVICE_KEYS = ['host', 'port', 'name', 'node'] as const;
+const EXAMPLE = '{"host": "192.168.1.50", "name": "fridge", "node": 27}';
+
+const checkPort = integer(1, 65535);
+const checkNode = integer(NODE_RANGE.min, NODE_RANGE.max);
+const NAME_RULE = 'must be 1 to 64 of a-z, 0-9, "_" and "-" (it becomes an MQTT topic level)';
+const checkName: Check = (v) => {
+  if (typeof v !== 'string' || !NAME_PATTERN.test(v))
+    return [{ message: `${NAME_RULE}, got ${show(v)}` }];
+  if (RESERVED_NAMES.includes(v)) {
+    return [
+      {
+        message: `"${v}" is reserved for the collector's own topics (<prefix>/${v}/state); choose another name`,
+      },
+    ];
+  }
+  return [];
+};
+
+/** Problems in one element: unknown keys, a missing host, values of the wrong type or range. */
+function elementIssues(d: Record<string, unknown>, at: string): Issue[] {
+  const issues: Issue[] = [];
+  const within = (key: string, found: Issue[]): void => {
+    for (const i of found) issues.push({ path: `${at}.${key}${i.path ?? ''}`, message: i.message });
+  };
+  for (const key of Object.keys(d)) {
+    if (!(DEVICE_KEYS as readonly string[]).includes(key)) {
+      within(key, [{ message: unknownKeyMessage(key, DEVICE_KEYS) }]);
+    }
+  }
+  if (d['host'] === undefined) {
+    within('host', [{ message: "is required: the plug's IP address or host name" }]);
+  } else {
+    within('host', host(d['host']));
+  }
+  if (d['port'] !== undefined) within('port', checkPort(d['port']));
+  if (d['name'] !== undefined) within('name', checkName(d['name']));
+  if (d['node'] !== undefined) within('node', checkNode(d['node']));
+  return issues;
+}
+
+/**
+ * Values two plugs may not share, as shown in messages: `name` (the MQTT topic), `node` (the
+ * emonhub node) and `host:port` (the same plug polled twice), each with the fix. `needs` are the
+ * keys that must be valid before comparing.
+ */
+const UNIQUE = [
+  {
+    key: 'name',
+    needs: ['name'],
+    value: (d: Record<string, unknown>) => (d['name'] === undefined ? undefined : show(d['name'])),
+    fix: 'give each plug its own name',
+  },
+  {
+    key: 'node',
+    needs: ['node'],
+    value: (d: Record<string, unknown>) =>
+      d['node'] === undefined ? undefined : String(d['node']),
+    fix: 'give each plug its own emonhub node id',
+  },
+  {
+    key: 'host',
+    needs: ['host', 'port'],
+    value: (d: Record<string, unknown>) =>
+      `${String(d['host']).toLowerCase()}:${String(d['port'] ?? DEFAULT_PLUG_PORT)}`,
+    fix: 'list each plug once',
+  },
+];
+
+/**
+ * The `devices` format: an array of `{host, port?, name?, node?}`. Reports, by element index and
+ * key, unknown keys, wrong types and ranges, and duplicates (see {@link UNIQUE}), naming the
+ * element that used the value first: `[2].node: 27 is already used by devices[0]`.
+ */
+export const checkDevices: Check = (value) => {
+  if (!Array.isArray(value)) {
+    return [{ message: `must be an array of plugs like [${EXAMPLE}], got ${show(value)}` }];
+  }
+  const issues: Issue[] = [];
+  const firstUse = new Map<string, number>();
+  value.forEach((d: unknown, i) => {
+    if (!isPlainObject(d)) {
+      issues.push({ path: `[${i}]`, message: `must be an object like ${EXAMPLE}, got ${show(d)}` });
+      return;
+    }
+    const own = elementIssues(d, `[${i}]`);
+    issues.push(...own);
+    for (const unique of UNIQUE) {
+      const shown = unique.value(d);
+      const bad = own.some((x) => unique.needs.some((k) => x.path?.startsWith(`[${i}].${k}`)));
+      if (shown === undefined || bad) continue;
+      const first = firstUse.get(`${unique.key} ${shown}`);
+      if (first === undefined) firstUse.set(`${unique.key} ${shown}`, i);
+      else {
+        const message = `${shown} is already used by devices[${first}]; ${unique.fix}`;
+        issues.push({ path: `[${i}].${unique.key}`, message });
+      }
+    }
+  });
+  return issues;
+};
+
+/**
+ * A validated raw element as the rest of the program sees it: `port` filled in, absent
+ * `name`/`node` left out rather than `undefined`.
+ */
+export function normalizeDevice(raw: {
+  host: string;
+  port?: number;
+  name?: string;
+  node?: number;
+}): DeviceConfig {
+  const device: DeviceConfig = { host: raw.host, port: raw.port ?? DEFAULT_PLUG_PORT };
+  if (raw.name !== undefined) device.name = raw.name;
+  if (raw.node !== undefined) device.node = raw.node;
+  return device;
+}

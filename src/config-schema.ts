@@ -1,0 +1,191 @@
+import type convict from 'convict';
+import * as check from './config-checks.js';
+import type { Check, Issue } from './config-checks.js';
+import { checkDevices } from './config-devices.js';
+
+/** One configuration key: its doc, default, value check and optional environment variable. */
+export interface LeafSpec {
+  doc: string;
+  default: unknown;
+  check: Check;
+  /** Environment variable that overrides the file; strings are coerced by the default's type. */
+  env?: string;
+  /** Never shown in messages or by `check-config`. */
+  sensitive?: boolean;
+}
+
+/** Groups of keys, e.g. `mqtt` holding `url`, `qos`, … */
+export interface SpecTree {
+  [key: string]: LeafSpec | SpecTree;
+}
+
+/** True when `node` is a key rather than a group. */
+export function isLeaf(node: LeafSpec | SpecTree): node is LeafSpec {
+  return typeof node['check'] === 'function';
+}
+
+/** Names `emonhub.fields` may list, i.e. the reading fields. */
+export const EMONHUB_FIELDS = ['voltage', 'current', 'power', 'energy', 'state', 'rssi'] as const;
+
+const leaf = (doc: string, def: unknown, c: Check, extra: Partial<LeafSpec> = {}): LeafSpec => ({
+  doc,
+  default: def,
+  check: c,
+  ...extra,
+});
+
+/** The whole schema. Units: seconds for every duration. */
+export const SPEC: SpecTree = {
+  poll: {
+    interval: leaf(
+      'Seconds between polls (integer). Ticks are harmonized: they fall on multiples of the interval since the epoch, so readings of all plugs share one timestamp.',
+      10,
+      check.integer(1),
+      { env: 'POLL_INTERVAL' },
+    ),
+    timeout: leaf(
+      'Seconds one plug may take to answer (may be fractional). Must be below poll.interval so a slow plug never runs into the next tick.',
+      2,
+      check.numberAbove(0),
+      { env: 'POLL_TIMEOUT' },
+    ),
+    concurrency: leaf('How many plugs are polled at the same time.', 64, check.integer(1)),
+    offlineAfter: leaf(
+      'Failed polls in a row before a plug is published as offline.',
+      3,
+      check.integer(1),
+    ),
+  },
+  devices: leaf(
+    'The plugs: [{"host": "192.168.1.50", "port": 9999, "name": "fridge", "node": 27}]. host is required; port defaults to 9999; name (a-z, 0-9, _ and -, at most 64) is the MQTT topic level, else the plug alias slugified; node (integer 1..255) is the emonhub node id, without one the plug is not sent to emonhub. Names, nodes and host:port must be unique.',
+    [],
+    checkDevices,
+  ),
+  mqtt: {
+    enabled: leaf('Publish readings to an MQTT broker.', true, check.boolean),
+    url: leaf(
+      'Broker URL: mqtt://, mqtts://, tcp://, ssl://, ws:// or wss://.',
+      'mqtt://127.0.0.1:1883',
+      check.mqttUrl,
+      { env: 'MQTT_URL' },
+    ),
+    username: leaf('Broker user name; empty for none.', '', check.string, { env: 'MQTT_USERNAME' }),
+    password: leaf('Broker password; empty for none.', '', check.secret, {
+      env: 'MQTT_PASSWORD',
+      sensitive: true,
+    }),
+    topicPrefix: leaf(
+      'First topic level(s), e.g. "kasa" gives kasa/<name>/power. No + or #, no leading or trailing /.',
+      'kasa',
+      check.topicPrefix,
+      { env: 'MQTT_TOPIC_PREFIX' },
+    ),
+    qos: leaf('QoS of published readings: 0, 1 or 2.', 1, check.oneOf([0, 1, 2])),
+    clientId: leaf('MQTT client id; empty: kasa-collector-<hostname>.', '', check.string, {
+      env: 'MQTT_CLIENT_ID',
+    }),
+  },
+  emonhub: {
+    enabled: leaf('Send frames to an emonhub socket interfacer.', false, check.boolean),
+    host: leaf('Host emonhub listens on.', '127.0.0.1', check.host, { env: 'EMONHUB_HOST' }),
+    port: leaf("The socket interfacer's port_nb.", 50011, check.integer(1, 65535), {
+      env: 'EMONHUB_PORT',
+    }),
+    timestamped: leaf(
+      'Start each frame with the tick time (emonhub interfacer setting timestamped = True).',
+      true,
+      check.boolean,
+    ),
+    fields: leaf(
+      'Reading fields in frame order; the emonhub node config names them, e.g. names = Voltage,Current,Power,Energy,Status,RSSI.',
+      [...EMONHUB_FIELDS],
+      check.distinctList(EMONHUB_FIELDS),
+    ),
+  },
+  log: {
+    level: leaf(
+      'Lowest level logged: fatal, error, warn, info, debug, trace or silent.',
+      'info',
+      check.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+      { env: 'LOG_LEVEL' },
+    ),
+  },
+};
+
+/** Every key of {@link SPEC} by dotted path, groups left out: `poll.interval` → its spec. */
+export function leaves(tree: SpecTree = SPEC, prefix = ''): Map<string, LeafSpec> {
+  const out = new Map<string, LeafSpec>();
+  for (const [key, node] of Object.entries(tree)) {
+    const path = `${prefix}${key}`;
+    if (isLeaf(node)) out.set(path, node);
+    else for (const [k, v] of leaves(node, `${path}.`)) out.set(k, v);
+  }
+  return out;
+}
+
+/** Marks convict's own one-line report of a failed check, whose details the loader takes from {@link FailedCheck}. */
+export const FAILED_CHECK = 'failed check (kasa-collector)';
+
+/**
+ * Thrown by a format so convict counts the key as invalid. convict 6 sets `fullName` (the dotted
+ * key) on whatever a format throws (`_format` in convict's `src/main.js`) before collecting it.
+ */
+export class FailedCheck extends Error {
+  declare fullName?: string;
+
+  constructor(readonly issues: Issue[]) {
+    super(FAILED_CHECK);
+  }
+}
+
+/**
+ * {@link SPEC} as a convict schema whose formats push every {@link FailedCheck} they throw into
+ * `failed`, so the loader gets structured issues instead of convict's joined message.
+ */
+export function convictSchema(
+  failed: FailedCheck[],
+  tree: SpecTree = SPEC,
+): convict.Schema<unknown> {
+  const schema: Record<string, unknown> = {};
+  for (const [key, node] of Object.entries(tree)) {
+    if (!isLeaf(node)) {
+      schema[key] = convictSchema(failed, node);
+      continue;
+    }
+    const format = (value: unknown): void => {
+      const issues = node.check(value);
+      if (issues.length === 0) return;
+      const err = new FailedCheck(issues);
+      failed.push(err);
+      throw err;
+    };
+    schema[key] = {
+      doc: node.doc,
+      default: node.default,
+      format,
+      ...(node.env === undefined ? {} : { env: node.env }),
+      ...(node.sensitive ? { sensitive: true } : {}),
+    };
+  }
+  return schema as convict.Schema<unknown>;
+}
+
+/** One row of the configuration reference printed by the CLI. */
+export interface ConfigKeyDoc {
+  /** Dotted path, e.g. `poll.interval`. */
+  key: string;
+  doc: string;
+  default: unknown;
+  /** Environment variable overriding the file, if any. */
+  env?: string;
+}
+
+/** Every key with its doc, default and environment variable, in schema order. */
+export function configReference(): ConfigKeyDoc[] {
+  return [...leaves()].map(([key, spec]) => ({
+    key,
+    doc: spec.doc,
+    default: structuredClone(spec.default),
+    ...(spec.env === undefined ? {} : { env: spec.env }),
+  }));
+}

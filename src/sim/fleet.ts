@@ -1,0 +1,66 @@
+/**
+ * A set of simulated plugs started together, for the demo and for integration tests: e.g. a
+ * fridge on an `hs110v1` (legacy emeter fields), a washing machine on an `hs110v4`
+ * (unit-suffixed), a lamp on an `hs100` (no emeter) and a desk on a `kp115`.
+ */
+import type { LoadConfig, LoadPreset } from './load.js';
+import type { ProfileName } from './profiles.js';
+import { SimulatedPlug } from './sim-plug.js';
+
+/** One plug of a fleet. */
+export interface FleetSpec {
+  profile: ProfileName;
+  alias: string;
+  /** Load noise and identity seed; default derived from `alias`. */
+  seed?: number;
+  /** Appliance shape; default `desk`. */
+  load?: LoadPreset | Partial<LoadConfig>;
+  /** TCP port on 127.0.0.1; default 0 (a free one). */
+  port?: number;
+  /** Relay state at boot; default on. */
+  relay?: boolean;
+}
+
+/** A started plug of a fleet. */
+export interface FleetMember {
+  spec: FleetSpec;
+  plug: SimulatedPlug;
+  host: string;
+  port: number;
+}
+
+/** Started plugs; `stop()` stops them all and is safe to call twice. */
+export interface Fleet {
+  members: FleetMember[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one {@link SimulatedPlug} per spec on 127.0.0.1.
+ *
+ * @param specs the plugs, in order
+ * @param now time source shared by all plugs, ms since the epoch (default `Date.now`)
+ * @returns the started plugs with their ports
+ * @throws Error when a plug cannot bind; the plugs already started are stopped first
+ */
+export async function startFleet(
+  specs: readonly FleetSpec[],
+  now: () => number = Date.now,
+): Promise<Fleet> {
+  const members: FleetMember[] = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(members.map((m) => m.plug.stop()));
+  };
+  try {
+    for (const spec of specs) {
+      const plug = new SimulatedPlug({ ...spec, host: '127.0.0.1', now });
+      members.push({ spec, plug, host: plug.host, port: 0 });
+      const member = members[members.length - 1] as FleetMember;
+      member.port = await plug.start();
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { members, stop };
+}

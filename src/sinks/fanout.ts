@@ -1,0 +1,89 @@
+/**
+ * Every reading to every sink; one sink's failure never blocks another (STYLE.md's layout:
+ * "fan-out → sinks"; smartmeter2mqtt feeds its outputs the same way).
+ */
+import type { Logger } from 'pino';
+import type { DeviceInfo, Reading } from '../plug/reading.js';
+import type { Sink } from './sink.js';
+
+/** A {@link Sink} that forwards to several sinks, isolating each from the others' failures. */
+export class Fanout implements Sink {
+  readonly name = 'fanout';
+  readonly #log: Logger;
+
+  /**
+   * @param sinks the sinks, called in this order
+   * @param log parent logger; failures are logged with the failing sink's name
+   */
+  constructor(
+    private readonly sinks: readonly Sink[],
+    log: Logger,
+  ) {
+    this.#log = log.child({ sink: 'fanout' });
+  }
+
+  /**
+   * Starts every sink concurrently and waits for all of them.
+   * @throws AggregateError listing the sinks that failed to start, after the others started
+   *   (the caller decides whether that is fatal; `stop()` still stops every sink)
+   */
+  async start(): Promise<void> {
+    const results = await Promise.allSettled(this.sinks.map(async (s) => s.start()));
+    const failed = this.#failures(results, 'failed to start');
+    if (failed.length > 0) {
+      throw new AggregateError(
+        failed.map((f) => f.reason),
+        `sinks failed to start: ${failed.map((f) => f.sink).join(', ')}`,
+      );
+    }
+  }
+
+  /** Gives the reading to every sink; a sink that throws is logged and skipped. */
+  write(reading: Reading): void {
+    for (const sink of this.sinks) {
+      try {
+        sink.write(reading);
+      } catch (err) {
+        this.#log.error(
+          { err, failed: sink.name, device: reading.device.name },
+          'sink write failed',
+        );
+      }
+    }
+  }
+
+  /** Forwards an availability change to every sink; a sink that throws is logged and skipped. */
+  availability(device: DeviceInfo, online: boolean): void {
+    for (const sink of this.sinks) {
+      try {
+        sink.availability(device, online);
+      } catch (err) {
+        this.#log.error(
+          { err, failed: sink.name, device: device.name },
+          'sink availability failed',
+        );
+      }
+    }
+  }
+
+  /** Stops every sink concurrently (each within its own bound); failures are logged, never thrown. */
+  async stop(): Promise<void> {
+    const results = await Promise.allSettled(this.sinks.map(async (s) => s.stop()));
+    this.#failures(results, 'failed to stop');
+  }
+
+  #failures(
+    results: PromiseSettledResult<void>[],
+    what: string,
+  ): { sink: string; reason: unknown }[] {
+    const failed: { sink: string; reason: unknown }[] = [];
+    results.forEach((r, i) => {
+      const sink = this.sinks[i]?.name ?? `#${i}`;
+      if (r.status === 'rejected') {
+        failed.push({ sink, reason: r.reason });
+        this.#log.error({ err: r.reason, failed: sink }, `sink ${sink} ${what}`);
+      }
+    });
+    return failed;
+  }
+}

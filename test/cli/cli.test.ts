@@ -1,0 +1,115 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli.js';
+import { ConfigError } from '../../src/errors.js';
+import { SimulatedPlug } from '../../src/sim/sim-plug.js';
+
+/** Captures what a command writes to stdout and stderr. */
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const o = vi
+    .spyOn(process.stdout, 'write')
+    .mockImplementation((c) => (out.push(String(c)), true));
+  const e = vi
+    .spyOn(process.stderr, 'write')
+    .mockImplementation((c) => (err.push(String(c)), true));
+  return {
+    out: () => out.join(''),
+    err: () => err.join(''),
+    restore: () => {
+      o.mockRestore();
+      e.mockRestore();
+    },
+  };
+}
+
+describe('kasa-collector CLI', () => {
+  let plug: SimulatedPlug;
+  let dir: string;
+  let io: ReturnType<typeof capture> | undefined;
+
+  beforeAll(async () => {
+    plug = new SimulatedPlug({ profile: 'hs110v4', alias: 'Kettle' });
+    await plug.start();
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kasa-cli-'));
+  });
+  afterAll(async () => {
+    await plug.stop();
+  });
+  afterEach(() => {
+    io?.restore();
+    io = undefined;
+  });
+
+  it('--version prints the package version', async () => {
+    io = capture();
+    expect(await main(['--version'])).toBe(0);
+    expect(io.out()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('--help lists every command', async () => {
+    io = capture();
+    expect(await main(['--help'])).toBe(0);
+    for (const cmd of ['run', 'poll', 'check-config', 'demo'])
+      expect(io.out()).toContain(`kasa-collector ${cmd}`);
+  });
+
+  it('poll prints the normalized reading as JSON', async () => {
+    io = capture();
+    expect(await main(['poll', `127.0.0.1:${plug.port}`])).toBe(0);
+    const r = JSON.parse(io.out()) as Record<string, unknown>;
+    const truth = plug.reading();
+    expect(r).toMatchObject({
+      host: '127.0.0.1',
+      port: plug.port,
+      alias: 'Kettle',
+      emeter: true,
+      state: 'ON',
+    });
+    expect(r['voltage']).toBeCloseTo(truth.voltage, 0);
+    expect(typeof r['energy']).toBe('number');
+  });
+
+  it('poll exits 1 with the classified error when the plug does not answer', async () => {
+    await plug.setFault('hang', true);
+    io = capture();
+    expect(await main(['poll', `127.0.0.1:${plug.port}`, '--timeout', '0.3'])).toBe(1);
+    expect(io.err()).toMatch(/^PLUG_TIMEOUT: 127\.0\.0\.1:\d+: no complete reply within 300 ms/);
+    await plug.setFault('hang', undefined);
+  });
+
+  it('check-config prints the effective config with the password redacted', async () => {
+    const file = path.join(dir, 'ok.json');
+    await writeFile(
+      file,
+      JSON.stringify({ devices: [{ host: '127.0.0.1' }], mqtt: { password: 'hunter2-secret' } }),
+    );
+    io = capture();
+    expect(await main(['check-config', '--config', file])).toBe(0);
+    const printed = JSON.parse(io.out()) as {
+      mqtt: { password: string };
+      devices: { port: number }[];
+    };
+    expect(printed.mqtt.password).toBe('[redacted]');
+    expect(printed.devices[0]?.port).toBe(9999);
+    expect(io.out() + io.err()).not.toContain('hunter2-secret');
+  });
+
+  it('check-config rejects a bad config with a ConfigError naming the file and key', async () => {
+    const file = path.join(dir, 'bad.json');
+    await writeFile(file, JSON.stringify({ poll: { intervall: 5 } }));
+    await expect(main(['check-config', '--config', file])).rejects.toThrow(ConfigError);
+    await expect(main(['check-config', '--config', file])).rejects.toThrow(
+      /bad\.json.*poll\.intervall/,
+    );
+  });
+
+  it('unknown commands and malformed addresses are usage errors', async () => {
+    await expect(main(['frobnicate'])).rejects.toThrow(ConfigError);
+    await expect(main(['poll', 'host:99999'])).rejects.toThrow(ConfigError);
+    await expect(main(['poll'])).rejects.toThrow(ConfigError);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * Shared helpers of the sink tests: polling waits (socket tests use short real waits, never
+ * fixed sleeps), a logger that records what it logs, and a reading factory.
+ */
+import { connectAsync } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import pino from 'pino';
+import type { Logger } from 'pino';
+import type { EmonhubConfig, MqttConfig } from '../../src/config.js';
+import type { Reading } from '../../src/plug/reading.js';
+import type { ManualClock } from '../fakes/manual-clock.js';
+
+/**
+ * Polls `cond` every 5 ms until it is true.
+ * @throws Error after `timeoutMs` naming `what`
+ */
+export async function waitFor(
+  cond: () => boolean,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * Like {@link waitFor}, but moves a manual clock by `stepMs` on each poll, so timers on that
+ * clock (retries, gaps) fire while real sockets do their work in between.
+ */
+export async function driveUntil(
+  clock: ManualClock,
+  stepMs: number,
+  cond: () => boolean,
+  timeoutMs = 5000,
+  what = 'condition',
+): Promise<void> {
+  await waitFor(
+    () => {
+      if (cond()) return true;
+      clock.advance(stepMs);
+      return false;
+    },
+    timeoutMs,
+    what,
+  );
+}
+
+/** One log record as pino writes it. */
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** pino's numeric levels. */
+export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
+
+/** A debug-level pino logger whose records land in `lines` as plain objects; `raw` keeps the text. */
+export function captureLogger(): { log: Logger; lines: LogLine[]; raw: string[] } {
+  const lines: LogLine[] = [];
+  const raw: string[] = [];
+  const log = pino(
+    { level: 'debug' },
+    {
+      write(s: string) {
+        raw.push(s);
+        lines.push(JSON.parse(s) as LogLine);
+      },
+    },
+  );
+  return { log, lines, raw };
+}
+
+/** A reading of `fridge` (node 5, 10.0.0.5:9999) with every field; override what a test needs. */
+export function makeReading(
+  over: Partial<Omit<Reading, 'device'>> & { device?: Partial<Reading['device']> } = {},
+): Reading {
+  return {
+    time: over.time ?? 1_700_000_000,
+    device: { name: 'fridge', host: '10.0.0.5', port: 9999, node: 5, ...over.device },
+    identity: over.identity ?? {
+      alias: 'Fridge',
+      model: 'HS110(EU)',
+      hw_ver: '2.0',
+      sw_ver: '1.5.10',
+      mac: '50:C7:BF:00:00:01',
+      deviceId: '8006' + '0'.repeat(36),
+    },
+    values: over.values ?? {
+      power: 12.5,
+      energy: 1.234,
+      voltage: 230.1,
+      current: 0.123,
+      state: 'ON',
+      rssi: -60,
+    },
+    hasEmeter: over.hasEmeter ?? true,
+  };
+}
+
+/** A message as a subscriber saw it. */
+export interface Seen {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+/**
+ * Connects a test subscriber and subscribes (QoS 1) to `filter`; resolves once the broker
+ * acknowledged the subscription, so retained messages and later publishes all land in `seen`.
+ */
+export async function subscribe(
+  url: string,
+  filter: string,
+): Promise<{ seen: Seen[]; client: MqttClient; close(): Promise<void> }> {
+  const client = await connectAsync(url, { reconnectPeriod: 0, clean: true });
+  const seen: Seen[] = [];
+  client.on('message', (topic, payload, packet) => {
+    seen.push({ topic, payload: payload.toString(), retain: packet.retain });
+  });
+  await client.subscribeAsync(filter, { qos: 1 });
+  return { seen, client, close: () => client.endAsync(true) };
+}
+
+/**
+ * Everything retained under `filter`, as a fresh subscriber receives it: a sentinel published
+ * after subscribing arrives after the retained messages, so nothing is missed or waited for.
+ */
+export async function retainedUnder(url: string, filter: string): Promise<Seen[]> {
+  const sub = await subscribe(url, filter);
+  const sentinel = `${filter.replace(/[+#]/g, 'x')}/zz-sentinel-${Date.now()}`;
+  await sub.client.subscribeAsync(sentinel, { qos: 1 });
+  await sub.client.publishAsync(sentinel, 'x', { qos: 1 });
+  await waitFor(() => sub.seen.some((m) => m.topic === sentinel), 5000, 'sentinel');
+  await sub.close();
+  return sub.seen.filter((m) => m.topic !== sentinel);
+}
+
+/** An `mqtt` config slice for tests: prefix `kasa`, QoS 1, anonymous. */
+export function mqttConfig(url: string, over: Partial<MqttConfig> = {}): MqttConfig {
+  return {
+    enabled: true,
+    url,
+    username: '',
+    password: '',
+    topicPrefix: 'kasa',
+    qos: 1,
+    clientId: `kasa-test-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+    ...over,
+  };
+}
+
+/** An `emonhub` config slice for tests: 127.0.0.1, timestamped, the community field order. */
+export function emonhubConfig(port: number, over: Partial<EmonhubConfig> = {}): EmonhubConfig {
+  return {
+    enabled: true,
+    host: '127.0.0.1',
+    port,
+    timestamped: true,
+    fields: ['voltage', 'current', 'power', 'energy', 'state', 'rssi'],
+    ...over,
+  };
+}
