@@ -84,6 +84,43 @@ export const SPEC: SpecTree = {
     clientId: leaf('MQTT client id; empty: kasa-collector-<hostname>.', '', check.string, {
       env: 'MQTT_CLIENT_ID',
     }),
+    passwordFile: leaf(
+      'File holding the broker password (first line); used when mqtt.password is empty. Keeps the secret out of the config file.',
+      '',
+      check.string,
+      { env: 'MQTT_PASSWORD_FILE' },
+    ),
+    ca: leaf(
+      'PEM file of the CA that signed the broker certificate (mqtts://); empty: system CAs.',
+      '',
+      check.string,
+      {
+        env: 'MQTT_CA',
+      },
+    ),
+    cert: leaf(
+      'PEM client certificate file for TLS client authentication; empty for none.',
+      '',
+      check.string,
+    ),
+    key: leaf('PEM private key file of mqtt.cert; empty for none.', '', check.string),
+    rejectUnauthorized: leaf(
+      'Verify the broker certificate (mqtts://). Turn off only for a test broker with a self-signed certificate you cannot give as mqtt.ca.',
+      true,
+      check.boolean,
+    ),
+    outbox: {
+      maxReadings: leaf(
+        'Readings kept while the broker is unreachable (persisted in state.dir); past it the oldest are dropped with a warning.',
+        100000,
+        check.integer(1),
+      ),
+      maxBytes: leaf(
+        'Bytes the MQTT outbox may hold, same policy as maxReadings.',
+        64 * 1024 * 1024,
+        check.integer(1024),
+      ),
+    },
   },
   emonhub: {
     enabled: leaf('Send frames to an emonhub socket interfacer.', false, check.boolean),
@@ -100,6 +137,41 @@ export const SPEC: SpecTree = {
       'Reading fields in frame order; the emonhub node config names them, e.g. names = Voltage,Current,Power,Energy,Status,RSSI.',
       [...EMONHUB_FIELDS],
       check.distinctList(EMONHUB_FIELDS),
+    ),
+    replayRate: leaf(
+      'Frames per second sent while catching up after an outage; emonhub moves about 5 frames/s, so keep it well below.',
+      2,
+      check.numberAbove(0),
+    ),
+    queue: {
+      maxFrames: leaf(
+        'Frames kept while emonhub is unreachable (persisted in state.dir); past it the oldest are dropped with a warning.',
+        100000,
+        check.integer(1),
+      ),
+      maxBytes: leaf(
+        'Bytes the emonhub queue may hold, same policy as maxFrames.',
+        16 * 1024 * 1024,
+        check.integer(1024),
+      ),
+    },
+  },
+  filter: {
+    maxPower: leaf(
+      'Power above this (W) is a spike: not published, logged and counted. Fits a 16 A plug.',
+      4000,
+      check.numberAbove(0),
+    ),
+    maxCurrent: leaf('Current above this (A) is a spike.', 20, check.numberAbove(0)),
+    minVoltage: leaf('Voltage below this (V) is a spike.', 80, check.numberAbove(0)),
+    maxVoltage: leaf('Voltage above this (V) is a spike.', 280, check.numberAbove(0)),
+  },
+  state: {
+    dir: leaf(
+      'Directory for state that must survive restarts: lifetime energy totals and the MQTT and emonhub outboxes. Relative paths are from the working directory; systemd sets STATE_DIRECTORY.',
+      'state',
+      check.string,
+      { env: 'STATE_DIRECTORY' },
     ),
   },
   log: {

@@ -53,6 +53,24 @@ export interface MqttConfig {
   qos: 0 | 1 | 2;
   /** Never empty after loading: `''` in the file becomes `kasa-collector-<hostname>`. */
   clientId: string;
+  /** File whose first line is the password, used when `password` is empty; `''`: none. */
+  passwordFile: string;
+  /** PEM CA file for `mqtts://`; `''`: the system CAs. */
+  ca: string;
+  /** PEM client certificate file; `''`: none. */
+  cert: string;
+  /** PEM private key file of `cert`; `''`: none. */
+  key: string;
+  /** Verify the broker's certificate (default true). */
+  rejectUnauthorized: boolean;
+  /** Bounds of the persisted outbox that holds readings while the broker is unreachable. */
+  outbox: OutboxBounds & { maxReadings: number };
+}
+
+/** Bounds of a persisted FIFO. */
+export interface OutboxBounds {
+  /** Bytes of serialized entries kept at most. */
+  maxBytes: number;
 }
 
 /** `emonhub` slice. */
@@ -65,6 +83,28 @@ export interface EmonhubConfig {
   timestamped: boolean;
   /** Reading fields in frame order, e.g. `["voltage","current","power","energy","state","rssi"]`. */
   fields: EmonhubField[];
+  /** Frames per second while replaying a backlog (emonhub moves about 5/s). */
+  replayRate: number;
+  /** Bounds of the persisted frame queue. */
+  queue: OutboxBounds & { maxFrames: number };
+}
+
+/** `filter` slice: physical bounds; a value outside them is a spike and is not published. */
+export interface FilterConfig {
+  /** W. */
+  maxPower: number;
+  /** A. */
+  maxCurrent: number;
+  /** V. */
+  minVoltage: number;
+  /** V. */
+  maxVoltage: number;
+}
+
+/** `state` slice. */
+export interface StateConfig {
+  /** Directory for the energy totals and the outboxes. */
+  dir: string;
 }
 
 /** A reading field emonhub frames can carry. */
@@ -83,6 +123,8 @@ export interface Config {
   mqtt: MqttConfig;
   emonhub: EmonhubConfig;
   log: LogConfig;
+  filter: FilterConfig;
+  state: StateConfig;
 }
 
 /** What secrets are replaced with. */

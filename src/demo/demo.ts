@@ -1,6 +1,6 @@
 import mqtt from 'mqtt';
 import { systemClock } from '../clock.js';
-import type { Config } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { runUntilSignal } from '../main.js';
 import { buildCollector } from '../service.js';
@@ -41,7 +41,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const out = opts.out ?? process.stdout;
   const broker = await startEmbeddedBroker();
   const fleet = await startFleet(DEMO_FLEET);
+  const defaults = loadConfig({ env: {} });
   const config: Config = {
+    ...defaults,
     poll: {
       interval: opts.interval,
       timeout: Math.min(2, opts.interval * 0.8),
@@ -50,6 +52,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     },
     devices: fleet.members.map((m) => ({ host: m.host, port: m.port })),
     mqtt: {
+      ...defaults.mqtt,
       enabled: true,
       url: broker.url,
       username: '',
@@ -59,6 +62,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       clientId: 'kasa-collector-demo',
     },
     emonhub: {
+      ...defaults.emonhub,
       enabled: false,
       host: '127.0.0.1',
       port: 50011,

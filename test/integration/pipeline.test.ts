@@ -2,7 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
 import type { Collector } from '../../src/collector.js';
-import type { Config } from '../../src/config.js';
+import { loadConfig, type Config } from '../../src/config.js';
 import { buildCollector } from '../../src/service.js';
 import { startFleet, type Fleet } from '../../src/sim/fleet.js';
 import { startBroker, type TestBroker } from '../fakes/broker.js';
@@ -55,7 +55,9 @@ describe('collector → MQTT + emonhub', () => {
     );
     await sub.subscribeAsync('kasa/#', { qos: 1 });
     const m = fleet.members;
+    const defaults = loadConfig({ env: {} });
     const config: Config = {
+      ...defaults,
       poll: { interval: 1, timeout: 0.5, concurrency: 8, offlineAfter: 2 },
       devices: [
         { host: m[0]!.host, port: m[0]!.port, node: 27 },
@@ -64,6 +66,7 @@ describe('collector → MQTT + emonhub', () => {
         { host: m[3]!.host, port: m[3]!.port, name: 'stuck', node: 30 },
       ],
       mqtt: {
+        ...defaults.mqtt,
         enabled: true,
         url: broker.url,
         username: '',
@@ -73,6 +76,7 @@ describe('collector → MQTT + emonhub', () => {
         clientId: 'pipeline-test-collector',
       },
       emonhub: {
+        ...defaults.emonhub,
         enabled: true,
         host: '127.0.0.1',
         port: emonhub.port,

@@ -2,6 +2,7 @@
  * Shared helpers of the sink tests: polling waits (socket tests use short real waits, never
  * fixed sleeps), a logger that records what it logs, and a reading factory.
  */
+import { loadConfig } from '../../src/config.js';
 import { connectAsync } from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import pino from 'pino';
@@ -140,9 +141,13 @@ export async function retainedUnder(url: string, filter: string): Promise<Seen[]
   return sub.seen.filter((m) => m.topic !== sentinel);
 }
 
+/** The schema's defaults, for the slices' keys a test does not care about. */
+const DEFAULTS = loadConfig({ env: {} });
+
 /** An `mqtt` config slice for tests: prefix `kasa`, QoS 1, anonymous. */
 export function mqttConfig(url: string, over: Partial<MqttConfig> = {}): MqttConfig {
   return {
+    ...DEFAULTS.mqtt,
     enabled: true,
     url,
     username: '',
@@ -157,6 +162,7 @@ export function mqttConfig(url: string, over: Partial<MqttConfig> = {}): MqttCon
 /** An `emonhub` config slice for tests: 127.0.0.1, timestamped, the community field order. */
 export function emonhubConfig(port: number, over: Partial<EmonhubConfig> = {}): EmonhubConfig {
   return {
+    ...DEFAULTS.emonhub,
     enabled: true,
     host: '127.0.0.1',
     port,
