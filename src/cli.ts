@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pollCommand } from './commands/poll.js';
+import { TOOL_COMMANDS, TOOL_USAGE, runTool } from './commands/tool-argv.js';
 import { loadConfig, redactConfig } from './config.js';
 import { runDemo } from './demo/demo.js';
 import { ConfigError } from './errors.js';
@@ -15,6 +16,7 @@ Usage:
   kasa-collector poll HOST[:PORT] [--timeout S] read one plug once, print JSON
   kasa-collector check-config [--config FILE]   validate, print the effective config
   kasa-collector demo [--interval S]            simulated plugs + embedded broker
+${TOOL_USAGE}
   kasa-collector --help | --version
 
 The config file may also be given by KASA_COLLECTOR_CONFIG. Exit codes: 0 ok,
@@ -37,6 +39,10 @@ function configFile(flag: string | undefined): string | undefined {
  * @returns the exit code
  */
 export async function main(argv: string[]): Promise<number> {
+  // The tools parse their own flags: theirs clash with the service's (see tool-argv.ts).
+  if (argv[0] !== undefined && TOOL_COMMANDS.includes(argv[0])) {
+    return runTool(argv, { out: process.stdout, err: process.stderr, stdin: process.stdin });
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -60,9 +66,10 @@ export async function main(argv: string[]): Promise<number> {
   }
   switch (command) {
     case 'run': {
-      const config = loadConfig({ file: configFile(values.config), env: process.env });
+      const file = configFile(values.config);
+      const config = loadConfig({ file, env: process.env });
       const log = createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true });
-      return runService(config, log);
+      return runService(config, log, () => loadConfig({ file, env: process.env }));
     }
     case 'check-config': {
       const file = configFile(values.config);

@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
-import type { Config } from './config.js';
+import type { Config, FilterConfig } from './config.js';
 import { DeviceState } from './device.js';
+import type { EnergyTotals } from './energy/energy-totals.js';
+import { totalsKey } from './energy/totals-file.js';
+import { applyBounds } from './plug/bounds.js';
 import { Poller, type PollResult } from './poller.js';
-import type { Reading } from './plug/reading.js';
+import type { Measurement, Reading } from './plug/reading.js';
 import { HarmonizedSchedule } from './schedule.js';
 import type { Sink } from './sinks/sink.js';
 
@@ -15,6 +18,10 @@ export interface CollectorDeps {
   sink: Sink;
   /** Builds a device's state; tests inject plugs through it. */
   makeDevice?: (config: Config['devices'][number], offlineAfter: number) => DeviceState;
+  /** Physical bounds (the `filter` slice); absent: values are published as the plug sent them. */
+  filter?: FilterConfig;
+  /** Lifetime energy counters; absent: readings carry no `energy_total`. */
+  energyTotals?: EnergyTotals;
 }
 
 /** Counters since start, for logs, the demo and tests. */
@@ -23,6 +30,8 @@ export interface CollectorStats {
   skippedTicks: number;
   pollsOk: number;
   pollsFailed: number;
+  /** Values removed by the spike filter (one per field per reading). */
+  spikes: number;
 }
 
 /**
@@ -30,8 +39,14 @@ export interface CollectorStats {
  * tick's time, and hand it to the sink; track availability and log one line per change.
  */
 export class Collector {
-  readonly devices: DeviceState[];
-  readonly stats: CollectorStats = { ticks: 0, skippedTicks: 0, pollsOk: 0, pollsFailed: 0 };
+  #devices: DeviceState[];
+  readonly stats: CollectorStats = {
+    ticks: 0,
+    skippedTicks: 0,
+    pollsOk: 0,
+    pollsFailed: 0,
+    spikes: 0,
+  };
   readonly #schedule: HarmonizedSchedule;
   readonly #poller: Poller<DeviceState>;
   #started = false;
@@ -44,8 +59,7 @@ export class Collector {
     private readonly config: Pick<Config, 'poll' | 'devices'>,
     private readonly deps: CollectorDeps,
   ) {
-    const make = deps.makeDevice ?? ((c, n) => new DeviceState(c, n));
-    this.devices = config.devices.map((d) => make(d, config.poll.offlineAfter));
+    this.#devices = config.devices.map((d) => this.makeDevice(d));
     this.#poller = new Poller<DeviceState>(
       { timeoutMs: config.poll.timeout * 1000, concurrency: config.poll.concurrency },
       (d) => d.plug,
@@ -56,10 +70,14 @@ export class Collector {
     );
   }
 
-  /** Starts the sink (which never waits for its remote end) and the schedule. */
+  /**
+   * Loads the energy totals (a corrupt file is set aside and logged, never fatal), starts the
+   * sink (which never waits for its remote end) and the schedule.
+   */
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    this.deps.energyTotals?.load();
     await this.deps.sink.start();
     this.#schedule.start();
     this.deps.log.info(
@@ -73,8 +91,8 @@ export class Collector {
   }
 
   /**
-   * Stops ticking, lets in-flight polls finish (each is bounded by `poll.timeout`), then stops
-   * the sink. Idempotent.
+   * Stops ticking, lets in-flight polls finish (each is bounded by `poll.timeout`), persists the
+   * energy totals, then stops the sink. Idempotent.
    */
   async stop(): Promise<void> {
     if (!this.#started) return;
@@ -82,13 +100,44 @@ export class Collector {
     this.#schedule.stop();
     this.#poller.cancelPending();
     await this.#poller.idle();
+    this.deps.energyTotals?.close();
     await this.deps.sink.stop();
     this.deps.log.info({ ...this.stats }, 'collector stopped');
   }
 
+  /** The devices polled at each tick. */
+  get devices(): readonly DeviceState[] {
+    return this.#devices;
+  }
+
+  /**
+   * Replaces the device list without a restart (SIGHUP). A device whose entry is unchanged keeps
+   * its state (plug session, availability, name); a changed or new entry starts fresh; a removed
+   * device is published `offline` so dashboards do not show it as live. Polls in flight finish
+   * and are delivered as usual.
+   * @param devices the new `devices` config, already validated
+   * @returns how many devices were added, removed and kept
+   */
+  setDevices(devices: Config['devices']): { added: number; removed: number; kept: number } {
+    const key = (d: Config['devices'][number]): string =>
+      JSON.stringify([d.host, d.port, d.name, d.node]);
+    const old = new Map(this.#devices.map((d) => [key(d.config), d]));
+    const next = devices.map((c) => old.get(key(c)) ?? this.makeDevice(c));
+    const kept = next.filter((d) => old.get(key(d.config)) === d);
+    const removed = this.#devices.filter((d) => !next.includes(d));
+    this.#devices = next;
+    for (const d of removed) if (d.availability.online) this.deps.sink.availability(d.info, false);
+    return { added: next.length - kept.length, removed: removed.length, kept: kept.length };
+  }
+
+  private makeDevice(c: Config['devices'][number]): DeviceState {
+    const make = this.deps.makeDevice ?? ((dc, n) => new DeviceState(dc, n));
+    return make(c, this.config.poll.offlineAfter);
+  }
+
   /** Polls every device once for `tickS` now, outside the schedule (used by tests and `poll`). */
   pollNow(tickS: number): Promise<void> {
-    return this.#poller.pollTick(this.devices, tickS);
+    return this.#poller.pollTick(this.#devices, tickS);
   }
 
   private onTick(tickS: number, skipped: number): void {
@@ -97,7 +146,7 @@ export class Collector {
       this.stats.skippedTicks += skipped;
       this.deps.log.warn({ skipped, tick: tickS }, 'ticks skipped: the process was stalled');
     }
-    void this.#poller.pollTick(this.devices, tickS);
+    void this.#poller.pollTick(this.#devices, tickS);
   }
 
   private onResult(device: DeviceState, tickS: number, result: PollResult): void {
@@ -138,9 +187,34 @@ export class Collector {
       time: tickS,
       device: info,
       identity: sample.identity,
-      values: sample.values,
+      values: this.checkedValues(device, tickS, sample.values),
       hasEmeter: sample.hasEmeter,
     };
     sink.write(reading);
+  }
+
+  /**
+   * A good sample's values as published: spikes removed (each logged at warn and counted), then
+   * the lifetime `energy_total` added when the plug's `energy` survived the filter. A rejected
+   * `energy` gets no `energy_total`: a total computed from a glitch could never be taken back.
+   * @returns a new object; the sample is not modified
+   */
+  private checkedValues(device: DeviceState, tickS: number, raw: Measurement): Measurement {
+    const { filter, energyTotals, log } = this.deps;
+    let values: Measurement = { ...raw };
+    if (filter) {
+      const bounded = applyBounds(raw, filter);
+      values = bounded.values;
+      for (const { field, value, reason } of bounded.rejected) {
+        this.stats.spikes++;
+        log.warn({ device: device.info.name, field, value, reason, tick: tickS }, 'spike rejected');
+      }
+    }
+    const { energy } = values;
+    if (energyTotals && energy !== undefined && Number.isFinite(energy) && energy >= 0) {
+      const key = totalsKey(device.identity, device.config.host, device.config.port);
+      values.energy_total = energyTotals.update(key, energy, tickS);
+    }
+    return values;
   }
 }

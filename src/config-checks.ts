@@ -140,9 +140,18 @@ export function distinctList(allowed: readonly string[]): Check {
   };
 }
 
-/** `userinfo` password of a URL replaced: `mqtt://u:[redacted]@h`. Other URLs unchanged. */
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^@/?#]*@/i, '$1[redacted]@');
+/**
+ * `userinfo` password of a URL replaced: `mqtt://u:[redacted]@h`. Other text unchanged, so a
+ * bad value can still be quoted back. The password runs to the last `@` of the authority, so an
+ * unencoded `@` in it (`u:p@ss@h`, which MQTT.js accepts) is hidden whole. The one
+ * implementation: the MQTT sink's `redactUrl` calls it with `***`.
+ * @param censor what the password becomes; default `[redacted]`
+ */
+export function redactUrl(url: string, censor = '[redacted]'): string {
+  return url.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/[^:@/?#]*:)[^/?#]*@/i,
+    (_, head: string) => `${head}${censor}@`,
+  );
 }
 
 /** Edits (insert, delete, replace, swap two neighbours) from `a` to `b`: "hots" → "host" is 1. */

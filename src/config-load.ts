@@ -3,6 +3,7 @@ import convict from 'convict';
 import { isPlainObject, show, unknownKeyMessage } from './config-checks.js';
 import { normalizeDevice } from './config-devices.js';
 import { readJsonObject } from './config-file.js';
+import { mqttFileProblems } from './config-mqtt-files.js';
 import { convictSchema, FAILED_CHECK, isLeaf, leaves, SPEC } from './config-schema.js';
 import type { FailedCheck, SpecTree } from './config-schema.js';
 import type { Config } from './config.js';
@@ -198,17 +199,25 @@ function checkTimeout(poll: Config['poll'], src: Sources, problems: Problem[]): 
  * Loads and validates the configuration: schema defaults, then the JSON file, then environment
  * variables, then `overrides`. Unknown keys are errors (convict `allowed: 'strict'`), so a typo
  * never silently falls back to a default. Device `port` is filled in (9999) and an empty
- * `mqtt.clientId` becomes `kasa-collector-<hostname>`.
+ * `mqtt.clientId` becomes `kasa-collector-<hostname>`. With MQTT enabled, the files named by
+ * `mqtt.ca`, `mqtt.cert`, `mqtt.key` and `mqtt.passwordFile` are read to check them (see
+ * `config-mqtt-files.ts`); the password stays in its file, `mqtt.password` is not filled in.
  * @returns the validated configuration; durations are in seconds
  * @throws ConfigError listing every problem found, one per line, as `<source>: <key>: <what is
  *   wrong and how to fix it>`, where source is the file name, `$ENV_VAR`, `overrides` or
- *   `defaults`; or naming the file when it cannot be read or is not valid JSON
+ *   `defaults`; or naming the file when it cannot be read or is not valid JSON. A TLS or
+ *   password file that cannot be read reads e.g. `<source>: mqtt.ca: cannot read /etc/x.pem
+ *   (ENOENT: no such file); give the PEM file of the CA that signed the broker certificate`
  */
 export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const problems: Problem[] = [];
   const src = gather(opts, problems);
   const conf = runConvict(src, problems);
   checkTimeout(conf.get('poll'), src, problems);
+  // Files are checked last, so a key that failed its own check is not read as a path too.
+  const bad = new Set(problems.map((p) => p.key));
+  for (const p of mqttFileProblems(conf.get('mqtt'), bad, src.sourceOf))
+    problems.push({ source: src.sourceOf(p.key), ...p });
   if (problems.length > 0) {
     const lines = problems
       .sort((a, b) => rank(a.key) - rank(b.key))

@@ -25,7 +25,29 @@ export function isLeaf(node: LeafSpec | SpecTree): node is LeafSpec {
 }
 
 /** Names `emonhub.fields` may list, i.e. the reading fields. */
-export const EMONHUB_FIELDS = ['voltage', 'current', 'power', 'energy', 'state', 'rssi'] as const;
+export const EMONHUB_FIELDS = [
+  'voltage',
+  'current',
+  'power',
+  'energy',
+  'energy_total',
+  'state',
+  'rssi',
+] as const;
+
+/**
+ * The default `emonhub.fields`: the community node config's six, `names =
+ * Voltage,Current,Power,Energy,Status,RSSI` (REFERENCE.md §3, seed 003), so an existing emonhub
+ * node config keeps matching. `energy_total` is opt-in.
+ */
+export const EMONHUB_DEFAULT_FIELDS = [
+  'voltage',
+  'current',
+  'power',
+  'energy',
+  'state',
+  'rssi',
+] as const;
 
 const leaf = (doc: string, def: unknown, c: Check, extra: Partial<LeafSpec> = {}): LeafSpec => ({
   doc,
@@ -85,7 +107,7 @@ export const SPEC: SpecTree = {
       env: 'MQTT_CLIENT_ID',
     }),
     passwordFile: leaf(
-      'File holding the broker password (first line); used when mqtt.password is empty. Keeps the secret out of the config file.',
+      'File holding the broker password (first line), instead of mqtt.password (setting both is an error). Keeps the secret out of the config file.',
       '',
       check.string,
       { env: 'MQTT_PASSWORD_FILE' },
@@ -112,12 +134,12 @@ export const SPEC: SpecTree = {
     outbox: {
       maxReadings: leaf(
         'Readings kept while the broker is unreachable (persisted in state.dir); past it the oldest are dropped with a warning.',
-        100000,
+        50000,
         check.integer(1),
       ),
       maxBytes: leaf(
         'Bytes the MQTT outbox may hold, same policy as maxReadings.',
-        64 * 1024 * 1024,
+        32 * 1024 * 1024,
         check.integer(1024),
       ),
     },
@@ -134,8 +156,8 @@ export const SPEC: SpecTree = {
       check.boolean,
     ),
     fields: leaf(
-      'Reading fields in frame order; the emonhub node config names them, e.g. names = Voltage,Current,Power,Energy,Status,RSSI.',
-      [...EMONHUB_FIELDS],
+      'Reading fields in frame order; the emonhub node config names them, e.g. names = Voltage,Current,Power,Energy,Status,RSSI. energy_total (lifetime kWh, survives plug reboots) may be added.',
+      [...EMONHUB_DEFAULT_FIELDS],
       check.distinctList(EMONHUB_FIELDS),
     ),
     replayRate: leaf(

@@ -53,7 +53,7 @@ export interface MqttConfig {
   qos: 0 | 1 | 2;
   /** Never empty after loading: `''` in the file becomes `kasa-collector-<hostname>`. */
   clientId: string;
-  /** File whose first line is the password, used when `password` is empty; `''`: none. */
+  /** File whose first line is the password, instead of `password` (both set is an error); `''`: none. */
   passwordFile: string;
   /** PEM CA file for `mqtts://`; `''`: the system CAs. */
   ca: string;
@@ -107,8 +107,12 @@ export interface StateConfig {
   dir: string;
 }
 
-/** A reading field emonhub frames can carry. */
-export type EmonhubField = 'voltage' | 'current' | 'power' | 'energy' | 'state' | 'rssi';
+/**
+ * A reading field emonhub frames can carry. `energy_total` (lifetime kWh) is allowed but not in
+ * the default list, which stays the community node config's six (REFERENCE.md §3).
+ */
+export type EmonhubField =
+  'voltage' | 'current' | 'power' | 'energy' | 'energy_total' | 'state' | 'rssi';
 
 /** `log` slice. */
 export interface LogConfig {

@@ -1,3 +1,6 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import { systemClock } from '../clock.js';
 import { loadConfig, type Config } from '../config.js';
@@ -70,6 +73,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       fields: ['voltage', 'current', 'power', 'energy', 'state', 'rssi'],
     },
     log: { level: 'warn' },
+    // The demo keeps its energy totals and outboxes out of the working directory.
+    state: { dir: await mkdtemp(path.join(os.tmpdir(), 'kasa-collector-demo-')) },
   };
   const log = createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true });
   out.write(

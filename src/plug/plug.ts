@@ -1,5 +1,6 @@
 import { PlugError, PlugErrorCode } from '../errors.js';
-import { exchange, type PlugAddress } from '../protocol/transport.js';
+import { PlugConnection } from '../protocol/connection.js';
+import type { exchange, PlugAddress } from '../protocol/transport.js';
 import { BATCH_FRAME, SYSINFO_FRAME, parsePollReply } from './query.js';
 import {
   ReplyFieldError,
@@ -16,13 +17,16 @@ export interface PlugSample {
   hasEmeter: boolean;
 }
 
-/** The exchange function a {@link Plug} uses; injectable so tests can count or fake requests. */
+/** An exchange function a test can inject into a {@link Plug} to count or fake requests. */
 export type Exchange = typeof exchange;
 
 /**
- * One plug's query state: whether it has an emeter is learned from sysinfo on first contact and
- * refreshed from every reply, so a plug swapped for another model at the same address is
- * followed.
+ * One plug's session: its kept-alive connection (`connection.ts`) and whether it has an emeter,
+ * learned from sysinfo on first contact and refreshed from every reply, so a plug swapped for
+ * another model at the same address is followed.
+ *
+ * Any failed poll, including a reply whose content is wrong, closes the connection: a reply that
+ * does not fit its request may be a desynchronized one, and the next poll starts afresh.
  *
  * Not safe for concurrent `poll()` calls: the poller guarantees one poll per plug at a time.
  */
@@ -30,16 +34,25 @@ export class Plug {
   /** `undefined` until the first sysinfo has been seen. */
   #emeter: boolean | undefined;
   readonly target: string;
+  readonly #connection: PlugConnection | undefined;
+  readonly #send: Exchange | undefined;
 
   /**
    * @param address host and TCP port
-   * @param send the exchange function (the real TCP transport unless a test injects one)
+   * @param send an exchange function a test injects; default: a kept-alive TCP connection
    */
   constructor(
     readonly address: PlugAddress,
-    private readonly send: Exchange = exchange,
+    send?: Exchange,
   ) {
     this.target = `${address.host}:${address.port}`;
+    this.#send = send;
+    if (send === undefined) this.#connection = new PlugConnection(address);
+  }
+
+  /** Closes the kept-alive connection, if any (the next poll would open a new one). Idempotent. */
+  close(): void {
+    this.#connection?.close();
   }
 
   /** Whether the plug has an emeter, or `undefined` before first contact. */
@@ -69,12 +82,15 @@ export class Plug {
   }
 
   private async request(withEmeter: boolean, timeoutMs: number) {
-    const body = await this.send(this.address, withEmeter ? BATCH_FRAME : SYSINFO_FRAME, {
-      timeoutMs,
-    });
+    const frame = withEmeter ? BATCH_FRAME : SYSINFO_FRAME;
+    const body =
+      this.#connection !== undefined
+        ? await this.#connection.request(frame, { timeoutMs })
+        : await (this.#send as Exchange)(this.address, frame, { timeoutMs });
     try {
       return parsePollReply(body, withEmeter, this.target);
     } catch (err) {
+      this.close();
       // A plug that lost its emeter (swapped model) answers err_code: re-learn from sysinfo next time.
       if (withEmeter && err instanceof PlugError && err.code === PlugErrorCode.DEVICE_ERROR) {
         this.#emeter = undefined;
@@ -94,6 +110,7 @@ export class Plug {
       return { values, identity, hasEmeter: emeterNow };
     } catch (err) {
       if (err instanceof ReplyFieldError) {
+        this.close();
         throw new PlugError(PlugErrorCode.BAD_REPLY, this.target, err.message, err);
       }
       throw err;

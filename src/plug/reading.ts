@@ -23,6 +23,13 @@ export interface Measurement {
   power?: number;
   /** Energy since the plug booted, kWh; returns to 0 after a power loss. */
   energy?: number;
+  /**
+   * Lifetime energy, kWh: never decreases, across plug reboots and collector restarts. Not from
+   * the plug (its `total` is since boot, home-assistant/core#40078, #69828) but kept by the
+   * collector from `energy`'s positive steps (`src/energy/energy-totals.ts`). This is the value
+   * for a Home Assistant `total_increasing` sensor, which reads a drop as a meter reset.
+   */
+  energy_total?: number;
   /** Relay state from sysinfo `relay_state`. */
   state?: RelayState;
   /** WiFi signal strength, dBm. */
@@ -33,6 +40,7 @@ export interface Measurement {
 export const MEASUREMENT_FIELDS = [
   'power',
   'energy',
+  'energy_total',
   'voltage',
   'current',
   'state',

@@ -90,8 +90,13 @@ export const STEP_MS = 1000;
 /** Steps simulated one by one per advance; longer gaps are integrated at the last power. */
 const MAX_STEPS = 200_000;
 
-/** mulberry32: a tiny, well-known 32-bit PRNG; good enough for load noise. */
-function prng(seed: number): () => number {
+/**
+ * mulberry32: a tiny, well-known 32-bit PRNG; good enough for load noise and for tests that
+ * must replay a random run.
+ * @param seed any 32-bit integer
+ * @returns a function giving numbers in [0, 1)
+ */
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

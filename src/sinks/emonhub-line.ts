@@ -104,7 +104,9 @@ export function buildFrame(input: FrameInput): string {
 
 /**
  * Picks the configured fields of a reading, in order, as numbers for a frame. `state` maps
- * `"ON"` → 1 and `"OFF"` → 0 (the community node config's `Status`, REFERENCE.md §3).
+ * `"ON"` → 1 and `"OFF"` → 0 (the community node config's `Status`, REFERENCE.md §3);
+ * `energy_total` is the collector's lifetime kWh, present only when the collector keeps totals
+ * and the plug's `energy` passed the spike filter (else the frame is skipped as missing a field).
  * @param reading a normalized reading
  * @param fields field order from `emonhub.fields`
  * @returns the values, or the fields the reading lacks (a non-finite number counts as missing):

@@ -6,28 +6,32 @@
  * So: one frame per connection, in one write (`socket.end(frame)`), and a frame counts as sent
  * once the kernel took it on an established connection; nothing better exists on this wire.
  *
- * Failure policy: frames wait in a bounded in-memory FIFO (overflow drops the oldest frame not
- * on the wire, counted, warned once per episode). One sender loop sends the head; on refused,
- * reset or timeout the head stays and the loop retries after `retryMs` on the injected clock.
- * Frames keep their tick timestamps, so a backlog lands at the right times in emonCMS. A
- * backlog is paced at `gapMs` per frame (emonhub's run loop reads one connection, then sleeps
- * 0.1 s; with its other work it moves about 5 frames/s). The log gets one line when emonhub goes down and one when it comes back.
+ * Failure policy: frames wait in a FIFO persisted in `<state.dir>/emonhub-queue.json`
+ * (`emonhub-queue.ts`), so neither an emonhub outage nor a collector restart loses them,
+ * bounded by `emonhub.queue.maxFrames` and `maxBytes` (overflow drops the oldest, counted,
+ * warned once per episode). One sender loop sends the head; on refused, reset or timeout the
+ * head stays and the loop retries after `retryMs` on the injected clock. Frames keep their tick
+ * timestamps, so a backlog lands at the right times in emonCMS. Frames are spaced by at least
+ * 1/`emonhub.replayRate` s (emonhub's run loop reads one connection, then sleeps 0.1 s; with
+ * its other work it moves about 5 frames/s); a lone frame long after the last goes out at once.
+ * The log gets one line when emonhub goes down and one when it comes back.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { EmonhubConfig } from '../config.js';
 import type { DeviceInfo, Reading } from '../plug/reading.js';
+import type { Outbox } from '../state/outbox.js';
 import { buildFrame, readingToValues } from './emonhub-line.js';
+import { createEmonhubQueue } from './emonhub-queue.js';
+import type { EmonhubQueueOptions } from './emonhub-queue.js';
 import { sendFrame } from './emonhub-send.js';
 import type { Sink } from './sink.js';
 
 /** Tuning of {@link EmonhubSink}. */
-export interface EmonhubSinkOptions {
-  /** Frames kept while emonhub is unreachable. Default 10000 (about 28 h of 1 plug at 10 s). */
-  maxQueue?: number;
+export interface EmonhubSinkOptions extends EmonhubQueueOptions {
   /** Delay before retrying the head frame after a failed send, ms. Default 5000. */
   retryMs?: number;
-  /** Pause between two frames, ms. Default 250. */
+  /** Pause between two frames, ms. Default 1000 / `emonhub.replayRate` (tests shorten it). */
   gapMs?: number;
   /** Deadline for connect + write of one frame, ms. Default 2000. */
   connectTimeoutMs?: number;
@@ -39,12 +43,11 @@ export interface EmonhubSinkOptions {
 export class EmonhubSink implements Sink {
   readonly name = 'emonhub';
   readonly #log: Logger;
-  readonly #maxQueue: number;
   readonly #retryMs: number;
   readonly #gapMs: number;
   readonly #connectTimeoutMs: number;
   readonly #stopTimeoutMs: number;
-  readonly #queue: string[] = [];
+  readonly #queue: Outbox<string>;
   readonly #abort = new AbortController();
   readonly #missing = new Set<string>();
   readonly #badFrames = new Set<string>();
@@ -56,15 +59,13 @@ export class EmonhubSink implements Sink {
   #stopped = false;
   #stopping: Promise<void> | undefined;
   #onDrained: (() => void) | undefined;
-  #overflow = false;
   #sent = 0;
-  #dropped = 0;
 
   /**
-   * @param config the `emonhub` slice: host, port, timestamped, fields
+   * @param config the `emonhub` slice: host, port, timestamped, fields, replayRate, queue bounds
    * @param log parent logger; the sink logs through a child with `sink: 'emonhub'`
-   * @param clock drives the retry, gap and stop timers
-   * @param options queue bound and timings
+   * @param clock drives the retry, gap, stop and queue-write timers
+   * @param options state dir (the queue is memory-only without it) and timings
    */
   constructor(
     private readonly config: EmonhubConfig,
@@ -73,15 +74,15 @@ export class EmonhubSink implements Sink {
     options: EmonhubSinkOptions = {},
   ) {
     this.#log = log.child({ sink: 'emonhub' });
-    this.#maxQueue = options.maxQueue ?? 10_000;
     this.#retryMs = options.retryMs ?? 5_000;
-    this.#gapMs = options.gapMs ?? 250;
+    this.#gapMs = options.gapMs ?? 1000 / config.replayRate;
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
+    this.#queue = createEmonhubQueue(config, options, this.#log, clock);
   }
 
   /** Frames waiting, including the one being sent. */
-  get queueLength(): number {
+  get queued(): number {
     return this.#queue.length;
   }
 
@@ -92,14 +93,23 @@ export class EmonhubSink implements Sink {
 
   /** Frames dropped because the queue was full. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#queue.dropped;
   }
 
-  /** Arms the sink. Does not connect: each frame opens its own connection. */
+  /**
+   * Restores the persisted queue (those frames go first, paced) and arms the sink. Does not
+   * connect: each frame opens its own connection.
+   */
   async start(): Promise<void> {
+    if (this.#started || this.#stopping !== undefined) return;
     this.#started = true;
+    const { restored } = this.#queue.load();
+    const file = this.#queue.file;
+    if (restored > 0)
+      this.#log.info({ restored, file }, `restored ${restored} frames from ${file}`);
     const { host, port, timestamped, fields } = this.config;
     this.#log.info({ host, port, timestamped, fields }, 'emonhub sink started');
+    this.#pump();
   }
 
   /**
@@ -140,14 +150,17 @@ export class EmonhubSink implements Sink {
       }
       return;
     }
-    this.#enqueue(frame);
+    this.#queue.push(frame);
     this.#pump();
   }
 
   /** emonhub has no availability concept: a device that stops answering just stops sending. */
   availability(_device: DeviceInfo, _online: boolean): void {}
 
-  /** Flushes for at most `stopTimeoutMs`, then stops timers and aborts a send. Idempotent. */
+  /**
+   * Flushes for at most `stopTimeoutMs`, then stops timers, aborts a send and writes what is
+   * left (the frame being sent included) to the state dir. Idempotent.
+   */
   stop(): Promise<void> {
     this.#stopping ??= this.#shutdown();
     return this.#stopping;
@@ -168,24 +181,10 @@ export class EmonhubSink implements Sink {
     if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer.handle);
     this.#timer = undefined;
     this.#abort.abort();
+    this.#queue.close();
     const unsent = this.#queue.length;
     if (unsent > 0) this.#log.warn({ unsent }, `emonhub sink stopped with ${unsent} frames unsent`);
     else this.#log.info({ sent: this.#sent }, 'emonhub sink stopped');
-  }
-
-  #enqueue(frame: string): void {
-    this.#queue.push(frame);
-    if (this.#queue.length <= this.#maxQueue) return;
-    // Drop the oldest frame that is not on the wire right now.
-    this.#queue.splice(this.#sending ? 1 : 0, 1);
-    this.#dropped++;
-    if (!this.#overflow) {
-      this.#overflow = true;
-      this.#log.warn(
-        { maxQueue: this.#maxQueue },
-        'emonhub queue full: dropping the oldest frames',
-      );
-    }
   }
 
   #schedule(ms: number): void {
@@ -200,12 +199,8 @@ export class EmonhubSink implements Sink {
   /** Sends the head frame if nothing is in flight or scheduled and the gap has passed. */
   #pump(): void {
     if (this.#stopped || this.#sending || this.#timer !== undefined) return;
-    const frame = this.#queue[0];
+    const frame = this.#queue.at(0);
     if (frame === undefined) {
-      if (this.#overflow) {
-        this.#overflow = false;
-        this.#log.info({ dropped: this.#dropped }, 'emonhub queue drained');
-      }
       this.#onDrained?.();
       return;
     }
@@ -216,15 +211,17 @@ export class EmonhubSink implements Sink {
     }
     this.#sending = true;
     const { host, port } = this.config;
+    const seq = this.#queue.headSeq;
     sendFrame(host, port, frame, this.#connectTimeoutMs, this.#abort.signal).then(
-      () => this.#onSent(),
+      () => this.#onSent(seq),
       (err: NodeJS.ErrnoException) => this.#onFailed(err),
     );
   }
 
-  #onSent(): void {
+  /** @param seq the frame's sequence number: the bounds may have dropped it meanwhile */
+  #onSent(seq: number): void {
     this.#sending = false;
-    this.#queue.shift();
+    if (this.#queue.headSeq === seq) this.#queue.shift(1);
     this.#sent++;
     this.#lastSentAt = this.clock.now();
     if (this.#up === false) {

@@ -3,7 +3,8 @@
  *
  * Layout (zigbee2mqtt's, REFERENCE.md §4, so users' existing habits and HA templates fit):
  * - `<p>/<name>`              JSON state, retained:
- *   `{"time":s,"power":W,"energy":kWh,"voltage":V,"current":A,"state":"ON"|"OFF","rssi":dBm}`
+ *   `{"time":s,"power":W,"energy":kWh,"energy_total":kWh,"voltage":V,"current":A,
+ *   "state":"ON"|"OFF","rssi":dBm}` (`energy` since the plug booted, `energy_total` lifetime)
  * - `<p>/<name>/<field>`      one plain value per present field, not retained (emonhub's and
  *   emonCMS's `emon/<node>/<name>` style, REFERENCE.md §3)
  * - `<p>/<name>/info`         JSON identity + address, retained, published on change only
@@ -28,11 +29,13 @@ export interface MqttMessage {
  * Decimal places kept per numeric field. Enough for what the plugs measure (unit-suffixed
  * firmware reports integer mV, mA, mW and Wh, i.e. 3 decimals in V, A, W and kWh; legacy
  * firmware sends floats with binary noise such as `0.30000000000000004`), without publishing
- * that noise. Energy keeps 6 decimals so no Wh (3 decimals of kWh) is ever lost.
+ * that noise. Energy keeps 6 decimals so no Wh (3 decimals of kWh) is ever lost; so does the
+ * lifetime `energy_total`, a sum of many such steps.
  */
 export const PUBLISH_DECIMALS: Readonly<Record<Exclude<MeasurementField, 'state'>, number>> = {
   power: 3,
   energy: 6,
+  energy_total: 6,
   voltage: 3,
   current: 4,
   rssi: 0,

@@ -2,11 +2,12 @@
  * Publishes readings to an MQTT broker with MQTT.js, in the layout of `mqtt-topics.ts`.
  *
  * Failure policy:
- * - `start()` never waits for the broker: MQTT.js reconnects every 2 s by itself and keeps
- *   publishes made while offline (QoS ≥ 1 in its outgoing store, QoS 0 in its offline queue),
- *   sending them in order after the next connect (tested in `test/sinks/mqtt-offline.test.ts`).
- *   That backlog is bounded here by `maxPending`: beyond it whole readings are dropped, counted
- *   and warned about once per episode, so a week-long broker outage cannot eat the memory.
+ * - `start()` never waits for the broker: MQTT.js reconnects every 2 s by itself.
+ * - Readings go through our outbox (`mqtt-outbox.ts`, kept in `<state.dir>/mqtt-outbox.json`,
+ *   bounded by `mqtt.outbox`), not MQTT.js's offline queue (`queueQoSZero: false`): published
+ *   only while connected, in order, with their original `time`, removed once acknowledged, kept
+ *   across broker outages and collector restarts. At QoS 0 the outbox still bridges outages,
+ *   but what a dying socket carried is lost (nothing acknowledges QoS 0).
  * - The retained `info` and `availability` messages are (re)published on every connect, so a
  *   broker restarted without persistence gets them back.
  * - The log gets one line per state change (connected, disconnected, a new kind of error), not
@@ -16,6 +17,8 @@ import { connect as mqttConnect } from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../config.js';
+import { redactUrl as redactUserinfo } from '../config-checks.js';
+import { explainConnectErrors, mqttClientOptions } from './mqtt-options.js';
 import type { DeviceInfo, Reading } from '../plug/reading.js';
 import type { MqttMessage } from './mqtt-topics.js';
 import {
@@ -25,28 +28,23 @@ import {
   infoMessage,
   readingMessages,
 } from './mqtt-topics.js';
+import type { MqttOutbox } from './mqtt-outbox.js';
+import { createMqttOutbox } from './mqtt-outbox-store.js';
+import type { MqttOutboxOptions } from './mqtt-outbox-store.js';
 import type { Sink } from './sink.js';
 
 /** MQTT.js's `connect(url, options)`, injectable so tests can reach the client. */
 export type MqttConnect = (url: string, options: IClientOptions) => MqttClient;
 
 /** Tuning of {@link MqttSink}; the defaults suit a Raspberry Pi. */
-export interface MqttSinkOptions {
-  /** Publishes awaiting delivery (offline backlog + in flight) before readings are dropped. Default 10000. */
-  maxPending?: number;
+export interface MqttSinkOptions extends MqttOutboxOptions {
   /** Bound on `stop()`'s flush, ms. Default 2000. */
   stopTimeoutMs?: number;
 }
 
-/** Returns `url` with any password replaced by `***`, for logs. */
+/** Returns `url` with any password replaced by `***`, for logs (config-checks.ts does the work). */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
+  return URL.canParse(url) ? redactUserinfo(url, '***') : '(unparsable URL)';
 }
 
 /** What makes two errors "the same" for logging: the socket code, else the message. */
@@ -58,16 +56,13 @@ function errorKey(err: Error & { code?: string | number }): string {
 export class MqttSink implements Sink {
   readonly name = 'mqtt';
   readonly #log: Logger;
-  readonly #maxPending: number;
+  readonly #outbox: MqttOutbox;
   readonly #stopTimeoutMs: number;
   #client: MqttClient | undefined;
   #connected = false;
   #lastError: string | undefined;
   #closeCause: Error | undefined;
   #stopping: Promise<void> | undefined;
-  #pending = 0;
-  #overflow = false;
-  #dropped = 0;
   readonly #info = new Map<string, MqttMessage>();
   readonly #availability = new Map<string, MqttMessage>();
   readonly #badDevices = new Set<string>();
@@ -76,7 +71,7 @@ export class MqttSink implements Sink {
    * @param config the `mqtt` config slice (url, credentials, topicPrefix, qos, clientId)
    * @param log parent logger; the sink logs through `log.child({ sink: 'mqtt' })`
    * @param connect MQTT.js `connect`, replaceable in tests
-   * @param options backlog bound and stop bound
+   * @param options state dir (the outbox is memory-only without it), window, stop bound
    */
   constructor(
     private readonly config: MqttConfig,
@@ -85,13 +80,23 @@ export class MqttSink implements Sink {
     options: MqttSinkOptions = {},
   ) {
     this.#log = log.child({ sink: 'mqtt' });
-    this.#maxPending = options.maxPending ?? 10_000;
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
+    this.#outbox = createMqttOutbox(config, options, this.#log);
   }
 
-  /** Readings dropped because the backlog was full. */
+  /** Readings in the outbox (waiting or unacknowledged). */
+  get queued(): number {
+    return this.#outbox.length;
+  }
+
+  /** Readings dropped because the outbox was full. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#outbox.dropped;
+  }
+
+  /** Readings whose messages were all acknowledged (written, at QoS 0). */
+  get sent(): number {
+    return this.#outbox.sent;
   }
 
   /** True while the client holds a live broker connection. */
@@ -107,20 +112,27 @@ export class MqttSink implements Sink {
     if (this.#client !== undefined || this.#stopping !== undefined) return;
     const { url, username, password, clientId, qos, topicPrefix } = this.config;
     assertTopicPrefix(topicPrefix);
+    this.#outbox.load();
     const will = bridgeStateMessage(topicPrefix, false);
     const options: IClientOptions = {
       clean: true,
       reconnectPeriod: 2000,
       connectTimeout: 5000,
+      queueQoSZero: false,
       will: { topic: will.topic, payload: Buffer.from(will.payload), retain: true, qos },
     };
     if (clientId !== '') options.clientId = clientId;
     if (username !== '') options.username = username;
     if (password !== '') options.password = password;
-    const client = this.connect(url, options);
+    const security = mqttClientOptions(this.config, this.#log); // credentials and TLS
+    const client = explainConnectErrors(
+      this.connect(url, { ...options, ...security }),
+      this.config,
+    );
     this.#client = client;
     client.on('connect', () => this.#onConnect(client));
     client.on('close', () => {
+      this.#outbox.pause();
       if (!this.#connected) return;
       this.#connected = false;
       const cause = this.#closeCause;
@@ -156,17 +168,14 @@ export class MqttSink implements Sink {
     this.#publish(client, bridgeStateMessage(this.config.topicPrefix, true));
     for (const m of this.#info.values()) this.#publish(client, m);
     for (const m of this.#availability.values()) this.#publish(client, m);
+    // Then the readings: MQTT.js has already re-sent those in flight at the last disconnect.
+    this.#outbox.resume((m, done) => this.#publish(client, m, done));
   }
 
-  #publish(client: MqttClient, m: MqttMessage): void {
-    this.#pending++;
-    client.publish(m.topic, m.payload, { qos: this.config.qos, retain: m.retain }, () => {
-      this.#pending--;
-      if (this.#overflow && this.#pending === 0) {
-        this.#overflow = false;
-        this.#log.info({ dropped: this.#dropped }, 'MQTT backlog delivered');
-      }
-    });
+  /** One publish at `mqtt.qos`; `done` gets MQTT.js's completion (the ack at QoS ≥ 1). */
+  #publish(client: MqttClient, m: MqttMessage, done?: (err?: Error | null) => void): void {
+    const opts = { qos: this.config.qos, retain: m.retain };
+    client.publish(m.topic, m.payload, opts, (err) => done?.(err));
   }
 
   /** Runs `build`; on error logs once per device (its name cannot be a topic level) and returns undefined. */
@@ -183,7 +192,10 @@ export class MqttSink implements Sink {
     }
   }
 
-  /** Publishes the state JSON and per-field values, and `info` when it changed. Never throws. */
+  /**
+   * Queues the state JSON and per-field values as one outbox entry (published at once when
+   * connected), and publishes `info` when it changed. Never throws.
+   */
   write(reading: Reading): void {
     const client = this.#client;
     if (client === undefined || this.#stopping !== undefined) return;
@@ -193,18 +205,7 @@ export class MqttSink implements Sink {
       info: infoMessage(reading, prefix),
     }));
     if (built === undefined) return;
-    if (this.#pending + built.messages.length > this.#maxPending) {
-      this.#dropped++;
-      if (!this.#overflow) {
-        this.#overflow = true;
-        this.#log.warn(
-          { pending: this.#pending, maxPending: this.#maxPending },
-          'MQTT backlog full: dropping readings until the broker takes them',
-        );
-      }
-      return;
-    }
-    for (const m of built.messages) this.#publish(client, m);
+    this.#outbox.push(built.messages);
     const name = reading.device.name;
     if (this.#info.get(name)?.payload !== built.info.payload) {
       this.#info.set(name, built.info);
@@ -225,9 +226,11 @@ export class MqttSink implements Sink {
   }
 
   /**
-   * Publishes `bridge/state` `offline` (retained), waits for it and the backlog to go out, then
-   * disconnects cleanly; after `stopTimeoutMs` it gives up and drops the connection (the broker
-   * then publishes the same `offline` as the last will). Idempotent.
+   * Takes no more readings, waits for the outbox to be delivered, publishes `bridge/state`
+   * `offline` (retained) and disconnects cleanly. After `stopTimeoutMs` it gives up and drops
+   * the connection (the broker then publishes the same `offline` as the last will). Either way
+   * what is left in the outbox, unacknowledged entries included, is written to the state dir
+   * and nothing more is published. Idempotent.
    */
   stop(): Promise<void> {
     this.#stopping ??= this.#shutdown();
@@ -237,22 +240,31 @@ export class MqttSink implements Sink {
   async #shutdown(): Promise<void> {
     const client = this.#client;
     if (client === undefined) return;
-    const off = bridgeStateMessage(this.config.topicPrefix, false);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#log.warn({ pending: this.#pending }, 'MQTT flush timed out; closing anyway');
-        if (client.disconnecting) client.stream?.destroy();
-        else client.end(true);
-        resolve();
-      }, this.#stopTimeoutMs);
-      client.publish(off.topic, off.payload, { qos: this.config.qos, retain: true }, () => {
-        client.end(false, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    });
+    const t0 = Date.now();
+    const delivered = await this.#outbox.drain(this.#stopTimeoutMs);
+    const left = this.#stopTimeoutMs - (Date.now() - t0);
+    if (!delivered || !(await this.#sayOffline(client, left))) {
+      this.#log.warn({ unsent: this.#outbox.length }, 'MQTT flush timed out; closing anyway');
+      if (client.disconnecting) client.stream?.destroy();
+      else client.end(true);
+    }
     this.#connected = false;
-    this.#log.info('MQTT sink stopped');
+    const { sent, length: unsent } = this.#outbox;
+    this.#log.info({ sent, unsent }, 'MQTT sink stopped');
+  }
+
+  /** Publishes `offline` and disconnects cleanly (just closes without a connection); false after `ms`. */
+  #sayOffline(client: MqttClient, ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), Math.max(0, ms));
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      if (!this.#connected) return void client.end(true, done);
+      const off = bridgeStateMessage(this.config.topicPrefix, false);
+      const opts = { qos: this.config.qos, retain: true };
+      client.publish(off.topic, off.payload, opts, () => client.end(false, done));
+    });
   }
 }

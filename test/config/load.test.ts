@@ -28,6 +28,12 @@ describe('loadConfig: valid input', () => {
         topicPrefix: 'kasa',
         qos: 1,
         clientId: `kasa-collector-${hostname()}`,
+        passwordFile: '',
+        ca: '',
+        cert: '',
+        key: '',
+        rejectUnauthorized: true,
+        outbox: { maxReadings: 50000, maxBytes: 32 * 1024 * 1024 },
       },
       emonhub: {
         enabled: false,
@@ -35,7 +41,11 @@ describe('loadConfig: valid input', () => {
         port: 50011,
         timestamped: true,
         fields: ['voltage', 'current', 'power', 'energy', 'state', 'rssi'],
+        replayRate: 2,
+        queue: { maxFrames: 100000, maxBytes: 16 * 1024 * 1024 },
       },
+      filter: { maxPower: 4000, maxCurrent: 20, minVoltage: 80, maxVoltage: 280 },
+      state: { dir: 'state' },
       log: { level: 'info' },
     });
   });
@@ -111,6 +121,6 @@ describe('configReference', () => {
       default: 'mqtt://127.0.0.1:1883',
     });
     expect(rows.every((r) => r.doc.length > 10)).toBe(true);
-    expect(rows).toHaveLength(18); // 4 poll, devices, 7 mqtt, 5 emonhub, log.level
+    expect(rows).toHaveLength(33); // 4 poll, devices, 14 mqtt, 8 emonhub, 4 filter, state.dir, log.level
   });
 });

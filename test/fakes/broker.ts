@@ -4,6 +4,7 @@
  * way, `test/node/helpers/server.ts`). `KASA_TEST_BROKER=aedes` forces aedes.
  */
 import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -19,6 +20,23 @@ export interface TestBroker {
   kind: 'mosquitto' | 'aedes';
   /** Stops the broker and frees the port; retained messages are lost (no persistence). */
   stop(): Promise<void>;
+}
+
+/** The one login a broker started with `auth` accepts; anonymous and other logins are refused. */
+export interface BrokerAuth {
+  username: string;
+  password: string;
+}
+
+/**
+ * A mosquitto password file line (`user:$6$salt$hash`, SHA-512 over password then salt, both
+ * base64), the format mosquitto 1.6 and 2.x read; written here so `mosquitto_passwd` is not
+ * needed.
+ */
+function mosquittoPasswordLine({ username, password }: BrokerAuth): string {
+  const salt = randomBytes(12);
+  const hash = createHash('sha512').update(password).update(salt).digest();
+  return `${username}:$6$${salt.toString('base64')}$${hash.toString('base64')}\n`;
 }
 
 /** A TCP port free on 127.0.0.1 right now (listen on port 0, read it, close). */
@@ -54,12 +72,20 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-async function startMosquitto(bin: string, port: number): Promise<TestBroker> {
+async function startMosquitto(bin: string, port: number, auth?: BrokerAuth): Promise<TestBroker> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kasa-mosquitto-'));
   const conf = path.join(dir, 'mosquitto.conf');
+  let access = 'allow_anonymous true\n';
+  if (auth !== undefined) {
+    const passwd = path.join(dir, 'passwd');
+    await writeFile(passwd, mosquittoPasswordLine(auth), { mode: 0o600 });
+    // mosquitto 2 reads the password file after dropping root to its own user, which cannot
+    // read our temp dir; `user root` keeps it (a no-op when not run as root).
+    access = `allow_anonymous false\npassword_file ${passwd}\nuser root\n`;
+  }
   await writeFile(
     conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\n`,
+    `listener ${port} 127.0.0.1\n${access}persistence false\nlog_dest stderr\nlog_type error\n`,
   );
   const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -86,8 +112,15 @@ async function startMosquitto(bin: string, port: number): Promise<TestBroker> {
   };
 }
 
-async function startAedes(port: number): Promise<TestBroker> {
-  const broker = await Aedes.createBroker();
+async function startAedes(port: number, auth?: BrokerAuth): Promise<TestBroker> {
+  const broker = await Aedes.createBroker(
+    auth === undefined
+      ? {}
+      : {
+          authenticate: (_client, username, password, done) =>
+            done(null, username === auth.username && password?.toString() === auth.password),
+        },
+  );
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -115,9 +148,13 @@ async function startAedes(port: number): Promise<TestBroker> {
 /**
  * Starts a broker on 127.0.0.1.
  * @param opts.port a fixed port (to bring a broker up where a client already waits); default free
+ * @param opts.auth the only login accepted (others get CONNACK 5, "Not authorized"); default:
+ *   anonymous clients welcome
  */
-export async function startBroker(opts: { port?: number } = {}): Promise<TestBroker> {
+export async function startBroker(
+  opts: { port?: number; auth?: BrokerAuth } = {},
+): Promise<TestBroker> {
   const bin = findMosquitto();
-  if (bin !== undefined) return startMosquitto(bin, opts.port ?? (await freePort()));
-  return startAedes(opts.port ?? 0);
+  if (bin !== undefined) return startMosquitto(bin, opts.port ?? (await freePort()), opts.auth);
+  return startAedes(opts.port ?? 0, opts.auth);
 }

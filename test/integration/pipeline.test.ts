@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
@@ -37,6 +40,7 @@ describe('collector → MQTT + emonhub', () => {
   let sub: MqttClient;
   const msgs: Msg[] = [];
   const mem = memoryLogger('info');
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'kasa-pipeline-'));
 
   beforeAll(async () => {
     broker = await startBroker();
@@ -84,6 +88,8 @@ describe('collector → MQTT + emonhub', () => {
         fields: ['voltage', 'current', 'power', 'energy', 'state', 'rssi'],
       },
       log: { level: 'info' },
+      // Energy totals (and outboxes) in a temp dir, never in the working directory.
+      state: { dir: stateDir },
     };
     collector = buildCollector(config, mem.log, systemClock);
     await collector.start();
@@ -103,6 +109,7 @@ describe('collector → MQTT + emonhub', () => {
     await fleet?.stop();
     await emonhub?.stop();
     await broker?.stop();
+    rmSync(stateDir, { recursive: true, force: true });
   });
 
   it('publishes the JSON state of each plug with harmonized times shared by the tick', () => {
@@ -130,6 +137,7 @@ describe('collector → MQTT + emonhub', () => {
         'time',
         'power',
         'energy',
+        'energy_total',
         'voltage',
         'current',
         'state',

@@ -20,7 +20,8 @@ async function boot(profile: ProfileName): Promise<void> {
 
 beforeEach(() => boot('kp115'));
 afterEach(async () => {
-  // Whatever happened, the collector left no connection open.
+  // The session keeps its connection open between polls; closed, it leaves nothing open.
+  plug.close();
   await vi.waitFor(() => expect(sim.connections).toBe(0), { timeout: 2000 });
   await sim.stop();
 });

@@ -37,7 +37,7 @@ describe('EmonhubSink frames', () => {
       }),
     );
     sink.write(makeReading({ device: { name: 'lamp', node: undefined } }));
-    expect(sink.queueLength).toBe(2);
+    expect(sink.queued).toBe(2);
 
     await driveUntil(clock, 250, () => fake.received.length === 2, 5000, 'two frames');
     await waitFor(() => sink?.sent === 2, 5000, 'sent counter');
@@ -46,7 +46,7 @@ describe('EmonhubSink frames', () => {
       '1700000000 6 229.9 8.7 2001.5 100.25 0 -71\r\n',
     ]);
     expect(fake.violations).toEqual([]);
-    expect(sink.queueLength).toBe(0);
+    expect(sink.queued).toBe(0);
     expect(sink.dropped).toBe(0);
   });
 
@@ -67,6 +67,6 @@ describe('EmonhubSink frames', () => {
     await fake.start();
     sink = new EmonhubSink(emonhubConfig(fake.port), captureLogger().log, new ManualClock(0));
     sink.write(makeReading());
-    expect(sink.queueLength).toBe(0);
+    expect(sink.queued).toBe(0);
   });
 });

@@ -16,7 +16,7 @@ describe('EmonhubSink with a reading that lacks a configured field', () => {
 
     for (let i = 0; i < 5; i++)
       sink.write(makeReading({ time: 1_700_000_000 + i, values: noEmeter }));
-    expect(sink.queueLength).toBe(0);
+    expect(sink.queued).toBe(0);
     expect(warnings()).toHaveLength(1);
     expect(warnings()[0]).toMatchObject({
       level: 40,
@@ -50,7 +50,7 @@ describe('EmonhubSink with a reading that lacks a configured field', () => {
     expect(() => sink.write(huge)).not.toThrow();
     sink.write(huge);
     sink.write(makeReading({ device: { node: 300 } }));
-    expect(sink.queueLength).toBe(0);
+    expect(sink.queued).toBe(0);
     expect(lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual([
       'not sending fridge to emonhub: emonhub node 5 value #1: emonhub value 100000000000000000000 is out of range (|v| must be < 1000000000000000)',
     ]);

@@ -37,7 +37,7 @@ describe('EmonhubSink during an emonhub outage', () => {
       await waitFor(() => clock.pending === 1, 5000, 'retry refused');
     }
     expect(down()).toBe(1);
-    expect(sink.queueLength).toBe(3);
+    expect(sink.queued).toBe(3);
     expect(sink.sent).toBe(0);
 
     // A retry does not come early.
@@ -53,7 +53,7 @@ describe('EmonhubSink during an emonhub outage', () => {
       '1700000020 5 232 1 2 3 1 -50',
     ]);
     expect(fake.violations).toEqual([]);
-    await waitFor(() => sink.queueLength === 0, 5000, 'empty queue');
+    await waitFor(() => sink.queued === 0, 5000, 'empty queue');
     expect(up()).toBe(1);
     expect(down()).toBe(1);
     expect(sink.sent).toBe(3);

@@ -22,7 +22,7 @@ describe('EmonhubSink pacing', () => {
     clock.advance(1);
     await waitFor(() => fake.received.length === 2 && clock.pending === 1, 5000, 'second frame');
     clock.advance(250);
-    await waitFor(() => fake.received.length === 3 && sink.queueLength === 0, 5000, 'third frame');
+    await waitFor(() => fake.received.length === 3 && sink.queued === 0, 5000, 'third frame');
     expect(fake.lines.map((l) => l.split(' ')[0])).toEqual([
       '1700000000',
       '1700000001',

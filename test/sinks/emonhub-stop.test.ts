@@ -11,7 +11,7 @@ describe('EmonhubSink stop', () => {
     await sink.start();
     await Promise.all([sink.stop(), sink.stop()]);
     sink.write(makeReading());
-    expect(sink.queueLength).toBe(0);
+    expect(sink.queued).toBe(0);
     expect(clock.pending).toBe(0);
   });
 
@@ -53,7 +53,7 @@ describe('EmonhubSink stop', () => {
     clock.advance(1);
     await stopped;
     expect(clock.pending).toBe(0);
-    expect(sink.queueLength).toBe(1);
+    expect(sink.queued).toBe(1);
     expect(lines.some((l) => l.msg === 'emonhub sink stopped with 1 frames unsent')).toBe(true);
   });
 });

@@ -62,6 +62,16 @@ describe('readingMessages', () => {
       '{"time":1700000000,"energy":12.345679}',
       [['energy', '12.345679']],
     ],
+    [
+      'energy_total (lifetime) right after energy, 6 decimals',
+      { voltage: 230, energy_total: 1234.56789012, energy: 0.5 },
+      '{"time":1700000000,"energy":0.5,"energy_total":1234.56789,"voltage":230}',
+      [
+        ['energy', '0.5'],
+        ['energy_total', '1234.56789'],
+        ['voltage', '230'],
+      ],
+    ],
     ['-0 becomes 0', { power: -0.0001 }, '{"time":1700000000,"power":0}', [['power', '0']]],
     [
       'NaN and Infinity are left out, never published',

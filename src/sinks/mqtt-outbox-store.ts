@@ -1,0 +1,72 @@
+/**
+ * Where the MQTT sink's outbox lives and what a restored entry must look like: the file
+ * `<state.dir>/mqtt-outbox.json`, the bounds from the `mqtt.outbox` config keys, and a check of
+ * every restored entry (a hand-edited or foreign file must not publish garbage).
+ */
+import type { Logger } from 'pino';
+import type { MqttConfig } from '../config.js';
+import { Outbox } from '../state/outbox.js';
+import { DEFAULT_WINDOW, MqttOutbox } from './mqtt-outbox.js';
+import type { MqttMessage } from './mqtt-topics.js';
+
+/** The outbox's file name in `state.dir`. */
+export const MQTT_OUTBOX_FILE = 'mqtt-outbox.json';
+
+/** Where and how {@link createMqttOutbox} keeps the outbox. */
+export interface MqttOutboxOptions {
+  /** `state.dir`; absent: memory only (nothing survives a restart). */
+  stateDir?: string;
+  /** Readings published but not yet acknowledged, at most. Default {@link DEFAULT_WINDOW}. */
+  window?: number;
+  /** Delay between an outbox change and its write, ms. Default 1000. */
+  persistMs?: number;
+}
+
+/**
+ * Checks one restored outbox entry: a non-empty array of `{topic, payload, retain}` whose
+ * topics are under the current prefix (entries of an old prefix would land where nobody reads).
+ * @param prefix the configured `mqtt.topicPrefix`
+ * @returns a validator for {@link Outbox}'s `validateItem`; it throws saying what is wrong
+ */
+export function entryValidator(prefix: string): (raw: unknown) => MqttMessage[] {
+  return (raw) => {
+    if (!Array.isArray(raw) || raw.length === 0) throw new Error('not a non-empty array');
+    return raw.map((m: unknown) => {
+      const { topic, payload, retain } = (m ?? {}) as Partial<MqttMessage>;
+      if (typeof topic !== 'string' || !topic.startsWith(`${prefix}/`)) {
+        throw new Error(`topic ${JSON.stringify(topic)} is not under "${prefix}/"`);
+      }
+      if (typeof payload !== 'string' || typeof retain !== 'boolean') {
+        throw new Error(`message to ${topic} lacks a string payload or a boolean retain`);
+      }
+      return { topic, payload, retain };
+    });
+  };
+}
+
+/**
+ * The outbox of the `mqtt` config slice: `<stateDir>/mqtt-outbox.json`, bounded by
+ * `outbox.maxReadings` and `outbox.maxBytes`, entries checked against `topicPrefix` on load.
+ * Does no I/O until `load()`.
+ * @param config the `mqtt` slice
+ * @param opts state dir, window, write delay
+ * @param log the sink's logger
+ */
+export function createMqttOutbox(
+  config: MqttConfig,
+  opts: MqttOutboxOptions,
+  log: Logger,
+): MqttOutbox {
+  const queue = new Outbox<MqttMessage[]>({
+    dir: opts.stateDir,
+    name: MQTT_OUTBOX_FILE,
+    maxEntries: config.outbox.maxReadings,
+    maxBytes: config.outbox.maxBytes,
+    validateItem: entryValidator(config.topicPrefix),
+    log,
+    ...(opts.persistMs !== undefined && { persistMs: opts.persistMs }),
+    label: 'MQTT outbox',
+    unit: 'readings',
+  });
+  return new MqttOutbox(queue, opts.window ?? DEFAULT_WINDOW, log);
+}
