@@ -6,9 +6,11 @@ import type { EnergyTotals } from './energy/energy-totals.js';
 import { totalsKey } from './energy/totals-file.js';
 import { applyBounds } from './plug/bounds.js';
 import { Poller, type PollResult } from './poller.js';
-import type { Measurement, Reading } from './plug/reading.js';
+import type { DeviceInfo, Measurement, Reading } from './plug/reading.js';
 import { HarmonizedSchedule } from './schedule.js';
 import type { Sink } from './sinks/sink.js';
+import type { RelayAction } from './relay-command.js';
+import { RelayControl, type CommandOutcome } from './relay-control.js';
 
 /** What the collector needs from outside; everything is injected (STYLE.md habit 6). */
 export interface CollectorDeps {
@@ -22,6 +24,19 @@ export interface CollectorDeps {
   filter?: FilterConfig;
   /** Lifetime energy counters; absent: readings carry no `energy_total`. */
   energyTotals?: EnergyTotals;
+  /** Told of every poll outcome and spike (the metrics, `src/metrics/`); absent: nobody is. */
+  observer?: CollectorObserver;
+}
+
+/** Poll outcomes as they happen, beyond what reaches the sink. Must not throw. */
+export interface CollectorObserver {
+  /**
+   * @param code the failure's code (`PLUG_TIMEOUT`, …); undefined for a good poll
+   * @param durationS how long the poll took, s; undefined when the plug was not polled at all
+   */
+  poll(device: DeviceInfo, code: string | undefined, durationS: number | undefined): void;
+  /** One value the spike filter removed. */
+  spike(device: DeviceInfo, field: string): void;
 }
 
 /** Counters since start, for logs, the demo and tests. */
@@ -49,6 +64,7 @@ export class Collector {
   };
   readonly #schedule: HarmonizedSchedule;
   readonly #poller: Poller<DeviceState>;
+  readonly #relay: RelayControl;
   #started = false;
 
   /**
@@ -60,10 +76,11 @@ export class Collector {
     private readonly deps: CollectorDeps,
   ) {
     this.#devices = config.devices.map((d) => this.makeDevice(d));
+    this.#relay = new RelayControl(config.poll.timeout * 1000, deps.log);
     this.#poller = new Poller<DeviceState>(
       { timeoutMs: config.poll.timeout * 1000, concurrency: config.poll.concurrency },
-      (d) => d.plug,
-      (d, tick, result) => this.onResult(d, tick, result),
+      (d) => d.pollable,
+      (d, tick, result, durationS) => this.onResult(d, tick, result, durationS),
     );
     this.#schedule = new HarmonizedSchedule(config.poll.interval, deps.clock, (tick, skipped) =>
       this.onTick(tick, skipped),
@@ -120,19 +137,34 @@ export class Collector {
    */
   setDevices(devices: Config['devices']): { added: number; removed: number; kept: number } {
     const key = (d: Config['devices'][number]): string =>
-      JSON.stringify([d.host, d.port, d.name, d.node]);
+      JSON.stringify([d.host, d.port, d.name, d.node, d.control]);
     const old = new Map(this.#devices.map((d) => [key(d.config), d]));
     const next = devices.map((c) => old.get(key(c)) ?? this.makeDevice(c));
     const kept = next.filter((d) => old.get(key(d.config)) === d);
     const removed = this.#devices.filter((d) => !next.includes(d));
     this.#devices = next;
-    for (const d of removed) if (d.availability.online) this.deps.sink.availability(d.info, false);
+    for (const d of removed) {
+      if (d.availability.online) this.deps.sink.availability(d.info, false);
+      if (d.named) this.deps.sink.removed?.(d.info);
+    }
     return { added: next.length - kept.length, removed: removed.length, kept: kept.length };
   }
 
   private makeDevice(c: Config['devices'][number]): DeviceState {
     const make = this.deps.makeDevice ?? ((dc, n) => new DeviceState(dc, n));
     return make(c, this.config.poll.offlineAfter);
+  }
+
+  /**
+   * Runs a relay command (`relay-control.ts`) and, once switched, publishes the re-poll as a
+   * reading stamped with the current unix second (not a tick: it is an extra reading). Never rejects.
+   */
+  async command(name: string, action: RelayAction): Promise<CommandOutcome> {
+    const { outcome, device, sample } = await this.#relay.run(this.#devices, name, action);
+    if (sample && device && this.#devices.includes(device)) {
+      this.onResult(device, Math.floor(this.deps.clock.now() / 1000), { ok: true, sample });
+    }
+    return outcome;
   }
 
   /** Polls every device once for `tickS` now, outside the schedule (used by tests and `poll`). */
@@ -149,11 +181,17 @@ export class Collector {
     void this.#poller.pollTick(this.#devices, tickS);
   }
 
-  private onResult(device: DeviceState, tickS: number, result: PollResult): void {
+  private onResult(
+    device: DeviceState,
+    tickS: number,
+    result: PollResult,
+    durationS?: number,
+  ): void {
     const { log, sink } = this.deps;
     if (!result.ok) {
       this.stats.pollsFailed++;
       const { error } = result;
+      this.deps.observer?.poll(device.info, error.code, durationS);
       log.debug({ device: device.info.name, code: error.code, tick: tickS }, error.message);
       if (device.availability.failure() === 'offline') {
         log.warn(
@@ -178,7 +216,9 @@ export class Collector {
       device.settleName(sample.identity, taken);
     }
     device.identity = sample.identity;
+    device.relay = sample.values.state;
     const info = device.info;
+    this.deps.observer?.poll(info, undefined, durationS);
     if (device.availability.success() === 'online') {
       log.info({ device: info.name, host: info.host, model: sample.identity.model }, 'plug online');
       sink.availability(info, true);
@@ -207,6 +247,7 @@ export class Collector {
       values = bounded.values;
       for (const { field, value, reason } of bounded.rejected) {
         this.stats.spikes++;
+        this.deps.observer?.spike(device.info, field);
         log.warn({ device: device.info.name, field, value, reason, tick: tickS }, 'spike rejected');
       }
     }

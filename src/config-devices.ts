@@ -1,4 +1,4 @@
-import { host, integer, isPlainObject, show, unknownKeyMessage } from './config-checks.js';
+import { boolean, host, integer, isPlainObject, show, unknownKeyMessage } from './config-checks.js';
 import type { Check, Issue } from './config-checks.js';
 import type { DeviceConfig } from './config.js';
 import { NAME_PATTERN, RESERVED_NAMES } from './naming.js';
@@ -9,7 +9,7 @@ export const DEFAULT_PLUG_PORT = 9999;
 /** emonhub node ids a device may use (emonhub takes any integer; 1..255 keeps ids byte-sized). */
 export const NODE_RANGE = { min: 1, max: 255 } as const;
 
-const DEVICE_KEYS = ['host', 'port', 'name', 'node'] as const;
+const DEVICE_KEYS = ['host', 'port', 'name', 'node', 'control'] as const;
 const EXAMPLE = '{"host": "192.168.1.50", "name": "fridge", "node": 27}';
 
 const checkPort = integer(1, 65535);
@@ -47,6 +47,7 @@ function elementIssues(d: Record<string, unknown>, at: string): Issue[] {
   if (d['port'] !== undefined) within('port', checkPort(d['port']));
   if (d['name'] !== undefined) within('name', checkName(d['name']));
   if (d['node'] !== undefined) within('node', checkNode(d['node']));
+  if (d['control'] !== undefined) within('control', boolean(d['control']));
   return issues;
 }
 
@@ -79,7 +80,7 @@ const UNIQUE = [
 ];
 
 /**
- * The `devices` format: an array of `{host, port?, name?, node?}`. Reports, by element index and
+ * The `devices` format: an array of `{host, port?, name?, node?, control?}`. Reports, by element index and
  * key, unknown keys, wrong types and ranges, and duplicates (see {@link UNIQUE}), naming the
  * element that used the value first: `[2].node: 27 is already used by devices[0]`.
  */
@@ -113,16 +114,18 @@ export const checkDevices: Check = (value) => {
 
 /**
  * A validated raw element as the rest of the program sees it: `port` filled in, absent
- * `name`/`node` left out rather than `undefined`.
+ * `name`/`node`/`control` left out rather than `undefined` (`control: false` is left out too).
  */
 export function normalizeDevice(raw: {
   host: string;
   port?: number;
   name?: string;
   node?: number;
+  control?: boolean;
 }): DeviceConfig {
   const device: DeviceConfig = { host: raw.host, port: raw.port ?? DEFAULT_PLUG_PORT };
   if (raw.name !== undefined) device.name = raw.name;
   if (raw.node !== undefined) device.node = raw.node;
+  if (raw.control === true) device.control = true;
   return device;
 }

@@ -79,7 +79,7 @@ export const SPEC: SpecTree = {
     ),
   },
   devices: leaf(
-    'The plugs: [{"host": "192.168.1.50", "port": 9999, "name": "fridge", "node": 27}]. host is required; port defaults to 9999; name (a-z, 0-9, _ and -, at most 64) is the MQTT topic level, else the plug alias slugified; node (integer 1..255) is the emonhub node id, without one the plug is not sent to emonhub. Names, nodes and host:port must be unique.',
+    'The plugs: [{"host": "192.168.1.50", "port": 9999, "name": "fridge", "node": 27}]. host is required; port defaults to 9999; name (a-z, 0-9, _ and -, at most 64) is the MQTT topic level, else the plug alias slugified; node (integer 1..255) is the emonhub node id, without one the plug is not sent to emonhub; control (boolean, default false) lets <prefix>/<name>/set switch the relay. Names, nodes and host:port must be unique.',
     [],
     checkDevices,
   ),
@@ -131,6 +131,11 @@ export const SPEC: SpecTree = {
       true,
       check.boolean,
     ),
+    format: leaf(
+      'Topic layout of readings: "default" (<prefix>/<name> JSON state and one topic per field) or "tasmota" (tele/<name>/SENSOR with {"ENERGY":{...}}, tele/<name>/LWT, tele/<name>/STATE), for dashboards built on Tasmota plugs.',
+      'default',
+      check.oneOf(['default', 'tasmota']),
+    ),
     outbox: {
       maxReadings: leaf(
         'Readings kept while the broker is unreachable (persisted in state.dir); past it the oldest are dropped with a warning.',
@@ -143,6 +148,18 @@ export const SPEC: SpecTree = {
         check.integer(1024),
       ),
     },
+  },
+  homeassistant: {
+    enabled: leaf(
+      'Publish Home Assistant MQTT discovery (one retained device config per plug) when MQTT is on. Needs mqtt.format "default".',
+      true,
+      check.boolean,
+    ),
+    prefix: leaf(
+      "Home Assistant's discovery prefix; discovery goes to <prefix>/device/<id>/config and <prefix>/status is watched for restarts.",
+      'homeassistant',
+      check.topicPrefix,
+    ),
   },
   emonhub: {
     enabled: leaf('Send frames to an emonhub socket interfacer.', false, check.boolean),
@@ -202,6 +219,19 @@ export const SPEC: SpecTree = {
       'info',
       check.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
       { env: 'LOG_LEVEL' },
+    ),
+  },
+  http: {
+    enabled: leaf(
+      'Serve /metrics (Prometheus text format) and /healthz over HTTP.',
+      false,
+      check.boolean,
+    ),
+    port: leaf('TCP port of the metrics endpoint.', 9101, check.integer(1, 65535)),
+    host: leaf(
+      'Address the metrics endpoint binds to; 127.0.0.1 keeps it local, 0.0.0.0 opens it to the LAN.',
+      '127.0.0.1',
+      check.host,
     ),
   },
 };

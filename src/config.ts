@@ -25,6 +25,8 @@ export interface DeviceConfig {
    * any integer; 1..255 keeps ids in the byte range its radio nodes use.)
    */
   node?: number;
+  /** Accept relay commands on `<prefix>/<name>/set` (default false: commands are ignored). */
+  control?: boolean;
 }
 
 /** `poll` slice. */
@@ -63,8 +65,17 @@ export interface MqttConfig {
   key: string;
   /** Verify the broker's certificate (default true). */
   rejectUnauthorized: boolean;
+  /** Topic layout of readings: `default` (zigbee2mqtt-like) or `tasmota` (`tele/<name>/SENSOR`). */
+  format: 'default' | 'tasmota';
   /** Bounds of the persisted outbox that holds readings while the broker is unreachable. */
   outbox: OutboxBounds & { maxReadings: number };
+}
+
+/** `homeassistant` slice: MQTT discovery; in effect only when `mqtt.enabled` is too. */
+export interface HomeAssistantConfig {
+  enabled: boolean;
+  /** Discovery prefix, default `homeassistant` (also where HA announces `status`). */
+  prefix: string;
 }
 
 /** Bounds of a persisted FIFO. */
@@ -120,15 +131,27 @@ export interface LogConfig {
   level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
+/** `http` slice: the optional metrics and health endpoint (`src/metrics/`). */
+export interface HttpConfig {
+  /** Serve `/metrics` and `/healthz` (default false). */
+  enabled: boolean;
+  /** TCP port, default 9101 (one above node_exporter's 9100). */
+  port: number;
+  /** Bind address, default `127.0.0.1`: local only unless opened on purpose. */
+  host: string;
+}
+
 /** The whole validated configuration. */
 export interface Config {
   poll: PollConfig;
   devices: DeviceConfig[];
   mqtt: MqttConfig;
+  homeassistant: HomeAssistantConfig;
   emonhub: EmonhubConfig;
   log: LogConfig;
   filter: FilterConfig;
   state: StateConfig;
+  http: HttpConfig;
 }
 
 /** What secrets are replaced with. */

@@ -3,6 +3,7 @@ import type { DeviceConfig } from './config.js';
 import { deviceName } from './naming.js';
 import { Plug } from './plug/plug.js';
 import type { DeviceInfo, PlugIdentity } from './plug/reading.js';
+import type { Pollable } from './poller.js';
 
 /**
  * Everything the collector keeps about one configured device between ticks: its plug session,
@@ -16,7 +17,12 @@ export class DeviceState {
   readonly plug: Plug;
   readonly availability: AvailabilityTracker;
   identity: PlugIdentity = {};
+  /** The relay as last read, for `TOGGLE`; undefined before the first good poll. */
+  relay: 'ON' | 'OFF' | undefined;
+  /** What the poller polls: the plug, queued behind any relay command (see {@link exclusive}). */
+  readonly pollable: Pollable;
   #name: string | undefined;
+  #tail: Promise<unknown> = Promise.resolve();
 
   /**
    * @param config the device's config entry
@@ -30,6 +36,21 @@ export class DeviceState {
   ) {
     this.plug = plug ?? new Plug({ host: config.host, port: config.port });
     this.availability = new AvailabilityTracker(offlineAfter);
+    const plugRef = this.plug;
+    this.pollable = {
+      target: plugRef.target,
+      poll: (ms) => this.exclusive(() => plugRef.poll(ms)),
+    };
+  }
+
+  /**
+   * Runs `fn` after every request already queued for this plug: a relay command never overlaps
+   * a poll (one connection carries one request at a time). Its failure does not stop the queue.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn);
+    this.#tail = run.catch(() => undefined);
+    return run;
   }
 
   /** Whether the name is final (configured, or learned from a reply). */
@@ -60,6 +81,7 @@ export class DeviceState {
       port,
     };
     if (node !== undefined) info.node = node;
+    if (this.config.control === true) info.control = true;
     return info;
   }
 }

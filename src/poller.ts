@@ -39,12 +39,18 @@ export class Poller<D> {
   /**
    * @param options deadline and concurrency
    * @param plugOf maps a device record to what is polled
-   * @param onResult receives every device's result for the tick, exactly once; must not throw
+   * @param onResult receives every device's result for the tick, exactly once; must not throw;
+   *   `durationS` is how long the plug's poll took, absent when it was not polled at all
    */
   constructor(
     private readonly options: PollerOptions,
     private readonly plugOf: (device: D) => Pollable,
-    private readonly onResult: (device: D, tickS: number, result: PollResult) => void,
+    private readonly onResult: (
+      device: D,
+      tickS: number,
+      result: PollResult,
+      durationS?: number,
+    ) => void,
   ) {}
 
   /** Devices with a poll in flight right now. */
@@ -105,6 +111,7 @@ export class Poller<D> {
 
   private async pollOne(device: D, tickS: number): Promise<void> {
     const plug = this.plugOf(device);
+    const started = performance.now();
     this.#inFlight.add(device);
     let result: PollResult;
     try {
@@ -123,7 +130,7 @@ export class Poller<D> {
     } finally {
       this.#inFlight.delete(device);
     }
-    this.onResult(device, tickS, result);
+    this.onResult(device, tickS, result, (performance.now() - started) / 1000);
   }
 
   private fail(device: D, tickS: number, code: PlugErrorCode, message: string): void {

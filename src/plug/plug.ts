@@ -2,6 +2,7 @@ import { PlugError, PlugErrorCode } from '../errors.js';
 import { PlugConnection } from '../protocol/connection.js';
 import type { exchange, PlugAddress } from '../protocol/transport.js';
 import { BATCH_FRAME, SYSINFO_FRAME, parsePollReply } from './query.js';
+import { RELAY_OFF_FRAME, RELAY_ON_FRAME, checkRelayReply } from './relay.js';
 import {
   ReplyFieldError,
   hasEmeter,
@@ -58,6 +59,28 @@ export class Plug {
   /** Whether the plug has an emeter, or `undefined` before first contact. */
   get emeter(): boolean | undefined {
     return this.#emeter;
+  }
+
+  /**
+   * Switches the relay (`system.set_relay_state`, `relay.ts`) on the same connection as the
+   * polls. Like `poll()`, not to be called while another request is in flight: the collector
+   * runs both through the device's queue (`DeviceState.exclusive`).
+   * @param on true: relay on; false: off
+   * @param timeoutMs deadline, ms
+   * @throws PlugError with a stable code; `PLUG_DEVICE_ERROR` when the plug answers `err_code`
+   */
+  async setRelay(on: boolean, timeoutMs: number): Promise<void> {
+    const frame = on ? RELAY_ON_FRAME : RELAY_OFF_FRAME;
+    const body =
+      this.#connection !== undefined
+        ? await this.#connection.request(frame, { timeoutMs })
+        : await (this.#send as Exchange)(this.address, frame, { timeoutMs });
+    try {
+      checkRelayReply(body, this.target);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
   }
 
   /**

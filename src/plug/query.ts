@@ -42,8 +42,12 @@ function checkErrCode(obj: Json, where: string, target: string): void {
   );
 }
 
-/** Returns `reply[module][method]` after checking both levels' `err_code`. */
-function method(reply: Json, module: string, name: string, target: string): Json {
+/**
+ * Returns `reply[module][method]` after checking both levels' `err_code` (also used by
+ * `relay.ts` for `system.set_relay_state`).
+ * @throws PlugError PLUG_BAD_REPLY (missing object), PLUG_DEVICE_ERROR (`err_code != 0`)
+ */
+export function method(reply: Json, module: string, name: string, target: string): Json {
   const mod = reply[module];
   if (!isObject(mod)) {
     throw new PlugError(PlugErrorCode.BAD_REPLY, target, `reply has no "${module}" object`);

@@ -71,6 +71,8 @@ export interface DeviceInfo {
   port: number;
   /** emonhub node id, when the device has one. */
   node?: number;
+  /** True when the device accepts relay commands (`devices[].control`); absent otherwise. */
+  control?: boolean;
 }
 
 /** One normalized reading of one device at one harmonized tick. */

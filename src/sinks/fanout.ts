@@ -66,6 +66,17 @@ export class Fanout implements Sink {
     }
   }
 
+  /** Forwards a device's removal to every sink that cares; a sink that throws is logged and skipped. */
+  removed(device: DeviceInfo): void {
+    for (const sink of this.sinks) {
+      try {
+        sink.removed?.(device);
+      } catch (err) {
+        this.#log.error({ err, failed: sink.name, device: device.name }, 'sink removed failed');
+      }
+    }
+  }
+
   /** Stops every sink concurrently (each within its own bound); failures are logged, never thrown. */
   async stop(): Promise<void> {
     const results = await Promise.allSettled(this.sinks.map(async (s) => s.stop()));

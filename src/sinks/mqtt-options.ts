@@ -8,6 +8,7 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../config.js';
+import { redactUrl as redactUserinfo } from '../config-checks.js';
 import { isTlsUrl, readMqttFile, readPasswordFile } from '../config-mqtt-files.js';
 
 /** The part of MQTT.js's `IClientOptions` that {@link mqttClientOptions} sets. */
@@ -117,4 +118,41 @@ export function explainConnectErrors(client: MqttClient, config: MqttConfig): Mq
     if (todo !== undefined) err.message = `${err.message}; ${todo}`;
   });
   return client;
+}
+
+/**
+ * The sink's whole client options: a clean session, MQTT.js reconnecting every 2 s, no MQTT.js
+ * offline queue (our outbox does that), the retained `bridge/state` `offline` as the last will,
+ * the login, and {@link mqttClientOptions} (credentials from files, TLS).
+ * @param config the `mqtt` slice
+ * @param will the last-will message
+ * @param log for the TLS warning
+ */
+export function sinkClientOptions(
+  config: MqttConfig,
+  will: { topic: string; payload: string },
+  log?: Logger,
+): IClientOptions {
+  const { username, password, clientId, qos } = config;
+  const options: IClientOptions = {
+    clean: true,
+    reconnectPeriod: 2000,
+    connectTimeout: 5000,
+    queueQoSZero: false,
+    will: { topic: will.topic, payload: Buffer.from(will.payload), retain: true, qos },
+  };
+  if (clientId !== '') options.clientId = clientId;
+  if (username !== '') options.username = username;
+  if (password !== '') options.password = password;
+  return { ...options, ...mqttClientOptions(config, log) };
+}
+
+/** Returns `url` with any password replaced by `***`, for logs (config-checks.ts does the work). */
+export function redactUrl(url: string): string {
+  return URL.canParse(url) ? redactUserinfo(url, '***') : '(unparsable URL)';
+}
+
+/** What makes two errors "the same" for logging: the socket code, else the message. */
+export function errorKey(err: Error & { code?: string | number }): string {
+  return String(err.code ?? err.message);
 }

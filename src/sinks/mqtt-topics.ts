@@ -219,3 +219,20 @@ export function bridgeStateMessage(prefix: string, online: boolean): MqttMessage
     retain: true,
   };
 }
+
+/**
+ * How readings and availability become messages: this file's layout, or Tasmota's
+ * (`tasmota-topics.ts`), chosen by `mqtt.format`. `info` and `bridge/state` are the same in both.
+ */
+export interface TopicLayout {
+  /** The messages of one reading, in order. @throws Error on an invalid prefix or name */
+  readings(reading: Reading, prefix: string): MqttMessage[];
+  /** The retained availability message. @throws Error on an invalid prefix or name */
+  availability(device: DeviceInfo, prefix: string, online: boolean): MqttMessage;
+}
+
+/** The default, zigbee2mqtt-like layout described at the top of this file. */
+export const DEFAULT_LAYOUT: TopicLayout = {
+  readings: readingMessages,
+  availability: availabilityMessage,
+};

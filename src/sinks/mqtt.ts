@@ -17,17 +17,20 @@ import { connect as mqttConnect } from 'mqtt';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../config.js';
-import { redactUrl as redactUserinfo } from '../config-checks.js';
-import { explainConnectErrors, mqttClientOptions } from './mqtt-options.js';
+import { errorKey, explainConnectErrors, redactUrl, sinkClientOptions } from './mqtt-options.js';
+import { sayOfflineAndEnd } from './mqtt-close.js';
 import type { DeviceInfo, Reading } from '../plug/reading.js';
 import type { MqttMessage } from './mqtt-topics.js';
 import {
+  DEFAULT_LAYOUT,
   assertTopicPrefix,
-  availabilityMessage,
   bridgeStateMessage,
   infoMessage,
-  readingMessages,
 } from './mqtt-topics.js';
+import type { TopicLayout } from './mqtt-topics.js';
+import { TASMOTA_LAYOUT } from './tasmota-topics.js';
+import { buildExtensions } from './mqtt-extension.js';
+import type { ExtensionOptions, MqttExtension } from './mqtt-extension.js';
 import type { MqttOutbox } from './mqtt-outbox.js';
 import { createMqttOutbox } from './mqtt-outbox-store.js';
 import type { MqttOutboxOptions } from './mqtt-outbox-store.js';
@@ -36,21 +39,13 @@ import type { Sink } from './sink.js';
 /** MQTT.js's `connect(url, options)`, injectable so tests can reach the client. */
 export type MqttConnect = (url: string, options: IClientOptions) => MqttClient;
 
-/** Tuning of {@link MqttSink}; the defaults suit a Raspberry Pi. */
-export interface MqttSinkOptions extends MqttOutboxOptions {
+/** Tuning of {@link MqttSink} and its extensions (HA discovery, relay commands). */
+export interface MqttSinkOptions extends MqttOutboxOptions, ExtensionOptions {
   /** Bound on `stop()`'s flush, ms. Default 2000. */
   stopTimeoutMs?: number;
 }
 
-/** Returns `url` with any password replaced by `***`, for logs (config-checks.ts does the work). */
-export function redactUrl(url: string): string {
-  return URL.canParse(url) ? redactUserinfo(url, '***') : '(unparsable URL)';
-}
-
-/** What makes two errors "the same" for logging: the socket code, else the message. */
-function errorKey(err: Error & { code?: string | number }): string {
-  return String(err.code ?? err.message);
-}
+export { redactUrl };
 
 /** The MQTT {@link Sink}. Constructor assigns; `start()` connects; `stop()` disconnects. */
 export class MqttSink implements Sink {
@@ -66,6 +61,8 @@ export class MqttSink implements Sink {
   readonly #info = new Map<string, MqttMessage>();
   readonly #availability = new Map<string, MqttMessage>();
   readonly #badDevices = new Set<string>();
+  readonly #layout: TopicLayout;
+  readonly #extensions: MqttExtension[];
 
   /**
    * @param config the `mqtt` config slice (url, credentials, topicPrefix, qos, clientId)
@@ -82,6 +79,8 @@ export class MqttSink implements Sink {
     this.#log = log.child({ sink: 'mqtt' });
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
     this.#outbox = createMqttOutbox(config, options, this.#log);
+    this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
+    this.#extensions = buildExtensions(config, options, (m) => this.#publishNow(m), this.#log);
   }
 
   /** Readings in the outbox (waiting or unacknowledged). */
@@ -110,27 +109,20 @@ export class MqttSink implements Sink {
    */
   async start(): Promise<void> {
     if (this.#client !== undefined || this.#stopping !== undefined) return;
-    const { url, username, password, clientId, qos, topicPrefix } = this.config;
+    const { url, clientId, topicPrefix } = this.config;
     assertTopicPrefix(topicPrefix);
     this.#outbox.load();
-    const will = bridgeStateMessage(topicPrefix, false);
-    const options: IClientOptions = {
-      clean: true,
-      reconnectPeriod: 2000,
-      connectTimeout: 5000,
-      queueQoSZero: false,
-      will: { topic: will.topic, payload: Buffer.from(will.payload), retain: true, qos },
-    };
-    if (clientId !== '') options.clientId = clientId;
-    if (username !== '') options.username = username;
-    if (password !== '') options.password = password;
-    const security = mqttClientOptions(this.config, this.#log); // credentials and TLS
-    const client = explainConnectErrors(
-      this.connect(url, { ...options, ...security }),
+    const options = sinkClientOptions(
       this.config,
+      bridgeStateMessage(topicPrefix, false),
+      this.#log,
     );
+    const client = explainConnectErrors(this.connect(url, options), this.config);
     this.#client = client;
     client.on('connect', () => this.#onConnect(client));
+    client.on('message', (topic, payload, packet) => {
+      for (const ext of this.#extensions) ext.onMessage?.(topic, payload.toString(), packet.retain);
+    });
     client.on('close', () => {
       this.#outbox.pause();
       if (!this.#connected) return;
@@ -168,6 +160,9 @@ export class MqttSink implements Sink {
     this.#publish(client, bridgeStateMessage(this.config.topicPrefix, true));
     for (const m of this.#info.values()) this.#publish(client, m);
     for (const m of this.#availability.values()) this.#publish(client, m);
+    const topics = this.#extensions.flatMap((e) => e.subscriptions);
+    if (topics.length > 0) client.subscribe(topics, { qos: this.config.qos });
+    for (const ext of this.#extensions) ext.onConnect();
     // Then the readings: MQTT.js has already re-sent those in flight at the last disconnect.
     this.#outbox.resume((m, done) => this.#publish(client, m, done));
   }
@@ -176,6 +171,11 @@ export class MqttSink implements Sink {
   #publish(client: MqttClient, m: MqttMessage, done?: (err?: Error | null) => void): void {
     const opts = { qos: this.config.qos, retain: m.retain };
     client.publish(m.topic, m.payload, opts, (err) => done?.(err));
+  }
+
+  /** Publishes now when connected, else drops: for "latest wins" messages re-sent on connect. */
+  #publishNow(m: MqttMessage): void {
+    if (this.#connected && this.#client !== undefined) this.#publish(this.#client, m);
   }
 
   /** Runs `build`; on error logs once per device (its name cannot be a topic level) and returns undefined. */
@@ -201,11 +201,12 @@ export class MqttSink implements Sink {
     if (client === undefined || this.#stopping !== undefined) return;
     const prefix = this.config.topicPrefix;
     const built = this.#messagesOf(reading.device, () => ({
-      messages: readingMessages(reading, prefix),
+      messages: this.#layout.readings(reading, prefix),
       info: infoMessage(reading, prefix),
     }));
     if (built === undefined) return;
-    this.#outbox.push(built.messages);
+    if (built.messages.length > 0) this.#outbox.push(built.messages);
+    for (const ext of this.#extensions) ext.onReading?.(reading);
     const name = reading.device.name;
     if (this.#info.get(name)?.payload !== built.info.payload) {
       this.#info.set(name, built.info);
@@ -218,11 +219,17 @@ export class MqttSink implements Sink {
     const client = this.#client;
     if (client === undefined || this.#stopping !== undefined) return;
     const m = this.#messagesOf(device, () =>
-      availabilityMessage(device, this.config.topicPrefix, online),
+      this.#layout.availability(device, this.config.topicPrefix, online),
     );
     if (m === undefined) return;
     this.#availability.set(device.name, m);
     if (this.#connected) this.#publish(client, m);
+  }
+
+  /** The device left the config: extensions clean up after it (HA removes its device). */
+  removed(device: DeviceInfo): void {
+    if (this.#stopping !== undefined) return;
+    for (const ext of this.#extensions) ext.removed?.(device);
   }
 
   /**
@@ -243,7 +250,10 @@ export class MqttSink implements Sink {
     const t0 = Date.now();
     const delivered = await this.#outbox.drain(this.#stopTimeoutMs);
     const left = this.#stopTimeoutMs - (Date.now() - t0);
-    if (!delivered || !(await this.#sayOffline(client, left))) {
+    const off = bridgeStateMessage(this.config.topicPrefix, false);
+    const said =
+      delivered && (await sayOfflineAndEnd(client, this.#connected, off, this.config.qos, left));
+    if (!said) {
       this.#log.warn({ unsent: this.#outbox.length }, 'MQTT flush timed out; closing anyway');
       if (client.disconnecting) client.stream?.destroy();
       else client.end(true);
@@ -251,20 +261,5 @@ export class MqttSink implements Sink {
     this.#connected = false;
     const { sent, length: unsent } = this.#outbox;
     this.#log.info({ sent, unsent }, 'MQTT sink stopped');
-  }
-
-  /** Publishes `offline` and disconnects cleanly (just closes without a connection); false after `ms`. */
-  #sayOffline(client: MqttClient, ms: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), Math.max(0, ms));
-      const done = (): void => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      if (!this.#connected) return void client.end(true, done);
-      const off = bridgeStateMessage(this.config.topicPrefix, false);
-      const opts = { qos: this.config.qos, retain: true };
-      client.publish(off.topic, off.payload, opts, () => client.end(false, done));
-    });
   }
 }

@@ -18,6 +18,11 @@ export interface Sink {
   write(reading: Reading): void;
   /** A device went online (a poll succeeded after failures) or offline (`poll.offlineAfter` failures in a row). */
   availability(device: DeviceInfo, online: boolean): void;
+  /**
+   * The device was dropped from the config (SIGHUP reload), after its `availability(…, false)`.
+   * Optional: sinks with nothing to clean up leave it out.
+   */
+  removed?(device: DeviceInfo): void;
   /** Flushes what it can within its own bound, releases resources. Idempotent. */
   stop(): Promise<void>;
 }

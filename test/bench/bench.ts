@@ -17,8 +17,9 @@
  * Usage: npm run bench -- [--plugs N] [--interval S] [--ticks K] [--hung P] [--json FILE]
  *                         [--sweep] [--warmup W] [--phases a,b] [--cpu-prof DIR] [--keep]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import type { BenchSample } from '../../src/bench-report.js';
-import { findMosquitto, startBroker } from '../fakes/broker.js';
+import { findMosquitto } from '../fakes/broker.js';
 import type { PeerOptions } from './peer.js';
 import type { ArrivalsQuery, SimHostMessage, SimHostOptions } from './sim-host.js';
 import { measureWindow, round, spread, table, type PhaseResult, type Window } from './stats.js';
@@ -50,6 +51,8 @@ interface Options {
   cpuProf: string | undefined;
   /** Keep the temporary directory (configs, logs, reports) and print its path. */
   keep: boolean;
+  /** `mqtt.qos` of the collector; default: the collector's default. */
+  qos: number | undefined;
 }
 
 function options(argv: string[]): Options {
@@ -68,6 +71,7 @@ function options(argv: string[]): Options {
       phases: { type: 'string', default: PHASES.join(',') },
       'cpu-prof': { type: 'string' },
       keep: { type: 'boolean', default: false },
+      qos: { type: 'string' },
     },
   });
   const int = (name: string, v: string, min: number): number => {
@@ -93,6 +97,7 @@ function options(argv: string[]): Options {
     phases,
     cpuProf: values['cpu-prof'],
     keep: values.keep,
+    qos: values.qos === undefined ? undefined : int('qos', values.qos, 0),
   };
 }
 
@@ -111,6 +116,7 @@ function fdLimits(): { soft: number; hard: number } {
 }
 
 const CAN_PIN = existsSync('/usr/bin/taskset') && os.availableParallelism() >= 2;
+const PIN_BROKER = CAN_PIN && process.env['BENCH_PIN_BROKER'] === '1';
 
 /**
  * `node args…` pinned to `cpu` with taskset when possible, with the soft fd limit raised to the
@@ -193,21 +199,70 @@ class SimHost {
   }
 }
 
-/** A broker in a process of its own. */
-async function broker(): Promise<{ url: string; kind: string; stop(): Promise<void> }> {
-  if (findMosquitto() !== undefined) {
-    const b = await startBroker();
-    return { url: b.url, kind: 'mosquitto', stop: () => b.stop() };
+/** A TCP port free on 127.0.0.1 right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A broker in a process of its own, pinned with the plugs to CPU 0 so that the poller has CPU 1
+ * to itself: mosquitto on a free loopback port when installed, else the embedded aedes broker.
+ */
+async function broker(dir: string): Promise<{ url: string; kind: string; stop(): Promise<void> }> {
+  const bin = findMosquitto();
+  let child: ChildProcess;
+  let port: number;
+  if (bin !== undefined) {
+    port = await freePort();
+    const conf = path.join(dir, 'mosquitto.conf');
+    writeFileSync(
+      conf,
+      `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n` +
+        `max_queued_messages 0\nlog_dest stderr\nlog_type error\n`,
+    );
+    const cmd: [string, string[]] = PIN_BROKER
+      ? ['taskset', ['-c', '0', bin, '-c', conf]]
+      : [bin, ['-c', conf]];
+    child = spawn(cmd[0], cmd[1], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const deadline = Date.now() + 5000;
+    while (!(await canConnect(port))) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error('mosquitto did not start');
+      await sleep(20);
+    }
+  } else {
+    const [cmd, args] = PIN_BROKER
+      ? nodeCommand(0, [path.join(HERE, 'broker-child.js')], 1000)
+      : [process.execPath, [path.join(HERE, 'broker-child.js')]];
+    child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    port = await new Promise<number>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`broker exited with ${code}`)));
+      child.once('message', (m: { port: number }) => resolve(m.port));
+    });
+    child.removeAllListeners('exit');
   }
-  const child = spawn(process.execPath, [path.join(HERE, 'broker-child.js')], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    kind: bin !== undefined ? 'mosquitto' : 'aedes',
+    stop: () => stopChild(child),
+  };
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
   });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`broker exited with ${code}`)));
-    child.once('message', (m: { port: number }) => resolve(m.port));
-  });
-  child.removeAllListeners('exit');
-  return { url: `mqtt://127.0.0.1:${port}`, kind: 'aedes', stop: () => stopChild(child) };
 }
 
 /** Subscribes to every reading's JSON state topic and stamps its delivery. */
@@ -242,7 +297,13 @@ function collectorConfig(run: Run, opts: Options, mqttOn: boolean, stateDir: str
       offlineAfter: 3,
     },
     devices: run.ports.map((port, i) => ({ host: '127.0.0.1', port, name: `plug_${i}` })),
-    mqtt: { enabled: mqttOn, url: run.brokerUrl, topicPrefix: PREFIX, clientId: `kasa-bench` },
+    mqtt: {
+      enabled: mqttOn,
+      url: run.brokerUrl,
+      topicPrefix: PREFIX,
+      clientId: `kasa-bench`,
+      ...(opts.qos === undefined ? {} : { qos: opts.qos }),
+    },
     emonhub: { enabled: false },
     state: { dir: stateDir },
     log: { level: 'info' },
@@ -413,13 +474,21 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  if (!CAN_PIN) process.stderr.write('bench: taskset or a 2nd CPU missing: processes not pinned\n');
-  const b = await broker();
+  if (PIN_BROKER) {
+    // This process (the subscriber) shares CPU 0 with the plugs and the broker.
+    spawnSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  }
+  if (!CAN_PIN) {
+    process.stderr.write('bench: taskset or a 2nd CPU missing: processes not pinned\n');
+  }
+  const brokerDir = mkdtempSync(path.join(os.tmpdir(), 'kasa-bench-broker-'));
+  const b = await broker(brokerDir);
   const runs: RunResult[] = [];
   try {
     for (const n of opts.plugs) runs.push(await runOnce(n, opts, b.url));
   } finally {
     await b.stop();
+    rmSync(brokerDir, { recursive: true, force: true });
   }
   const cpus = os.cpus();
   const result = {

@@ -33,8 +33,10 @@ describe('loadConfig: valid input', () => {
         cert: '',
         key: '',
         rejectUnauthorized: true,
+        format: 'default',
         outbox: { maxReadings: 50000, maxBytes: 32 * 1024 * 1024 },
       },
+      homeassistant: { enabled: true, prefix: 'homeassistant' },
       emonhub: {
         enabled: false,
         host: '127.0.0.1',
@@ -47,6 +49,7 @@ describe('loadConfig: valid input', () => {
       filter: { maxPower: 4000, maxCurrent: 20, minVoltage: 80, maxVoltage: 280 },
       state: { dir: 'state' },
       log: { level: 'info' },
+      http: { enabled: false, port: 9101, host: '127.0.0.1' },
     });
   });
 
@@ -121,6 +124,6 @@ describe('configReference', () => {
       default: 'mqtt://127.0.0.1:1883',
     });
     expect(rows.every((r) => r.doc.length > 10)).toBe(true);
-    expect(rows).toHaveLength(33); // 4 poll, devices, 14 mqtt, 8 emonhub, 4 filter, state.dir, log.level
+    expect(rows).toHaveLength(39); // 4 poll, devices, 15 mqtt, 2 homeassistant, 8 emonhub, 4 filter, state.dir, log.level, 3 http
   });
 });

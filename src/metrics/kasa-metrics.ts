@@ -1,0 +1,195 @@
+/**
+ * The Prometheus metric families, named per REFERENCE.md §5 (Prometheus docs, "Metric and label
+ * naming"): base units in the name (`_watts`, `_volts`, `_amperes`, `_joules_total`, `_seconds`),
+ * `_total` only on counters, static facts in an `_info` gauge, `_up` per device.
+ *
+ * Every per-device series carries `device` (the MQTT name) and `outlet`, empty for a plug and
+ * reserved for a strip's outlets (which come later), so a query can tell a strip's total from
+ * its outlets and `sum()` need not count a strip twice.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeviceInfo, Measurement, Reading } from '../plug/reading.js';
+
+/** A sink's backlog as the metrics read it at scrape time (`MqttSink`, `EmonhubSink`). */
+export interface QueueStats {
+  readonly name: string;
+  /** Entries waiting to be sent now. */
+  readonly queued: number;
+  /** Entries dropped since start because the backlog was full. */
+  readonly dropped: number;
+}
+
+/** Kilowatt-hours to joules: 1 kWh = 3.6 MJ. */
+export const JOULES_PER_KWH = 3.6e6;
+
+/** Poll duration buckets, s: a LAN plug answers in ~10–50 ms; `poll.timeout` is 2 s by default. */
+export const POLL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2];
+
+type Instant = 'power' | 'voltage' | 'current' | 'rssi';
+const DEVICE = ['device', 'outlet'] as const;
+
+/**
+ * The collector's metrics in one {@link Registry} of their own (never prom-client's global
+ * one, so two instances, e.g. in tests, never share series).
+ */
+export class KasaMetrics {
+  /** Holds every family below plus the process metrics (`process_*`, `nodejs_*`). */
+  readonly registry = new Registry();
+  readonly #instant: Record<Instant, Gauge<'device' | 'outlet'>>;
+  readonly #relay: Gauge<'device' | 'outlet'>;
+  readonly #up: Gauge<'device' | 'outlet'>;
+  readonly #info: Gauge<'device' | 'host' | 'model' | 'hw_ver' | 'sw_ver' | 'mac'>;
+  readonly #polls: Counter<'device' | 'result'>;
+  readonly #spikes: Counter<'device' | 'field'>;
+  readonly #duration: Histogram<'device'>;
+  /** Lifetime energy per device, J; only ever raised. */
+  readonly #joules = new Map<string, number>();
+  /** The `kasa_device_info` labels last set per device, to remove them when they change. */
+  readonly #infoLabels = new Map<string, Record<string, string>>();
+  #sinks: readonly QueueStats[] = [];
+
+  constructor() {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string): Gauge<'device' | 'outlet'> =>
+      new Gauge({ name, help, labelNames: DEVICE, registers });
+    this.#instant = {
+      power: gauge('kasa_power_watts', 'Real power, W.'),
+      voltage: gauge('kasa_voltage_volts', 'RMS voltage, V.'),
+      current: gauge('kasa_current_amperes', 'RMS current, A.'),
+      rssi: gauge('kasa_rssi_dbm', 'WiFi signal strength, dBm.'),
+    };
+    this.#relay = gauge('kasa_relay_on', 'Relay state: 1 on, 0 off.');
+    this.#up = gauge('kasa_device_up', '1 while the plug answers, 0 once it is offline.');
+    this.#info = new Gauge({
+      name: 'kasa_device_info',
+      help: 'What the plug says about itself; always 1.',
+      labelNames: ['device', 'host', 'model', 'hw_ver', 'sw_ver', 'mac'],
+      registers,
+    });
+    const joules = this.#joules;
+    // A Counter cannot be set, but the lifetime total is kept (and persisted) by the collector,
+    // not counted here: collect() rebuilds each series from the last total at scrape time, and
+    // #joules only ever rises, so the exposed counter never decreases (Prometheus `rate()`
+    // would read a drop as a reset).
+    new Counter({
+      name: 'kasa_energy_joules_total',
+      help: 'Lifetime energy (energy_total, kWh x 3.6e6), J; survives plug reboots.',
+      labelNames: DEVICE,
+      registers,
+      collect() {
+        this.reset();
+        for (const [device, j] of joules) this.inc({ device, outlet: '' }, j);
+      },
+    });
+    this.#polls = new Counter({
+      name: 'kasa_polls_total',
+      help: 'Polls by outcome: result="ok" or the failure code (PLUG_TIMEOUT, ...).',
+      labelNames: ['device', 'result'],
+      registers,
+    });
+    this.#duration = new Histogram({
+      name: 'kasa_poll_duration_seconds',
+      help: 'Time one plug took to answer a poll (failed polls included), s.',
+      labelNames: ['device'],
+      buckets: POLL_BUCKETS,
+      registers,
+    });
+    this.#spikes = new Counter({
+      name: 'kasa_spikes_total',
+      help: 'Values removed by the spike filter (filter.*), by field.',
+      labelNames: ['device', 'field'],
+      registers,
+    });
+    this.#sinkFamilies(registers);
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The sinks whose backlog `kasa_sink_queue_depth` and `kasa_sink_dropped_total` report. */
+  watchSinks(sinks: readonly QueueStats[]): void {
+    this.#sinks = sinks;
+  }
+
+  /** Sets the device's gauges from a published reading; a field it lacks loses its series. */
+  reading(r: Reading): void {
+    const labels = { device: r.device.name, outlet: '' };
+    const v: Measurement = r.values;
+    for (const key of Object.keys(this.#instant) as Instant[]) {
+      const value = v[key];
+      if (value === undefined) this.#instant[key].remove(labels);
+      else this.#instant[key].set(labels, value);
+    }
+    if (v.state === undefined) this.#relay.remove(labels);
+    else this.#relay.set(labels, v.state === 'ON' ? 1 : 0);
+    if (v.energy_total !== undefined) {
+      const j = v.energy_total * JOULES_PER_KWH;
+      this.#joules.set(r.device.name, Math.max(j, this.#joules.get(r.device.name) ?? 0));
+    }
+    const { model = '', hw_ver = '', sw_ver = '', mac = '' } = r.identity;
+    const info = { device: r.device.name, host: r.device.host, model, hw_ver, sw_ver, mac };
+    const old = this.#infoLabels.get(r.device.name);
+    if (old && JSON.stringify(old) !== JSON.stringify(info)) this.#info.remove(old);
+    this.#infoLabels.set(r.device.name, info);
+    this.#info.set(info, 1);
+  }
+
+  /**
+   * Flips `kasa_device_up`. Offline also drops the instantaneous gauges, so a dead plug's last
+   * watts do not stay in `sum()`; the energy counter and the info series stay.
+   */
+  availability(device: DeviceInfo, online: boolean): void {
+    const labels = { device: device.name, outlet: '' };
+    this.#up.set(labels, online ? 1 : 0);
+    if (online) return;
+    for (const g of Object.values(this.#instant)) g.remove(labels);
+    this.#relay.remove(labels);
+  }
+
+  /**
+   * Forgets a device dropped from the config: its gauges, info and energy series go, so a removed
+   * plug does not stay `kasa_device_up 0` (an alert) forever. Its poll and spike counters stay
+   * until restart: prom-client removes series only by their full label set.
+   */
+  removed(device: DeviceInfo): void {
+    const labels = { device: device.name, outlet: '' };
+    for (const g of [...Object.values(this.#instant), this.#relay, this.#up]) g.remove(labels);
+    const info = this.#infoLabels.get(device.name);
+    if (info) this.#info.remove(info);
+    this.#infoLabels.delete(device.name);
+    this.#joules.delete(device.name);
+  }
+
+  /** Counts one poll outcome (`code` undefined: ok) and observes its duration when it ran. */
+  poll(device: DeviceInfo, code: string | undefined, durationS: number | undefined): void {
+    this.#polls.inc({ device: device.name, result: code ?? 'ok' });
+    if (durationS !== undefined) this.#duration.observe({ device: device.name }, durationS);
+  }
+
+  /** Counts one value removed by the spike filter. */
+  spike(device: DeviceInfo, field: string): void {
+    this.#spikes.inc({ device: device.name, field });
+  }
+
+  #sinkFamilies(registers: Registry[]): void {
+    const sinks = (): readonly QueueStats[] => this.#sinks;
+    new Gauge({
+      name: 'kasa_sink_queue_depth',
+      help: 'Entries waiting in a sink backlog (MQTT outbox, emonhub queue).',
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sinks()) this.set({ sink: s.name }, s.queued);
+      },
+    });
+    new Counter({
+      name: 'kasa_sink_dropped_total',
+      help: 'Entries a sink dropped because its backlog was full.',
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sinks()) this.inc({ sink: s.name }, s.dropped);
+      },
+    });
+  }
+}

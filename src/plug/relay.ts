@@ -1,0 +1,36 @@
+/**
+ * The one write the collector ever sends a plug: `system.set_relay_state` (REFERENCE.md §1; the
+ * classic client's `on`/`off`). Pure: the frames and the reply check, no I/O.
+ *
+ * Sending it twice is harmless (it sets a state, it does not flip one), so the kept-alive
+ * connection's one resend on a stale socket stays safe.
+ */
+import { PlugError, PlugErrorCode } from '../errors.js';
+import { encodeFrame } from '../protocol/cipher.js';
+import { method } from './query.js';
+
+/** `{"system":{"set_relay_state":{"state":1}}}`, encrypted once. */
+export const RELAY_ON_FRAME = encodeFrame('{"system":{"set_relay_state":{"state":1}}}');
+/** `{"system":{"set_relay_state":{"state":0}}}`, encrypted once. */
+export const RELAY_OFF_FRAME = encodeFrame('{"system":{"set_relay_state":{"state":0}}}');
+
+/**
+ * Checks the reply to a relay frame: `{"system":{"set_relay_state":{"err_code":0}}}`.
+ * @param body decrypted reply bytes
+ * @param target `host:port`, for messages
+ * @throws PlugError PLUG_BAD_JSON, PLUG_BAD_REPLY (no `system.set_relay_state`), or
+ *   PLUG_DEVICE_ERROR (`err_code != 0`, e.g. a plug that refuses while in a schedule override)
+ */
+export function checkRelayReply(body: Buffer, target: string): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    const why = `relay reply is not JSON (${(err as Error).message})`;
+    throw new PlugError(PlugErrorCode.BAD_JSON, target, why, err);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new PlugError(PlugErrorCode.BAD_JSON, target, 'relay reply is JSON but not an object');
+  }
+  method(parsed as Record<string, unknown>, 'system', 'set_relay_state', target);
+}

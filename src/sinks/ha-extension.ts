@@ -1,0 +1,95 @@
+/**
+ * Home Assistant discovery on the MQTT sink's connection (messages from `ha-discovery.ts`).
+ *
+ * - A device is announced after its first reading (its identity comes from the plug), and
+ *   again whenever its message changes (a new field such as `energy_total`, a new firmware).
+ *   Fields only accumulate, so a spike-filtered value never makes an entity vanish.
+ * - Everything is re-sent on every connect and when `<ha>/status` says `online` (HA restarted;
+ *   the broker may not have kept the retained configs).
+ * - A device dropped from the config gets an empty retained config: HA removes it.
+ */
+import type { Logger } from 'pino';
+import type { DeviceInfo, MeasurementField, Reading } from '../plug/reading.js';
+import type { DiscoveryContext } from './ha-discovery.js';
+import { discoveryMessage, removalMessage } from './ha-discovery.js';
+import type { MqttExtension, Publish } from './mqtt-extension.js';
+import type { MqttMessage } from './mqtt-topics.js';
+
+interface Announced {
+  fields: Set<MeasurementField>;
+  message: MqttMessage;
+}
+
+/** The HA discovery {@link MqttExtension}. */
+export class HaDiscovery implements MqttExtension {
+  readonly subscriptions: readonly string[];
+  readonly #byName = new Map<string, Announced>();
+  /** Removals not yet known to be delivered, by topic; re-sent on connect. */
+  readonly #removals = new Map<string, MqttMessage>();
+  readonly #statusTopic: string;
+
+  /**
+   * @param ctx discovery and topic prefixes, our version
+   * @param publish the sink's publish-if-connected
+   * @param log the sink's logger
+   */
+  constructor(
+    private readonly ctx: DiscoveryContext,
+    private readonly publish: Publish,
+    private readonly log: Logger,
+  ) {
+    this.#statusTopic = `${ctx.haPrefix}/status`;
+    this.subscriptions = [this.#statusTopic];
+  }
+
+  /** Discovery messages currently announced (tests, logs). */
+  get messages(): MqttMessage[] {
+    return [...this.#byName.values()].map((a) => a.message);
+  }
+
+  /** Re-sends pending removals, then every current config. */
+  onConnect(): void {
+    for (const m of this.#removals.values()) this.publish(m);
+    for (const a of this.#byName.values()) this.publish(a.message);
+  }
+
+  /** Announces the device on its first reading and whenever its message changes. */
+  onReading(reading: Reading): void {
+    const name = reading.device.name;
+    const old = this.#byName.get(name);
+    const fields = new Set(old?.fields);
+    for (const [field, v] of Object.entries(reading.values)) {
+      if (v !== undefined) fields.add(field as MeasurementField);
+    }
+    const message = discoveryMessage(reading, fields, this.ctx);
+    if (old?.message.payload === message.payload) return;
+    if (old !== undefined && old.message.topic !== message.topic) this.#remove(old.message.topic);
+    this.#removals.delete(message.topic);
+    this.#byName.set(name, { fields, message });
+    if (old === undefined)
+      this.log.info({ device: name, topic: message.topic }, 'announced to Home Assistant');
+    this.publish(message);
+  }
+
+  /** `<ha>/status` `online`: HA (re)started and wants every config again. */
+  onMessage(topic: string, payload: string): void {
+    if (topic !== this.#statusTopic || payload.trim().toLowerCase() !== 'online') return;
+    this.log.info({ devices: this.#byName.size }, 'Home Assistant is online; re-announcing');
+    this.onConnect();
+  }
+
+  /** Publishes the empty retained config of a device dropped from the config. */
+  removed(device: DeviceInfo): void {
+    const old = this.#byName.get(device.name);
+    if (old === undefined) return;
+    this.#byName.delete(device.name);
+    this.log.info({ device: device.name, topic: old.message.topic }, 'removed from Home Assistant');
+    this.#remove(old.message.topic);
+  }
+
+  #remove(topic: string): void {
+    const m = removalMessage(topic);
+    this.#removals.set(topic, m);
+    this.publish(m);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Relay commands from `<p>/<name>/set`: parsed here, handed to the collector (injected by the
+ * service), which decides whether the device takes commands (`devices[].control`).
+ *
+ * Failure policy: a malformed payload is refused with a warning naming the device and the
+ * accepted forms, never thrown; a retained command is ignored (a broker would replay it at every
+ * connect, and a replayed `TOGGLE` flips the relay at each restart).
+ */
+import type { Logger } from 'pino';
+import type { RelayAction } from '../relay-command.js';
+import { parseRelayCommand } from '../relay-command.js';
+import type { MqttExtension } from './mqtt-extension.js';
+
+/** Receives a well-formed command for device `name`; must not throw. */
+export type CommandHandler = (name: string, action: RelayAction) => void;
+
+/** The relay command {@link MqttExtension}. */
+export class MqttCommands implements MqttExtension {
+  readonly subscriptions: readonly string[];
+
+  /**
+   * @param prefix `mqtt.topicPrefix`
+   * @param handler where commands go (the collector's `command`)
+   * @param log the sink's logger
+   */
+  constructor(
+    private readonly prefix: string,
+    private readonly handler: CommandHandler,
+    private readonly log: Logger,
+  ) {
+    this.subscriptions = [`${prefix}/+/set`];
+  }
+
+  /** Nothing retained to republish. */
+  onConnect(): void {}
+
+  /** Parses `<p>/<name>/set` and hands a valid command on. */
+  onMessage(topic: string, payload: string, retained: boolean): void {
+    const head = `${this.prefix}/`;
+    if (!topic.startsWith(head) || !topic.endsWith('/set')) return;
+    const name = topic.slice(head.length, -'/set'.length);
+    if (name === '' || name.includes('/')) return;
+    if (retained) {
+      this.log.warn(
+        { device: name, topic },
+        'retained relay command ignored; publish commands without retain',
+      );
+      return;
+    }
+    const action = parseRelayCommand(payload);
+    if (action === undefined) {
+      this.log.warn(
+        { device: name, payload: payload.slice(0, 64) },
+        'malformed relay command rejected; send ON, OFF, TOGGLE or {"state":"ON"}',
+      );
+      return;
+    }
+    try {
+      this.handler(name, action);
+    } catch (err) {
+      this.log.error({ err, device: name }, 'relay command handler failed');
+    }
+  }
+}
