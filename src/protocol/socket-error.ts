@@ -49,4 +49,3 @@ export function classifySocketError(target: string, err: NodeJS.ErrnoException):
     err,
   );
 }
-

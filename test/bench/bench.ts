@@ -7,15 +7,21 @@
  * the embedded aedes broker in a child process) and a subscriber that timestamps every reading
  * the broker delivers; then runs in turn, each pinned to CPU 1, for `--warmup` + `--ticks`
  * harmonized ticks:
- *   collector       `node dist/bin.js run` with MQTT publishing every topic (emonhub off)
- *   collector-bare  the same with every sink off: schedule, poll, parse, normalize
+ *   collector-bare  `node dist/bin.js run` with every sink off: schedule, poll, parse, normalize
  *   peer            tplink-smarthome-api, one `sendCommand` per plug per tick (`peer.ts`)
+ *   collector       `node dist/bin.js run` with MQTT publishing every topic (emonhub off)
  * CPU time and poll counts come from each process's own report over a window of whole ticks
  * after the warm-up (`src/bench-report.ts`); peak RSS from /proc/<pid>/status (VmHWM); the tick
- * offset from the plugs, which stamp each request's arrival (`sim-host.ts`).
+ * offset from each poller's socket writes (`send-stamp.ts`, preloaded into both) and, for
+ * comparison, from the plugs, which stamp each request's arrival (`sim-host.ts`).
  *
  * Usage: npm run bench -- [--plugs N] [--interval S] [--ticks K] [--hung P] [--json FILE]
- *                         [--sweep] [--warmup W] [--phases a,b] [--cpu-prof DIR] [--keep]
+ *                         [--sweep] [--warmup W] [--timeout S] [--qos Q] [--phases a,b]
+ *                         [--cpu-prof DIR] [--keep]
+ * `--sweep` runs 100, 1000 and 3000 plugs; `--phases` picks among the three pollers;
+ * `--cpu-prof DIR` profiles the collector runs; `--keep` keeps configs, logs and reports.
+ * Environment: BENCH_NODE_OPTIONS is passed to the collector as NODE_OPTIONS (V8 flags);
+ * BENCH_PIN_BROKER=1 pins the broker and this process to CPU 0 with the plugs.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,7 +29,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import type { BenchSample } from '../../src/bench-report.js';
@@ -35,15 +41,19 @@ import { measureWindow, round, spread, table, type PhaseResult, type Window } fr
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../../..');
 const BIN = path.join(ROOT, 'dist/bin.js');
-const PHASES = ['collector', 'collector-bare', 'peer'] as const;
+/** In this order: the MQTT run last, so its broker backlog cannot disturb the others. */
+const PHASES = ['collector-bare', 'peer', 'collector'] as const;
 type Phase = (typeof PHASES)[number];
 const PREFIX = 'bench';
+/** Preloaded into each measured poller to stamp its request writes (`send-stamp.ts`). */
+const STAMP = ['--import', pathToFileURL(path.join(HERE, 'send-stamp.js')).href];
 
 interface Options {
   plugs: number[];
   intervalS: number;
   ticks: number;
-  warmup: number;
+  /** Ticks left out after the first poll; default enough for ~3000 polls (JIT warm-up), ≥ 3. */
+  warmup: number | undefined;
   hung: number;
   timeoutS: number;
   json: string | undefined;
@@ -63,7 +73,7 @@ function options(argv: string[]): Options {
       plugs: { type: 'string', default: '1000' },
       interval: { type: 'string', default: '1' },
       ticks: { type: 'string', default: '10' },
-      warmup: { type: 'string', default: '3' },
+      warmup: { type: 'string' },
       hung: { type: 'string', default: '0' },
       timeout: { type: 'string' },
       json: { type: 'string' },
@@ -90,7 +100,7 @@ function options(argv: string[]): Options {
     plugs: values.sweep ? [100, 1000, 3000] : [int('plugs', values.plugs, 1)],
     intervalS,
     ticks: int('ticks', values.ticks, 1),
-    warmup: int('warmup', values.warmup, 1),
+    warmup: values.warmup === undefined ? undefined : int('warmup', values.warmup, 1),
     hung,
     timeoutS: values.timeout === undefined ? Math.min(2, intervalS / 2) : Number(values.timeout),
     json: values.json,
@@ -233,7 +243,8 @@ async function broker(dir: string): Promise<{ url: string; kind: string; stop():
     child = spawn(cmd[0], cmd[1], { stdio: ['ignore', 'ignore', 'inherit'] });
     const deadline = Date.now() + 5000;
     while (!(await canConnect(port))) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error('mosquitto did not start');
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error('mosquitto did not start');
       await sleep(20);
     }
   } else {
@@ -266,11 +277,12 @@ function canConnect(port: number): Promise<boolean> {
 }
 
 /** Subscribes to every reading's JSON state topic and stamps its delivery. */
-async function subscriber(url: string): Promise<{ delivered: [number, number][]; stop(): Promise<void> }> {
+async function subscriber(
+  url: string,
+): Promise<{ delivered: [number, number][]; stop(): Promise<void> }> {
   const delivered: [number, number][] = [];
   const client = mqtt.connect(url, { clientId: `kasa-bench-sub-${process.pid}`, clean: true });
   client.on('message', (topic, payload) => {
-    if (process.env['BENCH_DEBUG']) process.stderr.write(`sub: ${topic} ${payload.toString().slice(0, 80)}\n`);
     const at = performance.timeOrigin + performance.now();
     if (topic.indexOf('/') !== topic.lastIndexOf('/') || topic === `${PREFIX}/bridge`) return;
     const time = (JSON.parse(payload.toString()) as { time?: number }).time;
@@ -314,7 +326,8 @@ function collectorConfig(run: Run, opts: Options, mqttOn: boolean, stateDir: str
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const k of Object.keys(env)) {
-    if (/^(MQTT_|EMONHUB_|POLL_|LOG_LEVEL$|STATE_DIRECTORY$|KASA_COLLECTOR_)/.test(k)) delete env[k];
+    if (/^(MQTT_|EMONHUB_|POLL_|LOG_LEVEL$|STATE_DIRECTORY$|KASA_COLLECTOR_)/.test(k))
+      delete env[k];
   }
   return { ...env, ...extra };
 }
@@ -327,6 +340,7 @@ async function runPhase(
   sub: { delivered: [number, number][] },
 ): Promise<PhaseResult> {
   const report = path.join(run.dir, `${phase}.jsonl`);
+  const sends = path.join(run.dir, `${phase}.sends`);
   const logFile = path.join(run.dir, `${phase}.log`);
   const out = openSync(logFile, 'w');
   const fds = run.plugs + 300;
@@ -339,20 +353,38 @@ async function runPhase(
       timeoutMs: opts.timeoutS * 1000,
       report,
     };
-    command = nodeCommand(1, [path.join(HERE, 'peer.js'), JSON.stringify(peer)], fds);
-    env = cleanEnv({});
+    command = nodeCommand(1, [...STAMP, path.join(HERE, 'peer.js'), JSON.stringify(peer)], fds);
+    env = cleanEnv({ KASA_BENCH_SENDS: sends });
   } else {
     const stateDir = path.join(run.dir, `${phase}-state`);
     const config = path.join(run.dir, `${phase}.json`);
-    writeFileSync(config, JSON.stringify(collectorConfig(run, opts, phase === 'collector', stateDir)));
+    writeFileSync(
+      config,
+      JSON.stringify(collectorConfig(run, opts, phase === 'collector', stateDir)),
+    );
     const prof = opts.cpuProf
-      ? ['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', path.resolve(opts.cpuProf), '--cpu-prof-name', `${phase}-${run.plugs}.cpuprofile`]
+      ? [
+          '--cpu-prof',
+          '--cpu-prof-interval',
+          '100',
+          '--cpu-prof-dir',
+          path.resolve(opts.cpuProf),
+          '--cpu-prof-name',
+          `${phase}-${run.plugs}.cpuprofile`,
+        ]
       : [];
-    command = nodeCommand(1, [...prof, BIN, 'run', '--config', config], fds);
-    env = cleanEnv({ KASA_COLLECTOR_BENCH_REPORT: report, ...(process.env['BENCH_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] } : {}) });
+    command = nodeCommand(1, [...prof, ...STAMP, BIN, 'run', '--config', config], fds);
+    env = cleanEnv({
+      KASA_COLLECTOR_BENCH_REPORT: report,
+      KASA_BENCH_SENDS: sends,
+      ...(process.env['BENCH_NODE_OPTIONS']
+        ? { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] }
+        : {}),
+    });
   }
   const child = spawn(command[0], command[1], { stdio: ['ignore', out, out], env });
-  const deadline = Date.now() + (opts.warmup + opts.ticks + 10) * opts.intervalS * 1000 + 60_000;
+  const warmup = warmupTicks(run.plugs, opts);
+  const deadline = Date.now() + (warmup + opts.ticks + 10) * opts.intervalS * 1000 + 60_000;
   let window: Window | undefined;
   while (window === undefined) {
     if (child.exitCode !== null) {
@@ -363,13 +395,14 @@ async function runPhase(
       throw new Error(`${phase}: no complete window before the deadline; see ${logFile}`);
     }
     await sleep(200);
-    window = measureWindow(readReport(report), opts.warmup, opts.ticks, opts.intervalS);
+    window = measureWindow(readReport(report), warmup, opts.ticks, opts.intervalS);
   }
   const peak = peakRssMB(child.pid);
   await stopChild(child);
   const fromMs = window.firstTick * 1000;
   const toMs = (window.lastTick + opts.intervalS) * 1000;
   const arrivals = await sim.arrivals(fromMs, toMs);
+  const sent = sendOffsets(sends, new Set(run.ports), fromMs, toMs, opts.intervalS * 1000);
   const polls = window.ok + window.failed;
   const healthy = run.plugs - run.hungIdx.length;
   const delivered =
@@ -393,9 +426,34 @@ async function runPhase(
     systemUsPerPoll: round(window.systemUs / polls, 1),
     peakRssMB: peak,
     rssEndMB: round(window.rss / 2 ** 20, 1),
-    tickOffsetMs: spread(arrivals.offsetsMs),
+    tickOffsetMs: spread(sent),
+    plugArrivalMs: spread(arrivals.offsetsMs),
+    tickStartMs: spread(arrivals.firstOffsetsMs),
     deliveredMs: delivered,
   };
+}
+
+/** The poller's request writes to plugs in [fromMs, toMs), as offsets from their tick, ms. */
+function sendOffsets(
+  file: string,
+  ports: ReadonlySet<number>,
+  fromMs: number,
+  toMs: number,
+  periodMs: number,
+): number[] {
+  if (!existsSync(file)) return [];
+  const out: number[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const [t, port] = line.split(' ').map(Number) as [number, number];
+    if (!ports.has(port) || !(t >= fromMs && t < toMs)) continue;
+    out.push(t - Math.floor(t / periodMs) * periodMs);
+  }
+  return out;
+}
+
+/** Ticks left out after the first poll: enough for the JIT to settle (~3000 polls), ≥ 3. */
+function warmupTicks(plugs: number, opts: Options): number {
+  return opts.warmup ?? Math.max(3, Math.ceil(3000 / plugs));
 }
 
 /** Which plugs hang: spread evenly, `floor(n·share)` of them. */
@@ -424,6 +482,7 @@ async function runOnce(plugs: number, opts: Options, brokerUrl: string): Promise
     for (const phase of opts.phases) {
       process.stderr.write(`bench: ${plugs} plugs, ${phase}…\n`);
       phases.push(await runPhase(phase, run, opts, sim, sub));
+      await sleep(2000); // let the plugs, the broker and the subscriber go idle
     }
   } finally {
     await sub.stop();
@@ -504,7 +563,7 @@ async function main(): Promise<void> {
     options: {
       interval: opts.intervalS,
       ticks: opts.ticks,
-      warmup: opts.warmup,
+      warmup: opts.warmup ?? 'auto: max(3, 3000 / plugs) ticks',
       hung: opts.hung,
       timeout: opts.timeoutS,
     },
@@ -527,6 +586,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.stderr.write(
+    `bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
   process.exitCode = 1;
 });

@@ -60,9 +60,7 @@ async function main(): Promise<void> {
   });
   const plugs: LibPlug[] = await Promise.all(
     opts.ports.map(async (port) => {
-      const sysInfo = await client
-        .getSysInfo('127.0.0.1', port)
-        .catch(() => UNKNOWN_SYSINFO);
+      const sysInfo = await client.getSysInfo('127.0.0.1', port).catch(() => UNKNOWN_SYSINFO);
       return client.getPlug({ host: '127.0.0.1', port, sysInfo });
     }),
   );

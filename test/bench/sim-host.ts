@@ -35,7 +35,15 @@ export interface ArrivalsQuery {
 /** Child → parent. */
 export type SimHostMessage =
   | { type: 'ready'; ports: number[] }
-  | { type: 'arrivals'; offsetsMs: number[]; healthy: number; hung: number };
+  | {
+      type: 'arrivals';
+      /** Every request's arrival minus its tick, ms. */
+      offsetsMs: number[];
+      /** Per tick, the first request's arrival minus the tick, ms: how late each tick began. */
+      firstOffsetsMs: number[];
+      healthy: number;
+      hung: number;
+    };
 
 const MIX: [ProfileName, LoadPreset][] = [
   ['kp115', 'desk'],
@@ -167,16 +175,26 @@ async function main(): Promise<void> {
   process.on('message', (m: ArrivalsQuery) => {
     if (m.type !== 'arrivals') return;
     const offsetsMs: number[] = [];
+    const firstByTick = new Map<number, number>();
     let healthy = 0;
     let hungCount = 0;
     for (let i = 0; i < arrivalAt.length; i++) {
       const at = arrivalAt[i] as number;
       if (at < m.fromMs || at >= m.toMs) continue;
-      offsetsMs.push(at - Math.floor(at / periodMs) * periodMs);
+      const tick = Math.floor(at / periodMs);
+      const offset = at - tick * periodMs;
+      offsetsMs.push(offset);
+      firstByTick.set(tick, Math.min(offset, firstByTick.get(tick) ?? Infinity));
       if (hung.has(arrivalPlug[i] as number)) hungCount++;
       else healthy++;
     }
-    const reply: SimHostMessage = { type: 'arrivals', offsetsMs, healthy, hung: hungCount };
+    const reply: SimHostMessage = {
+      type: 'arrivals',
+      offsetsMs,
+      firstOffsetsMs: [...firstByTick.values()],
+      healthy,
+      hung: hungCount,
+    };
     process.send?.(reply);
   });
   process.on('disconnect', () => process.exit(0));

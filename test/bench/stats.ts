@@ -97,8 +97,12 @@ export interface PhaseResult {
   /** Peak resident set (VmHWM), MB of 2^20 bytes. */
   peakRssMB: number;
   rssEndMB: number;
-  /** Request arrival at the plug minus the tick, ms. */
+  /** Request written by the poller (to the kernel) minus the tick, ms. */
   tickOffsetMs: Spread | null;
+  /** Request read by the plug process minus the tick, ms (adds the plugs' own latency). */
+  plugArrivalMs: Spread | null;
+  /** Per tick, the first request's arrival minus the tick, ms (how late the tick began). */
+  tickStartMs: Spread | null;
   /** Reading delivered by the broker to a subscriber minus the tick, ms (MQTT on only). */
   deliveredMs: Spread | null;
   skippedTicks?: number;
@@ -118,7 +122,8 @@ export function table(results: readonly PhaseResult[]): string {
     'missed (healthy)',
     'CPU µs/poll',
     'peak RSS MB',
-    'tick offset p50 / p99 ms',
+    'tick → sent p50 / p99 ms',
+    'tick → plug read p50 / p99 ms',
     'tick → broker p50 / p99 ms',
   ];
   const rows = results.map((r) => [
@@ -129,9 +134,12 @@ export function table(results: readonly PhaseResult[]): string {
     fmt(r.cpuUsPerPoll),
     fmt(r.peakRssMB),
     r.tickOffsetMs ? `${fmt(r.tickOffsetMs.p50, 2)} / ${fmt(r.tickOffsetMs.p99, 2)}` : '–',
+    r.plugArrivalMs ? `${fmt(r.plugArrivalMs.p50, 1)} / ${fmt(r.plugArrivalMs.p99, 1)}` : '–',
     r.deliveredMs ? `${fmt(r.deliveredMs.p50, 1)} / ${fmt(r.deliveredMs.p99, 1)}` : '–',
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const widths = head.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] as string).length)),
+  );
   const line = (cells: string[]): string =>
     `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ')} |`;
   return [
