@@ -1,0 +1,185 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import { JsonFile } from './json-file.js';
+
+/** Version of the outbox file format: `{"version":1,"items":[...]}`, oldest item first. */
+export const OUTBOX_VERSION = 1;
+
+/** The file's content. */
+interface OutboxDocument<T> {
+  version: typeof OUTBOX_VERSION;
+  items: T[];
+}
+
+/** What {@link OutboxFile.read} found; it never throws. */
+export interface OutboxFileRead<T> {
+  /** The items, oldest first; empty when the file is missing, corrupt or unreadable. */
+  items: T[];
+  /** Where a corrupt or truncated file was moved to (`<file>.corrupt-<unix ms>`). */
+  setAside?: string;
+}
+
+/** What the file mirrors: the outbox's items and their sequence range `[head, tail)`. */
+export interface OutboxSource<T> {
+  /** Sequence numbers of the head item and one past the last; equal when empty. */
+  range(): { head: number; tail: number };
+  /** The items, oldest first. */
+  items(): T[];
+}
+
+/** What {@link OutboxFile} needs. */
+export interface OutboxFileOptions<T> {
+  /** The state directory (created on first write). */
+  dir: string;
+  /** File name, e.g. `mqtt-outbox.json`. */
+  name: string;
+  /** Returns one restored item typed, or throws an Error saying what is wrong. */
+  validateItem: (raw: unknown) => T;
+  log: Logger;
+  /** What the logs call the outbox, e.g. `MQTT outbox`. */
+  label: string;
+  clock: Clock;
+  /** Delay between a change and its write, ms. */
+  persistMs: number;
+}
+
+/**
+ * The file of an `Outbox`: one JSON document written atomically through `JsonFile` (temp file,
+ * fsync, rename), validated on read down to each item, and kept in step with the outbox by
+ * debounced writes: at most one per `persistMs`, and none at all while the items on disk are
+ * the items in memory (compared by sequence range, so a backlog delivered within the delay
+ * never touches the disk, and a healthy sink does not write).
+ *
+ * Reading and writing never throw: a sink must keep working, in memory, with a broken state
+ * directory. Failures are logged: a corrupt file once (it is set aside, so the next start finds
+ * none), a failing write once per episode (retried after `persistMs`; "writing again" when it
+ * recovers).
+ */
+export class OutboxFile<T> {
+  readonly #json: JsonFile<OutboxDocument<T>>;
+  readonly #log: Logger;
+  #onDisk = { head: 0, tail: 0 };
+  #timer: unknown = undefined;
+  #failing = false;
+  #closed = false;
+
+  /**
+   * @param opts where, how to validate, logging, write delay
+   * @param source the outbox's state, read when writing
+   */
+  constructor(
+    private readonly opts: OutboxFileOptions<T>,
+    private readonly source: OutboxSource<T>,
+  ) {
+    this.#log = opts.log;
+    const { validateItem } = opts;
+    this.#json = new JsonFile(opts.dir, opts.name, (raw): OutboxDocument<T> => {
+      const doc = raw as { version?: unknown; items?: unknown } | null;
+      if (typeof doc !== 'object' || doc === null || doc.version !== OUTBOX_VERSION) {
+        throw new Error(`not an outbox file of version ${OUTBOX_VERSION}`);
+      }
+      if (!Array.isArray(doc.items)) throw new Error('"items" is not an array');
+      const items = doc.items.map((item: unknown, i) => {
+        try {
+          return validateItem(item);
+        } catch (err) {
+          throw new Error(`item #${i}: ${(err as Error).message}`);
+        }
+      });
+      return { version: OUTBOX_VERSION, items };
+    });
+  }
+
+  /** The file's path. */
+  get file(): string {
+    return this.#json.file;
+  }
+
+  /**
+   * Reads and validates the file. A corrupt or truncated file (bad JSON, wrong version, one bad
+   * item) is set aside whole and reported at warn; an unreadable one at error. The file is then
+   * taken to hold sequence range `[0, items.length)`.
+   */
+  read(): OutboxFileRead<T> {
+    const file = this.#json.file;
+    const { label } = this.opts;
+    let outcome: ReturnType<JsonFile<OutboxDocument<T>>['read']>;
+    try {
+      outcome = this.#json.read(this.opts.clock.now());
+    } catch (err) {
+      this.#log.error({ err, file }, `${label}: cannot read ${file}; starting empty`);
+      return { items: [] };
+    }
+    if (outcome.status === 'missing') return { items: [] };
+    if (outcome.status === 'ok') {
+      this.#onDisk = { head: 0, tail: outcome.value.items.length };
+      return { items: outcome.value.items };
+    }
+    const { setAside, reason } = outcome;
+    this.#log.warn(
+      { file, setAside, reason },
+      `${label}: ${file} is corrupt (${reason}); set aside as ${setAside}, starting empty`,
+    );
+    return { items: [], setAside };
+  }
+
+  /** The outbox changed: write within `persistMs` unless the file already holds its items. */
+  changed(): void {
+    if (this.#closed) return;
+    if (!this.#dirty()) {
+      // Changed back to what the file holds (pushed, then delivered): nothing left to write.
+      if (this.#timer !== undefined) this.opts.clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+      return;
+    }
+    if (this.#timer !== undefined) return;
+    this.#timer = this.opts.clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#write();
+    }, this.opts.persistMs);
+  }
+
+  /**
+   * Writes now if the file differs from the outbox.
+   * @returns false when the write failed (logged; retried after `persistMs` unless closed)
+   */
+  flush(): boolean {
+    if (this.#timer !== undefined) this.opts.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    return this.#write();
+  }
+
+  /** Flushes, then writes no more. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.flush();
+    this.#closed = true;
+    if (this.#timer !== undefined) this.opts.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** True when the file's items are not the outbox's (any two empty states are equal). */
+  #dirty(): boolean {
+    const { head, tail } = this.source.range();
+    if (head === tail) return this.#onDisk.tail > this.#onDisk.head;
+    return this.#onDisk.head !== head || this.#onDisk.tail !== tail;
+  }
+
+  #write(): boolean {
+    if (this.#closed || !this.#dirty()) return true;
+    const range = this.source.range();
+    const { label } = this.opts;
+    try {
+      this.#json.write({ version: OUTBOX_VERSION, items: this.source.items() });
+    } catch (err) {
+      if (!this.#failing) this.#log.error({ err }, `${label}: ${(err as Error).message}`);
+      this.#failing = true;
+      this.changed();
+      return false;
+    }
+    if (this.#failing) this.#log.info({ file: this.file }, `${label}: writing again`);
+    this.#failing = false;
+    this.#onDisk = range;
+    return true;
+  }
+}
