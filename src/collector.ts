@@ -117,6 +117,7 @@ export class Collector {
     this.#schedule.stop();
     this.#poller.cancelPending();
     await this.#poller.idle();
+    for (const d of this.#devices) closePlug(d);
     this.deps.energyTotals?.close();
     await this.deps.sink.stop();
     this.deps.log.info({ ...this.stats }, 'collector stopped');
@@ -142,6 +143,7 @@ export class Collector {
     const next = devices.map((c) => old.get(key(c)) ?? this.makeDevice(c));
     const kept = next.filter((d) => old.get(key(d.config)) === d);
     const removed = this.#devices.filter((d) => !next.includes(d));
+    for (const d of removed) closePlug(d);
     this.#devices = next;
     for (const d of removed) {
       if (d.availability.online) this.deps.sink.availability(d.info, false);
@@ -258,4 +260,9 @@ export class Collector {
     }
     return values;
   }
+}
+
+/** Closes a device's kept-alive plug connection (test doubles may have no `close`). */
+function closePlug(device: DeviceState): void {
+  (device.plug as { close?: () => void }).close?.();
 }
