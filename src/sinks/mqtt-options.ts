@@ -133,7 +133,7 @@ export function sinkClientOptions(
   will: { topic: string; payload: string },
   log?: Logger,
 ): IClientOptions {
-  const { username, password, clientId, qos } = config;
+  const { clientId, qos } = config;
   const options: IClientOptions = {
     clean: true,
     reconnectPeriod: 2000,
@@ -142,8 +142,7 @@ export function sinkClientOptions(
     will: { topic: will.topic, payload: Buffer.from(will.payload), retain: true, qos },
   };
   if (clientId !== '') options.clientId = clientId;
-  if (username !== '') options.username = username;
-  if (password !== '') options.password = password;
+  // Credentials and TLS come from one place: mqttClientOptions (password, else passwordFile).
   return { ...options, ...mqttClientOptions(config, log) };
 }
 
