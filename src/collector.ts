@@ -6,7 +6,9 @@ import type { EnergyTotals } from './energy/energy-totals.js';
 import { totalsKey } from './energy/totals-file.js';
 import { applyBounds } from './plug/bounds.js';
 import { Poller, type PollResult } from './poller.js';
-import type { DeviceInfo, Measurement, Reading } from './plug/reading.js';
+import { topicName, type DeviceInfo, type Measurement, type PlugIdentity } from './plug/reading.js';
+import type { OutletSample, PlugSample } from './plug/plug.js';
+import { sumOutlets } from './plug/strip-sum.js';
 import { HarmonizedSchedule } from './schedule.js';
 import type { Sink } from './sinks/sink.js';
 import type { RelayAction } from './relay-command.js';
@@ -138,7 +140,7 @@ export class Collector {
    */
   setDevices(devices: Config['devices']): { added: number; removed: number; kept: number } {
     const key = (d: Config['devices'][number]): string =>
-      JSON.stringify([d.host, d.port, d.name, d.node, d.control]);
+      JSON.stringify([d.host, d.port, d.name, d.node, d.control, d.outlets]);
     const old = new Map(this.#devices.map((d) => [key(d.config), d]));
     const next = devices.map((c) => old.get(key(c)) ?? this.makeDevice(c));
     const kept = next.filter((d) => old.get(key(d.config)) === d);
@@ -146,8 +148,15 @@ export class Collector {
     for (const d of removed) closePlug(d);
     this.#devices = next;
     for (const d of removed) {
-      if (d.availability.online) this.deps.sink.availability(d.info, false);
-      if (d.named) this.deps.sink.removed?.(d.info);
+      const outlets = d.outlets.map((o) => d.outletInfo(o));
+      if (d.availability.online) {
+        this.deps.sink.availability(d.info, false);
+        for (const o of outlets) this.deps.sink.availability(o, false);
+      }
+      if (d.named) {
+        this.deps.sink.removed?.(d.info);
+        for (const o of outlets) this.deps.sink.removed?.(o);
+      }
     }
     return { added: next.length - kept.length, removed: removed.length, kept: kept.length };
   }
@@ -206,6 +215,7 @@ export class Collector {
           `plug offline: ${error.message}`,
         );
         sink.availability(device.info, false);
+        for (const o of device.outlets) sink.availability(device.outletInfo(o), false);
       }
       return;
     }
@@ -221,18 +231,64 @@ export class Collector {
     device.relay = sample.values.state;
     const info = device.info;
     this.deps.observer?.poll(info, undefined, durationS);
-    if (device.availability.success() === 'online') {
+    const cameOnline = device.availability.success() === 'online';
+    if (cameOnline) {
       log.info({ device: info.name, host: info.host, model: sample.identity.model }, 'plug online');
       sink.availability(info, true);
     }
-    const reading: Reading = {
+    if (sample.outlets !== undefined) {
+      this.writeStrip(device, tickS, sample, sample.outlets, cameOnline);
+      return;
+    }
+    const key = totalsKey(device.identity, device.config.host, device.config.port);
+    sink.write({
       time: tickS,
       device: info,
       identity: sample.identity,
-      values: this.checkedValues(device, tickS, sample.values),
+      values: this.checkedValues(info, key, tickS, sample.values),
       hasEmeter: sample.hasEmeter,
-    };
-    sink.write(reading);
+    });
+  }
+
+  /**
+   * A strip's good sample: one reading per outlet (`<p>/<strip>/<outlet>`, each with its own
+   * spike filter, lifetime total and emonhub node), then the strip's own reading, its values
+   * the sums of the outlets' published ones (`strip-sum.ts`). Outlets share the strip's
+   * availability; one seen for the first time while the strip is online is announced online.
+   */
+  private writeStrip(
+    device: DeviceState,
+    tickS: number,
+    sample: PlugSample,
+    outlets: readonly OutletSample[],
+    cameOnline: boolean,
+  ): void {
+    const { sink } = this.deps;
+    const stripKey = totalsKey(device.identity, device.config.host, device.config.port);
+    const settled = device.settleOutlets(outlets);
+    const published: Measurement[] = [];
+    outlets.forEach((o, i) => {
+      const [outlet, isNew] = settled[i] as (typeof settled)[number];
+      const info = device.outletInfo(outlet);
+      if (cameOnline || isNew) sink.availability(info, true);
+      const identity: PlugIdentity = { ...sample.identity };
+      if (o.alias !== undefined) identity.alias = o.alias;
+      else delete identity.alias;
+      // The outlet's WiFi is the strip's: its rssi goes with every outlet (emonhub frames need it).
+      const raw =
+        sample.values.rssi === undefined ? o.values : { ...o.values, rssi: sample.values.rssi };
+      const values = this.checkedValues(info, `${stripKey}/${o.position}`, tickS, raw);
+      published.push(values);
+      sink.write({ time: tickS, device: info, identity, values, hasEmeter: sample.hasEmeter });
+    });
+    sink.write({
+      time: tickS,
+      device: device.info,
+      identity: sample.identity,
+      values: { ...sample.values, ...sumOutlets(published) },
+      hasEmeter: sample.hasEmeter,
+      outlets: outlets.length,
+    });
   }
 
   /**
@@ -241,7 +297,12 @@ export class Collector {
    * `energy` gets no `energy_total`: a total computed from a glitch could never be taken back.
    * @returns a new object; the sample is not modified
    */
-  private checkedValues(device: DeviceState, tickS: number, raw: Measurement): Measurement {
+  private checkedValues(
+    info: DeviceInfo,
+    totalsKeyOf: string,
+    tickS: number,
+    raw: Measurement,
+  ): Measurement {
     const { filter, energyTotals, log } = this.deps;
     let values: Measurement = { ...raw };
     if (filter) {
@@ -249,14 +310,13 @@ export class Collector {
       values = bounded.values;
       for (const { field, value, reason } of bounded.rejected) {
         this.stats.spikes++;
-        this.deps.observer?.spike(device.info, field);
-        log.warn({ device: device.info.name, field, value, reason, tick: tickS }, 'spike rejected');
+        this.deps.observer?.spike(info, field);
+        log.warn({ device: topicName(info), field, value, reason, tick: tickS }, 'spike rejected');
       }
     }
     const { energy } = values;
     if (energyTotals && energy !== undefined && Number.isFinite(energy) && energy >= 0) {
-      const key = totalsKey(device.identity, device.config.host, device.config.port);
-      values.energy_total = energyTotals.update(key, energy, tickS);
+      values.energy_total = energyTotals.update(totalsKeyOf, energy, tickS);
     }
     return values;
   }

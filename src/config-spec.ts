@@ -60,7 +60,7 @@ export const SPEC: SpecTree = {
     ),
   },
   devices: leaf(
-    'The plugs: [{"host": "192.168.1.50", "port": 9999, "name": "fridge", "node": 27}]. host is required; port defaults to 9999; name (a-z, 0-9, _ and -, at most 64) is the MQTT topic level, else the plug alias slugified; node (integer 1..255) is the emonhub node id, without one the plug is not sent to emonhub; control (boolean, default false) lets <prefix>/<name>/set switch the relay. Names, nodes and host:port must be unique.',
+    'The plugs: [{"host": "192.168.1.50", "port": 9999, "name": "fridge", "node": 27}]. host is required; port defaults to 9999; name (a-z, 0-9, _ and -, at most 64) is the MQTT topic level, else the plug alias slugified; node (integer 1..255) is the emonhub node id, without one the plug is not sent to emonhub; control (boolean, default false) lets <prefix>/<name>/set switch the relay. A power strip (HS300, KP303) publishes each outlet as <prefix>/<name>/<outlet>; outlets ([{"name": "kettle", "node": 31}, ...], the n-th entry is outlet n) names outlets and gives them emonhub nodes. Names, nodes and host:port must be unique.',
     [],
     checkDevices,
   ),

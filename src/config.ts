@@ -25,8 +25,24 @@ export interface DeviceConfig {
    * any integer; 1..255 keeps ids in the byte range its radio nodes use.)
    */
   node?: number;
-  /** Accept relay commands on `<prefix>/<name>/set` (default false: commands are ignored). */
+  /**
+   * Accept relay commands on `<prefix>/<name>/set` (default false: commands are ignored); on a
+   * power strip, on each outlet's `<prefix>/<name>/<outlet>/set`.
+   */
   control?: boolean;
+  /**
+   * A power strip's outlets, the n-th entry for outlet n (1-based, as printed on the strip);
+   * absent: outlets are named from their aliases and not sent to emonhub.
+   */
+  outlets?: OutletConfig[];
+}
+
+/** One outlet of a power strip in `devices[].outlets`. */
+export interface OutletConfig {
+  /** Topic level below the strip's (`[a-z0-9_-]`, unique within the strip); absent: the alias slugified, else `outlet_<n>`. */
+  name?: string;
+  /** emonhub node id, 1..255, unique across devices and outlets; absent: not sent to emonhub. */
+  node?: number;
 }
 
 /** `poll` slice. */

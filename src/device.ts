@@ -1,8 +1,9 @@
 import { AvailabilityTracker } from './availability.js';
 import type { DeviceConfig } from './config.js';
-import { deviceName } from './naming.js';
+import { deviceName, outletName } from './naming.js';
 import { Plug } from './plug/plug.js';
-import type { DeviceInfo, PlugIdentity } from './plug/reading.js';
+import type { OutletSample } from './plug/plug.js';
+import type { DeviceInfo, OutletInfo, PlugIdentity } from './plug/reading.js';
 import type { Pollable } from './poller.js';
 
 /**
@@ -23,6 +24,10 @@ export class DeviceState {
   readonly pollable: Pollable;
   #name: string | undefined;
   #tail: Promise<unknown> = Promise.resolve();
+  /** A strip's outlets by child id, named once for the life of the process. */
+  readonly #outlets = new Map<string, OutletInfo>();
+  /** The outlets of the last good poll, in position order (empty for a plug). */
+  #current: OutletInfo[] = [];
 
   /**
    * @param config the device's config entry
@@ -70,6 +75,47 @@ export class DeviceState {
     if (!name && taken.has(chosen))
       chosen = deviceName(undefined, undefined, undefined, `${host}_${this.config.port}`);
     this.#name = chosen;
+  }
+
+  /**
+   * Names the outlets of a strip's sample (configured `outlets[i].name`, else the alias
+   * slugified, else `outlet_<n>`; fixed the first time a child id is seen, so a renamed alias
+   * does not move its topics) and remembers them as the strip's current outlets.
+   * @param outlets the sample's outlets
+   * @returns `[outlet info, true when first seen]` per outlet, in the sample's order
+   */
+  settleOutlets(outlets: readonly OutletSample[]): [OutletInfo, boolean][] {
+    const taken = new Set<string>([...this.#outlets.values()].map((o) => o.name));
+    for (const c of this.config.outlets ?? []) if (c.name !== undefined) taken.add(c.name);
+    const out: [OutletInfo, boolean][] = outlets.map((o) => {
+      const known = this.#outlets.get(o.id);
+      if (known !== undefined && known.position === o.position) return [known, false];
+      const configured = this.config.outlets?.[o.position - 1]?.name;
+      if (configured !== undefined) taken.delete(configured);
+      const name = outletName(configured, o.alias, o.position, taken);
+      taken.add(name);
+      const info: OutletInfo = { name, position: o.position, id: o.id };
+      this.#outlets.set(o.id, info);
+      return [info, true];
+    });
+    this.#current = out.map(([info]) => info);
+    return out;
+  }
+
+  /** A strip's outlets as of the last good poll (empty for a plug or before the first poll). */
+  get outlets(): readonly OutletInfo[] {
+    return this.#current;
+  }
+
+  /**
+   * How sinks address one outlet: the strip's name and address, the outlet's own emonhub node
+   * (`outlets[n-1].node`, never the strip's) and the strip's `control`.
+   * @param outlet an outlet from {@link settleOutlets}
+   */
+  outletInfo(outlet: OutletInfo): DeviceInfo {
+    const { node: _stripNode, ...info } = this.info;
+    const node = this.config.outlets?.[outlet.position - 1]?.node;
+    return { ...info, ...(node === undefined ? {} : { node }), outlet };
   }
 
   /** How sinks address this device right now. */

@@ -50,3 +50,46 @@ export function deviceName(
   if (fromMac) return fromMac;
   return slugify(host) || 'plug';
 }
+
+/**
+ * Names an outlet can never have: the levels a device's own topics use below `<prefix>/<name>`
+ * (the per-field values, `info`, `availability`, `set`), which an outlet's topics would collide
+ * with, and `bridge`, which no topic level may be (`mqtt-topics.ts` `assertDeviceName`).
+ */
+export const RESERVED_OUTLET_NAMES: readonly string[] = [
+  'bridge',
+  'power',
+  'energy',
+  'energy_total',
+  'voltage',
+  'current',
+  'state',
+  'rssi',
+  'info',
+  'availability',
+  'set',
+];
+
+/**
+ * Chooses an outlet's name: configured, else its alias slugified (when not reserved and not
+ * taken by an earlier outlet of the strip), else `outlet_<position>`.
+ * @param configured `devices[].outlets[i].name`, already validated
+ * @param alias the child's sysinfo `alias`
+ * @param position 1-based outlet position
+ * @param taken names earlier outlets of the same strip already use
+ * @returns a string matching {@link NAME_PATTERN}, not in {@link RESERVED_OUTLET_NAMES}
+ */
+export function outletName(
+  configured: string | undefined,
+  alias: string | undefined,
+  position: number,
+  taken: ReadonlySet<string>,
+): string {
+  if (configured) return configured;
+  const fromAlias = alias ? slugify(alias) : '';
+  if (fromAlias && !RESERVED_OUTLET_NAMES.includes(fromAlias) && !taken.has(fromAlias))
+    return fromAlias;
+  let fallback = `outlet_${position}`;
+  while (taken.has(fallback)) fallback += `_${position}`;
+  return fallback;
+}

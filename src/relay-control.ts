@@ -1,5 +1,5 @@
 /**
- * Relay commands, as the collector runs them: find the device, check it opted in
+ * Relay commands, as the collector runs them: find the device (or a strip's outlet), check it opted in
  * (`devices[].control`), then — queued behind any poll of that plug — set the relay and read
  * the plug again at once, so the caller can publish the new state without waiting for a tick.
  *
@@ -38,7 +38,8 @@ export class RelayControl {
 
   /**
    * @param devices the current devices
-   * @param name the device name from the topic
+   * @param name the device's topic path from the topic: `<name>`, or `<strip>/<outlet>` for one
+   *   outlet of a power strip (switched with `context.child_ids`)
    * @param action ON, OFF or TOGGLE (TOGGLE flips the last state read; unknown: read first)
    */
   async run(
@@ -46,29 +47,47 @@ export class RelayControl {
     name: string,
     action: RelayAction,
   ): Promise<CommandResult> {
-    const device = devices.find((d) => d.named && d.info.name === name);
-    if (device === undefined || device.config.control !== true) {
-      const outcome = device === undefined ? 'unknown-device' : 'not-controlled';
+    const levels = name.split('/');
+    const [deviceName, outletName] = levels;
+    const device = devices.find((d) => d.named && d.info.name === deviceName);
+    const outlet =
+      outletName === undefined ? undefined : device?.outlets.find((o) => o.name === outletName);
+    // A strip has no relay of its own: its outlets are switched one by one.
+    const unknown =
+      device === undefined ||
+      levels.length > 2 ||
+      (outletName !== undefined ? outlet === undefined : device.outlets.length > 0);
+    if (unknown || device.config.control !== true) {
+      const outcome = unknown ? 'unknown-device' : 'not-controlled';
       if (!this.#ignored.has(`${outcome} ${name}`)) {
         this.#ignored.add(`${outcome} ${name}`);
-        const why =
-          device === undefined ? 'no such device' : 'devices[].control is not true for it';
+        const why = unknown
+          ? outletName !== undefined
+            ? 'no such outlet'
+            : device === undefined
+              ? 'no such device'
+              : 'a power strip is switched per outlet, on <prefix>/<strip>/<outlet>/set'
+          : 'devices[].control is not true for it';
         this.log.warn({ device: name, action }, `relay command ignored: ${why} (logged once)`);
       }
       return { outcome };
     }
     const { plug } = device;
+    const stateOf = (sample: PlugSample): 'ON' | 'OFF' | undefined =>
+      outlet === undefined
+        ? sample.values.state
+        : sample.outlets?.find((o) => o.id === outlet.id)?.values.state;
     try {
       const sample = await device.exclusive(async () => {
-        let state = device.relay;
+        let state = outlet === undefined ? device.relay : undefined;
         if (action === 'TOGGLE' && state === undefined) {
-          state = (await plug.poll(this.timeoutMs)).values.state;
+          state = stateOf(await plug.poll(this.timeoutMs));
         }
         const on = action === 'TOGGLE' ? state !== 'ON' : action === 'ON';
-        await plug.setRelay(on, this.timeoutMs);
+        await plug.setRelay(on, this.timeoutMs, outlet?.id);
         return plug.poll(this.timeoutMs);
       });
-      this.log.info({ device: name, action, state: sample.values.state }, 'relay switched');
+      this.log.info({ device: name, action, state: stateOf(sample) }, 'relay switched');
       return { outcome: 'switched', device, sample };
     } catch (err) {
       const code = err instanceof PlugError ? err.code : undefined;

@@ -5,7 +5,8 @@ import { currentTick } from '../schedule.js';
 
 /**
  * `kasa-collector poll HOST[:PORT]`: one read (sysinfo on first contact, then the batched
- * sysinfo + emeter request) printed as the normalized reading in JSON.
+ * sysinfo + emeter request) printed as the normalized reading in JSON; a power strip adds
+ * `outlets`, each `{id, position, alias, values}` read with its own emeter request.
  * @param target `HOST`, `HOST:PORT` or `[IPv6]:PORT`
  * @param timeoutS deadline for the whole read, s
  * @param out where the JSON goes (stdout)
@@ -30,6 +31,7 @@ export async function pollCommand(
       ...sample.values,
       emeter: sample.hasEmeter,
       ...sample.identity,
+      ...(sample.outlets === undefined ? {} : { outlets: sample.outlets }),
     };
     out.write(`${JSON.stringify(reading, null, 2)}\n`);
     return 0;

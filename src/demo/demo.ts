@@ -12,7 +12,7 @@ import { LOAD_PRESETS } from '../sim/load.js';
 import { startEmbeddedBroker } from './broker.js';
 import { formatLine } from './format.js';
 
-/** The demo's simulated household: one plug of each profile. */
+/** The demo's simulated household: one plug of each single-outlet profile and an HS300 strip. */
 export const DEMO_FLEET: readonly FleetSpec[] = [
   { profile: 'hs110v1', alias: 'Fridge', load: { ...LOAD_PRESETS.fridge, initialKWh: 41.372 } },
   {
@@ -22,6 +22,18 @@ export const DEMO_FLEET: readonly FleetSpec[] = [
   },
   { profile: 'kp115', alias: 'Desk', load: { ...LOAD_PRESETS.desk, initialKWh: 7.914 } },
   { profile: 'hs100', alias: 'Hall Lamp', load: 'lamp' },
+  {
+    profile: 'hs300',
+    alias: 'Office Strip',
+    outlets: [
+      { alias: 'Monitor', load: 'desk' },
+      { alias: 'Kettle', load: { ...LOAD_PRESETS.washer, initialKWh: 12.5 } },
+      { alias: 'Router', load: 'lamp' },
+      { alias: 'Printer', load: 'lamp', relay: false },
+      { alias: 'Fan', load: 'desk' },
+      { alias: 'Charger', load: 'lamp' },
+    ],
+  },
 ];
 
 /** Demo options. */
@@ -34,7 +46,7 @@ export interface DemoOptions {
 
 /**
  * `kasa-collector demo`: an embedded MQTT broker (aedes; port 1883 when free), four simulated
- * plugs on loopback and the real collector at a short interval. A subscriber on the broker prints
+ * plugs and a six-outlet HS300 strip on loopback and the real collector at a short interval. A subscriber on the broker prints
  * one compact line per plug per tick, so what is printed has made the whole trip
  * plug → collector → MQTT. Runs until Ctrl-C; needs no broker and no plugs.
  * @param opts interval and output stream
@@ -89,7 +101,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const line = formatLine(topic, payload.toString('utf8'), config.mqtt.topicPrefix);
     if (line) out.write(`${line}\n`);
   });
-  await subscriber.subscribeAsync(`${config.mqtt.topicPrefix}/+`);
+  await subscriber.subscribeAsync([
+    `${config.mqtt.topicPrefix}/+`,
+    `${config.mqtt.topicPrefix}/+/+`,
+  ]);
   const collector = buildCollector(config, log, systemClock);
   try {
     return await runUntilSignal(collector, log);

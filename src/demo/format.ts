@@ -1,6 +1,7 @@
 /**
- * One compact line per reading for the demo, from the JSON state topic `<prefix>/<name>`:
- * `12:00:10 fridge          ON   85.20 W  231.4 V  0.436 A  41.37215 kWh  -52 dBm`.
+ * One compact line per reading for the demo, from the JSON state topic `<prefix>/<name>` (or a
+ * strip outlet's `<prefix>/<strip>/<outlet>`):
+ * `12:00:10 fridge                 ON   85.20 W  231.4 V  0.436 A  41.37215 kWh  -52 dBm`.
  * @param topic the MQTT topic
  * @param payload its text
  * @param prefix `mqtt.topicPrefix`
@@ -8,13 +9,17 @@
  */
 export function formatLine(topic: string, payload: string, prefix: string): string | undefined {
   const name = topic.slice(prefix.length + 1);
-  if (!topic.startsWith(`${prefix}/`) || name.includes('/') || name === 'bridge') return undefined;
+  const levels = name.split('/');
+  if (!topic.startsWith(`${prefix}/`) || levels.length > 2 || levels[0] === 'bridge')
+    return undefined;
   let r: Record<string, unknown>;
   try {
     r = JSON.parse(payload) as Record<string, unknown>;
   } catch {
     return undefined;
   }
+  // Only reading states carry `time` (not `<name>/info`, nor a per-field value).
+  if (typeof r !== 'object' || r === null || typeof r['time'] !== 'number') return undefined;
   const num = (k: string, digits: number, unit: string, width: number): string =>
     (typeof r[k] === 'number'
       ? `${(r[k] as number).toFixed(digits)} ${unit}`
@@ -26,7 +31,7 @@ export function formatLine(topic: string, payload: string, prefix: string): stri
       : '--:--:--';
   return [
     time,
-    name.padEnd(16),
+    name.padEnd(22),
     String(r['state'] ?? '-').padEnd(3),
     num('power', 2, 'W', 10),
     num('voltage', 1, 'V', 8),

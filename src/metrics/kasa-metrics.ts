@@ -3,12 +3,13 @@
  * naming"): base units in the name (`_watts`, `_volts`, `_amperes`, `_joules_total`, `_seconds`),
  * `_total` only on counters, static facts in an `_info` gauge, `_up` per device.
  *
- * Every per-device series carries `device` (the MQTT name) and `outlet`, empty for a plug and
- * reserved for a strip's outlets (which come later), so a query can tell a strip's total from
- * its outlets and `sum()` need not count a strip twice.
+ * Every per-device series carries `device` (the MQTT name) and `outlet`: empty for a plug and for
+ * a strip itself, the outlet's name for a strip's outlet (REFERENCE.md §5). A strip's summed
+ * power, voltage, current and energy are NOT exported (only its outlets' are), so `sum()` over
+ * a family never counts a strip twice; the strip keeps its `up`, `rssi` and `info` series.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { DeviceInfo, Measurement, Reading } from '../plug/reading.js';
+import { topicName, type DeviceInfo, type Measurement, type Reading } from '../plug/reading.js';
 
 /** A sink's backlog as the metrics read it at scrape time (`MqttSink`, `EmonhubSink`). */
 export interface QueueStats {
@@ -27,6 +28,12 @@ export const POLL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2];
 
 type Instant = 'power' | 'voltage' | 'current' | 'rssi';
 const DEVICE = ['device', 'outlet'] as const;
+type Labels = { device: string; outlet: string };
+
+/** `device` and `outlet` labels: the strip's name and the outlet's for an outlet, else `outlet=""`. */
+function labelsOf(device: DeviceInfo): Labels {
+  return { device: device.name, outlet: device.outlet?.name ?? '' };
+}
 
 /**
  * The collector's metrics in one {@link Registry} of their own (never prom-client's global
@@ -40,10 +47,10 @@ export class KasaMetrics {
   readonly #up: Gauge<'device' | 'outlet'>;
   readonly #info: Gauge<'device' | 'host' | 'model' | 'hw_ver' | 'sw_ver' | 'mac'>;
   readonly #polls: Counter<'device' | 'result'>;
-  readonly #spikes: Counter<'device' | 'field'>;
+  readonly #spikes: Counter<'device' | 'outlet' | 'field'>;
   readonly #duration: Histogram<'device'>;
-  /** Lifetime energy per device, J; only ever raised. */
-  readonly #joules = new Map<string, number>();
+  /** Lifetime energy per device or outlet (by topic name), J; only ever raised. */
+  readonly #joules = new Map<string, { labels: Labels; j: number }>();
   /** The `kasa_device_info` labels last set per device, to remove them when they change. */
   readonly #infoLabels = new Map<string, Record<string, string>>();
   #sinks: readonly QueueStats[] = [];
@@ -78,7 +85,7 @@ export class KasaMetrics {
       registers,
       collect() {
         this.reset();
-        for (const [device, j] of joules) this.inc({ device, outlet: '' }, j);
+        for (const { labels, j } of joules.values()) this.inc(labels, j);
       },
     });
     this.#polls = new Counter({
@@ -97,7 +104,7 @@ export class KasaMetrics {
     this.#spikes = new Counter({
       name: 'kasa_spikes_total',
       help: 'Values removed by the spike filter (filter.*), by field.',
-      labelNames: ['device', 'field'],
+      labelNames: ['device', 'outlet', 'field'],
       registers,
     });
     this.#sinkFamilies(registers);
@@ -109,26 +116,33 @@ export class KasaMetrics {
     this.#sinks = sinks;
   }
 
-  /** Sets the device's gauges from a published reading; a field it lacks loses its series. */
+  /**
+   * Sets the device's gauges from a published reading; a field it lacks loses its series. A
+   * strip's own reading (`outlets` set) sets only `rssi` and `info`: its sums would double
+   * every `sum()` over the outlets, and its `state` is derived from theirs.
+   */
   reading(r: Reading): void {
-    const labels = { device: r.device.name, outlet: '' };
+    const labels = labelsOf(r.device);
+    const key = topicName(r.device);
     const v: Measurement = r.values;
-    for (const key of Object.keys(this.#instant) as Instant[]) {
-      const value = v[key];
-      if (value === undefined) this.#instant[key].remove(labels);
-      else this.#instant[key].set(labels, value);
+    const strip = r.outlets !== undefined;
+    for (const k of Object.keys(this.#instant) as Instant[]) {
+      const value = strip && k !== 'rssi' ? undefined : v[k];
+      if (value === undefined) this.#instant[k].remove(labels);
+      else this.#instant[k].set(labels, value);
     }
-    if (v.state === undefined) this.#relay.remove(labels);
+    if (v.state === undefined || strip) this.#relay.remove(labels);
     else this.#relay.set(labels, v.state === 'ON' ? 1 : 0);
-    if (v.energy_total !== undefined) {
+    if (v.energy_total !== undefined && !strip) {
       const j = v.energy_total * JOULES_PER_KWH;
-      this.#joules.set(r.device.name, Math.max(j, this.#joules.get(r.device.name) ?? 0));
+      this.#joules.set(key, { labels, j: Math.max(j, this.#joules.get(key)?.j ?? 0) });
     }
+    if (r.device.outlet !== undefined) return;
     const { model = '', hw_ver = '', sw_ver = '', mac = '' } = r.identity;
     const info = { device: r.device.name, host: r.device.host, model, hw_ver, sw_ver, mac };
-    const old = this.#infoLabels.get(r.device.name);
+    const old = this.#infoLabels.get(key);
     if (old && JSON.stringify(old) !== JSON.stringify(info)) this.#info.remove(old);
-    this.#infoLabels.set(r.device.name, info);
+    this.#infoLabels.set(key, info);
     this.#info.set(info, 1);
   }
 
@@ -137,7 +151,7 @@ export class KasaMetrics {
    * watts do not stay in `sum()`; the energy counter and the info series stay.
    */
   availability(device: DeviceInfo, online: boolean): void {
-    const labels = { device: device.name, outlet: '' };
+    const labels = labelsOf(device);
     this.#up.set(labels, online ? 1 : 0);
     if (online) return;
     for (const g of Object.values(this.#instant)) g.remove(labels);
@@ -150,12 +164,13 @@ export class KasaMetrics {
    * until restart: prom-client removes series only by their full label set.
    */
   removed(device: DeviceInfo): void {
-    const labels = { device: device.name, outlet: '' };
+    const labels = labelsOf(device);
+    const key = topicName(device);
     for (const g of [...Object.values(this.#instant), this.#relay, this.#up]) g.remove(labels);
-    const info = this.#infoLabels.get(device.name);
+    const info = this.#infoLabels.get(key);
     if (info) this.#info.remove(info);
-    this.#infoLabels.delete(device.name);
-    this.#joules.delete(device.name);
+    this.#infoLabels.delete(key);
+    this.#joules.delete(key);
   }
 
   /** Counts one poll outcome (`code` undefined: ok) and observes its duration when it ran. */
@@ -166,7 +181,7 @@ export class KasaMetrics {
 
   /** Counts one value removed by the spike filter. */
   spike(device: DeviceInfo, field: string): void {
-    this.#spikes.inc({ device: device.name, field });
+    this.#spikes.inc({ ...labelsOf(device), field });
   }
 
   #sinkFamilies(registers: Registry[]): void {

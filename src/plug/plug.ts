@@ -1,21 +1,46 @@
 import { PlugError, PlugErrorCode } from '../errors.js';
 import { PlugConnection } from '../protocol/connection.js';
 import type { exchange, PlugAddress } from '../protocol/transport.js';
-import { BATCH_FRAME, SYSINFO_FRAME, parsePollReply } from './query.js';
-import { RELAY_OFF_FRAME, RELAY_ON_FRAME, checkRelayReply } from './relay.js';
+import { encodeFrame } from '../protocol/cipher.js';
+import {
+  BATCH_FRAME,
+  SYSINFO_FRAME,
+  outletEmeterRequest,
+  parseOutletEmeterReply,
+  parsePollReply,
+} from './query.js';
+import { RELAY_OFF_FRAME, RELAY_ON_FRAME, checkRelayReply, outletRelayRequest } from './relay.js';
 import {
   ReplyFieldError,
+  childrenOf,
   hasEmeter,
   normalize,
+  normalizeEmeter,
+  type ChildSysinfo,
   type Measurement,
   type PlugIdentity,
 } from './reading.js';
 
+/** One outlet of a power strip in a {@link PlugSample}. */
+export interface OutletSample {
+  /** The child id (`context.child_ids`). */
+  id: string;
+  /** 1-based position, in sysinfo `children[]` order. */
+  position: number;
+  /** The child's `alias`. */
+  alias?: string;
+  /** `state` from the child's entry; V, A, W, kWh from its own emeter request when the strip has one. */
+  values: Measurement;
+}
+
 /** What one successful poll of a plug yields, before it is stamped with a tick and a device. */
 export interface PlugSample {
   identity: PlugIdentity;
+  /** For a strip: its own values only (`rssi`); the outlets carry the rest. */
   values: Measurement;
   hasEmeter: boolean;
+  /** Present for a power strip: every outlet, in position order. */
+  outlets?: OutletSample[];
 }
 
 /** An exchange function a test can inject into a {@link Plug} to count or fake requests. */
@@ -34,6 +59,10 @@ export type Exchange = typeof exchange;
 export class Plug {
   /** `undefined` until the first sysinfo has been seen. */
   #emeter: boolean | undefined;
+  /** True once sysinfo showed `children[]`: every poll is then sysinfo + one request per outlet. */
+  #strip = false;
+  /** Outlet request frames by child id, encrypted once (they are constant). */
+  readonly #frames = new Map<string, Buffer>();
   readonly target: string;
   readonly #connection: PlugConnection | undefined;
   readonly #send: Exchange | undefined;
@@ -67,14 +96,17 @@ export class Plug {
    * runs both through the device's queue (`DeviceState.exclusive`).
    * @param on true: relay on; false: off
    * @param timeoutMs deadline, ms
+   * @param childId a strip outlet's id: switch that outlet only (`context.child_ids`)
    * @throws PlugError with a stable code; `PLUG_DEVICE_ERROR` when the plug answers `err_code`
    */
-  async setRelay(on: boolean, timeoutMs: number): Promise<void> {
-    const frame = on ? RELAY_ON_FRAME : RELAY_OFF_FRAME;
-    const body =
-      this.#connection !== undefined
-        ? await this.#connection.request(frame, { timeoutMs })
-        : await (this.#send as Exchange)(this.address, frame, { timeoutMs });
+  async setRelay(on: boolean, timeoutMs: number, childId?: string): Promise<void> {
+    const frame =
+      childId === undefined
+        ? on
+          ? RELAY_ON_FRAME
+          : RELAY_OFF_FRAME
+        : encodeFrame(outletRelayRequest(childId, on));
+    const body = await this.#exchange(frame, timeoutMs);
     try {
       checkRelayReply(body, this.target);
     } catch (err) {
@@ -88,28 +120,100 @@ export class Plug {
    * request (emeter only when sysinfo `feature` has `ENE`). On first contact with an emeter plug
    * both requests run, so the first tick already carries power.
    *
+   * A power strip (sysinfo `children[]`, HS300, KP303) is read as sysinfo, then, when it has an
+   * emeter, one `emeter.get_realtime` per outlet with `"context":{"child_ids":[id]}` on the same
+   * connection (REFERENCE.md §1: one outlet per request; without a context the HS300 answers for
+   * one outlet only). Any failed request fails the whole poll: the outlets share one connection.
+   *
    * @param timeoutMs deadline for the whole poll, ms (each request gets what remains)
-   * @returns normalized values (V, A, W, kWh, ON/OFF, dBm) and identity
-   * @throws PlugError with a stable code; field type problems become PLUG_BAD_REPLY
+   * @returns normalized values (V, A, W, kWh, ON/OFF, dBm) and identity; a strip's outlets
+   * @throws PlugError with a stable code; field type problems become PLUG_BAD_REPLY; a strip
+   *   whose outlets cannot all be read in time PLUG_TIMEOUT
    */
   async poll(timeoutMs: number): Promise<PlugSample> {
     const started = Date.now();
-    if (this.#emeter === undefined) {
+    const remaining = (): number => Math.max(1, timeoutMs - (Date.now() - started));
+    if (this.#emeter === undefined || this.#strip) {
       const first = await this.request(false, timeoutMs);
       this.#emeter = hasEmeter(first.sysinfo);
+      const children = this.guard(() => childrenOf(first.sysinfo));
+      this.#strip = children !== undefined;
+      if (children !== undefined) return this.stripSample(first.sysinfo, children, remaining);
       if (!this.#emeter) return this.sample(first.sysinfo, undefined);
     }
-    const remaining = Math.max(1, timeoutMs - (Date.now() - started));
-    const reply = await this.request(this.#emeter === true, remaining);
+    const reply = await this.request(this.#emeter === true, remaining());
+    if (reply.sysinfo['children'] !== undefined) {
+      // A strip now answers at this address: its batched emeter is one outlet's; read it as a strip.
+      this.#strip = true;
+      const children = this.guard(() => childrenOf(reply.sysinfo)) ?? [];
+      return this.stripSample(reply.sysinfo, children, remaining);
+    }
     return this.sample(reply.sysinfo, reply.emeter);
+  }
+
+  async #exchange(frame: Buffer, timeoutMs: number): Promise<Buffer> {
+    return this.#connection !== undefined
+      ? this.#connection.request(frame, { timeoutMs })
+      : (this.#send as Exchange)(this.address, frame, { timeoutMs });
+  }
+
+  /** Runs a normalizing step; a field of the wrong type closes the connection and becomes PLUG_BAD_REPLY. */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof ReplyFieldError) {
+        this.close();
+        throw new PlugError(PlugErrorCode.BAD_REPLY, this.target, err.message, err);
+      }
+      throw err;
+    }
+  }
+
+  private async stripSample(
+    sysinfo: Record<string, unknown>,
+    children: ChildSysinfo[],
+    remaining: () => number,
+  ): Promise<PlugSample> {
+    const { values, identity } = this.guard(() => normalize(sysinfo));
+    const emeter = this.#emeter === true;
+    const outlets: OutletSample[] = [];
+    for (const [i, child] of children.entries()) {
+      const outlet: OutletSample = { id: child.id, position: i + 1, values: {} };
+      if (child.alias !== undefined) outlet.alias = child.alias;
+      if (child.state !== undefined) outlet.values.state = child.state;
+      if (emeter)
+        Object.assign(outlet.values, await this.outletEmeter(child.id, i + 1, remaining()));
+      outlets.push(outlet);
+    }
+    return { identity, values, hasEmeter: emeter, outlets };
+  }
+
+  private async outletEmeter(
+    id: string,
+    position: number,
+    timeoutMs: number,
+  ): Promise<Measurement> {
+    let frame = this.#frames.get(id);
+    if (frame === undefined) {
+      frame = encodeFrame(outletEmeterRequest(id));
+      this.#frames.set(id, frame);
+    }
+    const body = await this.#exchange(frame, timeoutMs);
+    const target = `${this.target} outlet ${position}`;
+    try {
+      return normalizeEmeter(parseOutletEmeterReply(body, target));
+    } catch (err) {
+      this.close();
+      if (err instanceof ReplyFieldError)
+        throw new PlugError(PlugErrorCode.BAD_REPLY, target, err.message, err);
+      throw err;
+    }
   }
 
   private async request(withEmeter: boolean, timeoutMs: number) {
     const frame = withEmeter ? BATCH_FRAME : SYSINFO_FRAME;
-    const body =
-      this.#connection !== undefined
-        ? await this.#connection.request(frame, { timeoutMs })
-        : await (this.#send as Exchange)(this.address, frame, { timeoutMs });
+    const body = await this.#exchange(frame, timeoutMs);
     try {
       return parsePollReply(body, withEmeter, this.target);
     } catch (err) {
@@ -128,15 +232,7 @@ export class Plug {
   ): PlugSample {
     const emeterNow = hasEmeter(sysinfo);
     if (this.#emeter !== emeterNow) this.#emeter = emeterNow;
-    try {
-      const { values, identity } = normalize(sysinfo, emeter);
-      return { values, identity, hasEmeter: emeterNow };
-    } catch (err) {
-      if (err instanceof ReplyFieldError) {
-        this.close();
-        throw new PlugError(PlugErrorCode.BAD_REPLY, this.target, err.message, err);
-      }
-      throw err;
-    }
+    const { values, identity } = this.guard(() => normalize(sysinfo, emeter));
+    return { values, identity, hasEmeter: emeterNow };
   }
 }

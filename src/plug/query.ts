@@ -14,6 +14,16 @@ export const SYSINFO_FRAME = encodeFrame(SYSINFO_REQUEST);
 /** See {@link SYSINFO_FRAME}. */
 export const BATCH_FRAME = encodeFrame(BATCH_REQUEST);
 
+/**
+ * The emeter request of one strip outlet: `emeter.get_realtime` with
+ * `"context":{"child_ids":[id]}` (REFERENCE.md §1: one outlet per request).
+ * @param childId the outlet's sysinfo `children[].id`
+ * @returns the request JSON text
+ */
+export function outletEmeterRequest(childId: string): string {
+  return `{"context":{"child_ids":[${JSON.stringify(childId)}]},"emeter":{"get_realtime":{}}}`;
+}
+
 /** The parts of a poll reply the collector uses. */
 export interface PollReply {
   /** `system.get_sysinfo`, `err_code` 0. */
@@ -75,6 +85,45 @@ export function method(reply: Json, module: string, name: string, target: string
  *   unexpected module), PLUG_DEVICE_ERROR (`err_code != 0` at either level)
  */
 export function parsePollReply(body: Buffer, askedEmeter: boolean, target: string): PollReply {
+  const parsed = parseObject(body, target);
+  for (const key of Object.keys(parsed)) {
+    if (key !== 'system' && !(askedEmeter && key === 'emeter')) {
+      throw new PlugError(
+        PlugErrorCode.BAD_REPLY,
+        target,
+        `reply holds module "${key}", which was not asked`,
+      );
+    }
+  }
+  const sysinfo = method(parsed, 'system', 'get_sysinfo', target);
+  if (!askedEmeter) return { sysinfo };
+  return { sysinfo, emeter: method(parsed, 'emeter', 'get_realtime', target) };
+}
+
+/**
+ * Parses and checks the reply to {@link outletEmeterRequest}. A `context` echoed back is
+ * tolerated; any other module than `emeter` is rejected as in {@link parsePollReply}.
+ * @param body decrypted reply bytes
+ * @param target `host:port outlet n`, for messages
+ * @returns the outlet's `emeter.get_realtime` object
+ * @throws PlugError PLUG_BAD_JSON, PLUG_BAD_REPLY, PLUG_DEVICE_ERROR (`err_code != 0`, e.g. an
+ *   outlet id the strip does not know)
+ */
+export function parseOutletEmeterReply(body: Buffer, target: string): Json {
+  const parsed = parseObject(body, target);
+  for (const key of Object.keys(parsed)) {
+    if (key !== 'emeter' && key !== 'context') {
+      throw new PlugError(
+        PlugErrorCode.BAD_REPLY,
+        target,
+        `reply holds module "${key}", which was not asked`,
+      );
+    }
+  }
+  return method(parsed, 'emeter', 'get_realtime', target);
+}
+
+function parseObject(body: Buffer, target: string): Json {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
@@ -89,16 +138,5 @@ export function parsePollReply(body: Buffer, askedEmeter: boolean, target: strin
   if (!isObject(parsed)) {
     throw new PlugError(PlugErrorCode.BAD_JSON, target, `reply is JSON but not an object`);
   }
-  for (const key of Object.keys(parsed)) {
-    if (key !== 'system' && !(askedEmeter && key === 'emeter')) {
-      throw new PlugError(
-        PlugErrorCode.BAD_REPLY,
-        target,
-        `reply holds module "${key}", which was not asked`,
-      );
-    }
-  }
-  const sysinfo = method(parsed, 'system', 'get_sysinfo', target);
-  if (!askedEmeter) return { sysinfo };
-  return { sysinfo, emeter: method(parsed, 'emeter', 'get_realtime', target) };
+  return parsed;
 }

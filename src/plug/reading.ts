@@ -73,6 +73,35 @@ export interface DeviceInfo {
   node?: number;
   /** True when the device accepts relay commands (`devices[].control`); absent otherwise. */
   control?: boolean;
+  /**
+   * Present when this is one outlet of a power strip (HS300, KP303): `name`, `host` and `port`
+   * are then the strip's, `node` and `control` the outlet's. Topics live under
+   * `<p>/<strip>/<outlet>` ({@link topicName}).
+   */
+  outlet?: OutletInfo;
+}
+
+/**
+ * One outlet of a power strip, from a sysinfo `children[]` entry (REFERENCE.md §1: `id`,
+ * `alias`, `state`).
+ */
+export interface OutletInfo {
+  /** Topic-safe name: `devices[].outlets[i].name`, else the slugified child alias, else `outlet_<position>`. */
+  name: string;
+  /** Position on the strip, 1-based, in `children[]` order (as printed on the strip). */
+  position: number;
+  /** The child id sent in `"context":{"child_ids":[id]}`. */
+  id: string;
+}
+
+/**
+ * The topic path of a device below the prefix: its name, or `<strip>/<outlet>` for an outlet.
+ * Also the key sinks use to tell devices apart.
+ * @param device a device or outlet
+ * @returns e.g. `fridge`, `office_strip/kettle`
+ */
+export function topicName(device: DeviceInfo): string {
+  return device.outlet === undefined ? device.name : `${device.name}/${device.outlet.name}`;
 }
 
 /** One normalized reading of one device at one harmonized tick. */
@@ -84,6 +113,12 @@ export interface Reading {
   values: Measurement;
   /** True when sysinfo `feature` advertises `ENE` (an energy meter). */
   hasEmeter: boolean;
+  /**
+   * Set on a power strip's own reading: its electrical values are the sums over this many
+   * outlets (voltage: the outlets' mean), published beside each outlet's reading. Sinks that
+   * aggregate (Prometheus `sum()`) skip them so nothing is counted twice.
+   */
+  outlets?: number;
 }
 
 /**
@@ -189,6 +224,49 @@ export function normalizeSysinfo(sysinfo: Json): { values: Measurement; identity
 export function hasEmeter(sysinfo: Json): boolean {
   const feature = sysinfo['feature'];
   return typeof feature === 'string' && feature.split(':').includes('ENE');
+}
+
+/** One entry of a strip's sysinfo `children[]`, as the collector uses it. */
+export interface ChildSysinfo {
+  /** The id for `context.child_ids`. */
+  id: string;
+  alias?: string;
+  /** Relay state from the child's `state` (1 → "ON", 0 → "OFF"). */
+  state?: RelayState;
+}
+
+/**
+ * Reads a power strip's outlets from sysinfo `children[]` (HS300, KP303; REFERENCE.md §1: each
+ * has `id`, `alias`, `state`). On real units a child id is the strip's 40-hex `deviceId` plus a
+ * two-digit index; firmware that sends the bare index (`"00"`) gets the `deviceId` put in front,
+ * as the strip expects the full id in `context.child_ids`.
+ * @param sysinfo the `get_sysinfo` object
+ * @returns the outlets in `children[]` order, or `undefined` for a plug without `children`
+ * @throws ReplyFieldError when `children` is not an array of objects with a string `id`, or
+ *   when `state` has the wrong type
+ */
+export function childrenOf(sysinfo: Json): ChildSysinfo[] | undefined {
+  const raw = sysinfo['children'];
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw)) throw new ReplyFieldError('system.get_sysinfo.children is not an array');
+  const deviceId = stringField(sysinfo, 'deviceId') ?? '';
+  return raw.map((c: unknown, i) => {
+    const where = `system.get_sysinfo.children[${i}]`;
+    if (typeof c !== 'object' || c === null || Array.isArray(c))
+      throw new ReplyFieldError(`${where} is not an object`);
+    const child = c as Json;
+    const id = child['id'];
+    if (typeof id !== 'string' || id === '')
+      throw new ReplyFieldError(
+        `${where}.id is ${JSON.stringify(id) ?? 'absent'}, expected a string`,
+      );
+    const out: ChildSysinfo = { id: /^\d{1,2}$/.test(id) ? deviceId + id.padStart(2, '0') : id };
+    const alias = stringField(child, 'alias');
+    if (alias !== undefined) out.alias = alias;
+    const state = numberField(child, 'state', where);
+    if (state !== undefined) out.state = state === 0 ? 'OFF' : 'ON';
+    return out;
+  });
 }
 
 /**

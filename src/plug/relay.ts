@@ -15,6 +15,17 @@ export const RELAY_ON_FRAME = encodeFrame('{"system":{"set_relay_state":{"state"
 export const RELAY_OFF_FRAME = encodeFrame('{"system":{"set_relay_state":{"state":0}}}');
 
 /**
+ * The relay request of one strip outlet: `system.set_relay_state` with
+ * `"context":{"child_ids":[id]}` (REFERENCE.md §1; python-kasa sends the same for a strip's plug).
+ * @param childId the outlet's sysinfo `children[].id`
+ * @param on true: relay on; false: off
+ * @returns the request JSON text
+ */
+export function outletRelayRequest(childId: string, on: boolean): string {
+  return `{"context":{"child_ids":[${JSON.stringify(childId)}]},"system":{"set_relay_state":{"state":${on ? 1 : 0}}}}`;
+}
+
+/**
  * Checks the reply to a relay frame: `{"system":{"set_relay_state":{"err_code":0}}}`.
  * @param body decrypted reply bytes
  * @param target `host:port`, for messages

@@ -1,11 +1,12 @@
 /**
  * A set of simulated plugs started together, for the demo and for integration tests: e.g. a
  * fridge on an `hs110v1` (legacy emeter fields), a washing machine on an `hs110v4`
- * (unit-suffixed), a lamp on an `hs100` (no emeter) and a desk on a `kp115`.
+ * (unit-suffixed), a lamp on an `hs100` (no emeter) and a desk on a `kp115`; power strips on an
+ * `hs300` (per-outlet emeter) or a `kp303` (no emeter).
  */
 import type { LoadConfig, LoadPreset } from './load.js';
 import type { ProfileName } from './profiles.js';
-import { SimulatedPlug } from './sim-plug.js';
+import { SimulatedPlug, type OutletOptions } from './sim-plug.js';
 
 /** One plug of a fleet. */
 export interface FleetSpec {
@@ -17,8 +18,13 @@ export interface FleetSpec {
   load?: LoadPreset | Partial<LoadConfig>;
   /** TCP port on 127.0.0.1; default 0 (a free one). */
   port?: number;
-  /** Relay state at boot; default on. */
+  /** Relay state at boot; default on (on a strip: each outlet's default). */
   relay?: boolean;
+  /**
+   * A strip's outlets (only for `hs300`, `kp303`): exactly the profile's outlet count; default
+   * `Outlet 1` … `Outlet n`, all on. See {@link OutletOptions}.
+   */
+  outlets?: readonly OutletOptions[];
 }
 
 /** A started plug of a fleet. */
@@ -41,7 +47,8 @@ export interface Fleet {
  * @param specs the plugs, in order
  * @param now time source shared by all plugs, ms since the epoch (default `Date.now`)
  * @returns the started plugs with their ports
- * @throws Error when a plug cannot bind; the plugs already started are stopped first
+ * @throws Error when a plug cannot bind, or a spec's `outlets` do not fit its profile; the plugs
+ *   already started are stopped first
  */
 export async function startFleet(
   specs: readonly FleetSpec[],

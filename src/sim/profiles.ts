@@ -10,6 +10,15 @@
  * - `kp115`: KP115 hw 1.0, unit-suffixed.
  * - `hs100`: HS100 hw 1.0, no emeter; answers an emeter query at module level with
  *   `{"err_code":-1,"err_msg":"module not support"}` (as HS100 hw1 does).
+ * - `hs300`: HS300 hw 2.0, a six-outlet power strip with a per-outlet emeter, unit-suffixed plus
+ *   `slot_id` (the outlet index), as the hw 2.0 captures show (fixtures INDEX.md).
+ * - `kp303`: KP303 hw 1.0, a three-outlet strip without emeter (module not support, as `hs100`).
+ *
+ * A strip's sysinfo has `child_num` and `children[]` entries
+ * `{"id","state","alias","on_time","next_action":{"type":-1}}` and no `relay_state`
+ * (REFERENCE.md §1 "Multi-outlet strips"; the HS300/KP303 captures). Child ids are the parent's
+ * 40-hex deviceId plus a two-digit index `00`, `01`, … as on real units (INDEX.md, from the raw
+ * log in GadgetReactor/pyHS100#160).
  */
 import { createHash } from 'node:crypto';
 import type { LoadSample } from './load.js';
@@ -19,18 +28,32 @@ type Json = Record<string, unknown>;
 /** How a model answers `emeter.get_realtime`. */
 export type EmeterStyle = 'legacy' | 'suffixed' | 'none';
 
+/** One outlet of a power strip, as a profile renders it into sysinfo `children[]`. */
+export interface OutletState {
+  /** Child id (`children[].id`), the key of `"context":{"child_ids":[id]}`. */
+  id: string;
+  /** User-given outlet name (`children[].alias`). */
+  alias: string;
+  /** Relay closed (`children[].state` 1). */
+  relay: boolean;
+  /** Seconds since the outlet was last switched on (`children[].on_time`); 0 while off. */
+  onTimeS: number;
+}
+
 /** The per-plug state a profile renders into sysinfo. */
 export interface PlugState {
   /** User-given name (sysinfo `alias`). */
   alias: string;
-  /** Relay closed. */
+  /** Relay closed; on a strip: at least one outlet is on (strips send no `relay_state`). */
   relay: boolean;
-  /** Seconds since the relay was last switched on; 0 while off. */
+  /** Seconds since the relay was last switched on, 0 while off; on a strip: the longest-on outlet's. */
   onTimeS: number;
   /** WiFi signal, dBm. */
   rssi: number;
   /** Seed the identity (MAC, deviceId) is derived from. */
   seed: number;
+  /** A strip's outlets in order (`children[]`); absent for a single plug. */
+  outlets?: readonly OutletState[];
 }
 
 /** A plug model. */
@@ -45,20 +68,78 @@ export interface SimProfile {
   feature: string;
   /** The `emeter.get_realtime` field style, or `none` (module not supported). */
   emeter: EmeterStyle;
+  /**
+   * Number of outlets of a power strip (sysinfo `child_num`); absent or 0 for a single plug.
+   * A strip is asked per outlet with `"context":{"child_ids":[id]}` (REFERENCE.md §1).
+   */
+  outlets?: number;
+  /**
+   * A strip's child ids in outlet order (`children[].id`), one per outlet; default
+   * {@link defaultChildIds} (deviceId + `00`, `01`, …). Only read when {@link outlets} > 0.
+   */
+  childIds?(seed: number): string[];
+  /** Nominal mains voltage of the model's region, V (default load models: 230 V). */
+  mainsV?: number;
   /** Builds the `get_sysinfo` object, `err_code` 0 included. */
   sysinfo(state: PlugState): Json;
-  /** Builds the `get_realtime` object in the model's style; `undefined` when there is no emeter. */
-  realtime(sample: LoadSample): Json | undefined;
+  /**
+   * Builds the `get_realtime` object in the model's style; `undefined` when there is no emeter.
+   * @param sample what the emeter measures: V, A, W, kWh
+   * @param outlet a strip's outlet index (0-based) the reading belongs to; absent on a single plug
+   */
+  realtime(sample: LoadSample, outlet?: number): Json | undefined;
 }
 
 /** Names of the built-in profiles. */
-export type ProfileName = 'hs110v1' | 'hs110v4' | 'kp115' | 'hs100';
+export type ProfileName = 'hs110v1' | 'hs110v4' | 'kp115' | 'hs100' | 'hs300' | 'kp303';
 
 /** The built-in profile names, in a stable order. */
-export const PROFILE_NAMES: readonly ProfileName[] = ['hs110v1', 'hs110v4', 'kp115', 'hs100'];
+export const PROFILE_NAMES: readonly ProfileName[] = [
+  'hs110v1',
+  'hs110v4',
+  'kp115',
+  'hs100',
+  'hs300',
+  'kp303',
+];
 
 function hex(seed: number, salt: string, chars: number): string {
   return createHash('sha256').update(`${salt}:${seed}`).digest('hex').slice(0, chars).toUpperCase();
+}
+
+/**
+ * The simulated deviceId of a seed: 40 upper-case hex digits (the length real plugs use).
+ * @param seed the plug's identity seed
+ */
+export function deviceIdOf(seed: number): string {
+  return hex(seed, 'dev', 40);
+}
+
+/**
+ * Child ids as real strips form them: the parent's 40-hex deviceId plus a two-digit index
+ * `00`…`05` (fixtures INDEX.md, raw log in GadgetReactor/pyHS100#160).
+ * @param seed the strip's identity seed
+ * @param outlets number of outlets (at most 100)
+ */
+export function defaultChildIds(seed: number, outlets: number): string[] {
+  const parent = deviceIdOf(seed);
+  return Array.from({ length: outlets }, (_, i) => `${parent}${String(i).padStart(2, '0')}`);
+}
+
+/**
+ * The child ids a profile gives a plug: `[]` for a single plug.
+ * @param profile the model
+ * @param seed the plug's identity seed
+ * @returns one id per outlet, in outlet order
+ * @throws Error when a custom `childIds()` returns a different number of ids than `outlets`
+ */
+export function childIdsOf(profile: SimProfile, seed: number): string[] {
+  const n = profile.outlets ?? 0;
+  if (n <= 0) return [];
+  const ids = profile.childIds?.(seed) ?? defaultChildIds(seed, n);
+  if (ids.length !== n)
+    throw new Error(`profile ${profile.model}: ${ids.length} child ids for ${n} outlets`);
+  return ids;
 }
 
 function mac(oui: string, seed: number): string {
@@ -89,6 +170,12 @@ function suffixed(s: LoadSample): Json {
   };
 }
 
+/** Unit-suffixed integers plus `slot_id`, the outlet index (HS300 hw 2.0, fixtures INDEX.md). */
+function suffixedSlot(s: LoadSample, outlet = 0): Json {
+  const { err_code, ...values } = suffixed(s);
+  return { ...values, slot_id: outlet, err_code };
+}
+
 /** Sysinfo of the older firmware layout (`type`, float `latitude`). */
 function olderSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, devName: string, oui: string) {
   return (st: PlugState): Json => ({
@@ -111,7 +198,7 @@ function olderSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, devName: stri
     latitude: 0,
     hwId: hex(st.seed, `hw:${p.model}`, 32),
     fwId: '00000000000000000000000000000000',
-    deviceId: hex(st.seed, 'dev', 40),
+    deviceId: deviceIdOf(st.seed),
     oemId: hex(st.seed, `oem:${p.model}`, 32),
     err_code: 0,
   });
@@ -123,7 +210,7 @@ function newerSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, devName: stri
     sw_ver: p.swVer,
     hw_ver: p.hwVer,
     model: p.model,
-    deviceId: hex(st.seed, 'dev', 40),
+    deviceId: deviceIdOf(st.seed),
     oemId: hex(st.seed, `oem:${p.model}`, 32),
     hwId: hex(st.seed, `hw:${p.model}`, 32),
     rssi: st.rssi,
@@ -144,6 +231,53 @@ function newerSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, devName: stri
     next_action: { type: -1 },
     err_code: 0,
   });
+}
+
+/**
+ * Sysinfo of a power strip (the HS300/KP303 capture layout): `child_num` and `children[]`,
+ * no `relay_state`, `on_time`, `dev_name` or `active_mode` at the top level.
+ */
+function stripSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, oui: string, extra: Json) {
+  return (st: PlugState): Json => {
+    const outlets = st.outlets ?? [];
+    return {
+      sw_ver: p.swVer,
+      hw_ver: p.hwVer,
+      model: p.model,
+      deviceId: deviceIdOf(st.seed),
+      oemId: hex(st.seed, `oem:${p.model}`, 32),
+      hwId: hex(st.seed, `hw:${p.model}`, 32),
+      rssi: st.rssi,
+      latitude_i: 0,
+      longitude_i: 0,
+      alias: st.alias,
+      status: 'new',
+      mic_type: 'IOT.SMARTPLUGSWITCH',
+      feature: p.feature,
+      mac: mac(oui, st.seed),
+      updating: 0,
+      led_off: 0,
+      ...extra,
+      children: outlets.map((o) => ({
+        id: o.id,
+        state: o.relay ? 1 : 0,
+        alias: o.alias,
+        on_time: o.onTimeS,
+        next_action: { type: -1 },
+      })),
+      child_num: outlets.length,
+      err_code: 0,
+    };
+  };
+}
+
+function strip(
+  base: Omit<SimProfile, 'sysinfo' | 'realtime'>,
+  oui: string,
+  extra: Json = {},
+): SimProfile {
+  const realtime = base.emeter === 'suffixed' ? suffixedSlot : () => undefined;
+  return { ...base, sysinfo: stripSysinfo(base, oui, extra), realtime };
 }
 
 function profile(
@@ -206,5 +340,29 @@ export const PROFILES: Readonly<Record<ProfileName, SimProfile>> = {
     olderSysinfo,
     'Wi-Fi Smart Plug',
     '50:C7:BF',
+  ),
+  hs300: strip(
+    {
+      model: 'HS300(US)',
+      hwVer: '2.0',
+      swVer: '1.0.12 Build 220121 Rel.101533',
+      feature: 'TIM:ENE',
+      emeter: 'suffixed',
+      outlets: 6,
+      mainsV: 120,
+    },
+    '68:FF:7B',
+  ),
+  kp303: strip(
+    {
+      model: 'KP303(UK)',
+      hwVer: '1.0',
+      swVer: '1.0.3 Build 191105 Rel.094512',
+      feature: 'TIM',
+      emeter: 'none',
+      outlets: 3,
+    },
+    '1C:3B:F3',
+    { ntc_state: 0 },
   ),
 };

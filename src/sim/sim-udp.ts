@@ -11,7 +11,7 @@
  */
 import dgram from 'node:dgram';
 import { isLoopbackAddress, decodeDatagram, encodeDatagram } from '../protocol/udp.js';
-import { answer, type DeviceView } from './answer.js';
+import { answer } from './answer.js';
 import type { SimulatedPlug } from './sim-plug.js';
 
 /** How a {@link SimulatedUdpResponder} replies. */
@@ -108,19 +108,9 @@ export class SimulatedUdpResponder {
     if (mode === 'garbage') reply = Buffer.from('\u00c8'.repeat(32), 'latin1');
     else if (this.#opts.rawReply !== undefined) reply = encodeDatagram(this.#opts.rawReply);
     else {
-      const obj = answer(request, this.#view());
+      const obj = answer(request, this.#plug.deviceView());
       if (obj !== undefined) reply = encodeDatagram(JSON.stringify(obj));
     }
     if (reply !== undefined) socket.send(reply, rinfo.port, rinfo.address);
-  }
-
-  #view(): DeviceView {
-    const plug = this.#plug;
-    return {
-      hasEmeter: plug.profile.emeter !== 'none',
-      sysinfo: () => plug.sysinfo(),
-      realtime: () => plug.realtime() ?? {},
-      setRelay: (on) => plug.setRelay(on),
-    };
   }
 }

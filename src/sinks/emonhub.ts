@@ -19,7 +19,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { EmonhubConfig } from '../config.js';
-import type { DeviceInfo, Reading } from '../plug/reading.js';
+import { topicName, type DeviceInfo, type Reading } from '../plug/reading.js';
 import type { Outbox } from '../state/outbox.js';
 import { buildFrame, readingToValues } from './emonhub-line.js';
 import { createEmonhubQueue } from './emonhub-queue.js';
@@ -118,7 +118,8 @@ export class EmonhubSink implements Sink {
    * device until a complete reading comes. Never throws.
    */
   write(reading: Reading): void {
-    const { node, name } = reading.device;
+    const { node } = reading.device;
+    const name = topicName(reading.device);
     if (!this.#started || this.#stopping !== undefined || node === undefined) return;
     const values = readingToValues(reading, this.config.fields);
     if (!Array.isArray(values)) {

@@ -15,7 +15,7 @@
  * `energy_total` (it never drops). The Energy dashboard should use `energy_total`.
  */
 import type { DeviceInfo, MeasurementField, Reading } from '../plug/reading.js';
-import { MEASUREMENT_FIELDS } from '../plug/reading.js';
+import { MEASUREMENT_FIELDS, topicName } from '../plug/reading.js';
 import type { MqttMessage } from './mqtt-topics.js';
 import { BRIDGE_LEVEL } from './mqtt-topics.js';
 
@@ -84,14 +84,16 @@ export const ORIGIN_NAME = 'kasa-collector';
 
 /**
  * The stable discovery id: `kasa_` + the MAC's hex digits (lower case), else the deviceId, else
- * the device name. Only `[a-z0-9_]`, as HA wants for topic ids.
+ * the device name; a strip's outlet adds `_outlet<n>` (its position). Only `[a-z0-9_]`, as HA
+ * wants for topic ids.
  * @param reading a reading of the device (its identity)
  */
 export function discoveryId(reading: Pick<Reading, 'identity' | 'device'>): string {
   const { mac, deviceId } = reading.identity;
   const raw = mac ?? deviceId ?? reading.device.name;
   const id = raw.toLowerCase().replace(/[^a-z0-9]/g, mac !== undefined ? '' : '_');
-  return `kasa_${id}`;
+  const { outlet } = reading.device;
+  return outlet === undefined ? `kasa_${id}` : `kasa_${id}_outlet${outlet.position}`;
 }
 
 /** `<haPrefix>/device/<id>/config`. */
@@ -100,20 +102,37 @@ export function discoveryTopic(haPrefix: string, id: string): string {
 }
 
 /**
- * The retained discovery message of one device.
- * @param reading its latest reading (identity, name, control)
+ * Whether a device has anything to show in HA: a sensor field, or a relay switch (with
+ * `control`, not on a strip itself). A KP303 outlet without control has neither, and an empty
+ * `cmps` would make an empty device.
+ * @param reading the device (control, outlets)
+ * @param fields the fields it has had so far
+ */
+export function hasComponents(
+  reading: Pick<Reading, 'device' | 'outlets'>,
+  fields: ReadonlySet<MeasurementField>,
+): boolean {
+  if (reading.device.control === true && reading.outlets === undefined) return true;
+  return [...fields].some((f) => f !== 'state');
+}
+
+/**
+ * The retained discovery message of one device. A strip's outlet is its own HA device, linked
+ * to the strip by `via_device` (and without the strip's MAC in `connections`, which would make
+ * HA merge them); a strip itself gets no relay switch (its relays are its outlets').
+ * @param reading its latest reading (identity, name, control, outlet)
  * @param fields the fields the device has had so far: one sensor each (`state` only matters
  *   with `device.control`, as a switch)
  * @param ctx prefixes and version
  */
 export function discoveryMessage(
-  reading: Pick<Reading, 'identity' | 'device'>,
+  reading: Pick<Reading, 'identity' | 'device' | 'outlets'>,
   fields: ReadonlySet<MeasurementField>,
   ctx: DiscoveryContext,
 ): MqttMessage {
   const id = discoveryId(reading);
   const { identity, device } = reading;
-  const state = `${ctx.topicPrefix}/${device.name}`;
+  const state = `${ctx.topicPrefix}/${topicName(device)}`;
   const cmps: Record<string, Record<string, unknown>> = {};
   for (const field of MEASUREMENT_FIELDS) {
     if (field === 'state' || !fields.has(field)) continue;
@@ -125,13 +144,18 @@ export function discoveryMessage(
       value_template: `{{ value_json.${field} }}`,
     };
   }
-  if (device.control === true) cmps['relay'] = switchComponent(id, state);
+  if (device.control === true && reading.outlets === undefined)
+    cmps['relay'] = switchComponent(id, state);
   const dev: Record<string, unknown> = {
     identifiers: [id],
-    name: identity.alias ?? device.name,
+    name: identity.alias ?? device.outlet?.name ?? device.name,
     manufacturer: 'TP-Link',
   };
-  if (identity.mac !== undefined) dev['connections'] = [['mac', identity.mac.toLowerCase()]];
+  if (device.outlet !== undefined) {
+    dev['via_device'] = discoveryId({ identity, device: { ...device, outlet: undefined } });
+  } else if (identity.mac !== undefined) {
+    dev['connections'] = [['mac', identity.mac.toLowerCase()]];
+  }
   if (identity.model !== undefined) dev['model'] = identity.model;
   if (identity.sw_ver !== undefined) dev['sw_version'] = identity.sw_ver;
   if (identity.hw_ver !== undefined) dev['hw_version'] = identity.hw_ver;
@@ -167,7 +191,7 @@ function switchComponent(id: string, state: string): Record<string, unknown> {
 function availabilityOf(device: DeviceInfo, prefix: string): { topic: string }[] {
   return [
     { topic: `${prefix}/${BRIDGE_LEVEL}/state` },
-    { topic: `${prefix}/${device.name}/availability` },
+    { topic: `${prefix}/${topicName(device)}/availability` },
   ];
 }
 

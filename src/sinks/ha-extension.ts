@@ -9,9 +9,14 @@
  * - A device dropped from the config gets an empty retained config: HA removes it.
  */
 import type { Logger } from 'pino';
-import type { DeviceInfo, MeasurementField, Reading } from '../plug/reading.js';
+import {
+  topicName,
+  type DeviceInfo,
+  type MeasurementField,
+  type Reading,
+} from '../plug/reading.js';
 import type { DiscoveryContext } from './ha-discovery.js';
-import { discoveryMessage, removalMessage } from './ha-discovery.js';
+import { discoveryMessage, hasComponents, removalMessage } from './ha-discovery.js';
 import type { MqttExtension, Publish } from './mqtt-extension.js';
 import type { MqttMessage } from './mqtt-topics.js';
 
@@ -55,12 +60,13 @@ export class HaDiscovery implements MqttExtension {
 
   /** Announces the device on its first reading and whenever its message changes. */
   onReading(reading: Reading): void {
-    const name = reading.device.name;
+    const name = topicName(reading.device);
     const old = this.#byName.get(name);
     const fields = new Set(old?.fields);
     for (const [field, v] of Object.entries(reading.values)) {
       if (v !== undefined) fields.add(field as MeasurementField);
     }
+    if (!hasComponents(reading, fields)) return;
     const message = discoveryMessage(reading, fields, this.ctx);
     if (old?.message.payload === message.payload) return;
     if (old !== undefined && old.message.topic !== message.topic) this.#remove(old.message.topic);
@@ -80,10 +86,11 @@ export class HaDiscovery implements MqttExtension {
 
   /** Publishes the empty retained config of a device dropped from the config. */
   removed(device: DeviceInfo): void {
-    const old = this.#byName.get(device.name);
+    const name = topicName(device);
+    const old = this.#byName.get(name);
     if (old === undefined) return;
-    this.#byName.delete(device.name);
-    this.log.info({ device: device.name, topic: old.message.topic }, 'removed from Home Assistant');
+    this.#byName.delete(name);
+    this.log.info({ device: name, topic: old.message.topic }, 'removed from Home Assistant');
     this.#remove(old.message.topic);
   }
 

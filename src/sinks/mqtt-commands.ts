@@ -1,5 +1,5 @@
 /**
- * Relay commands from `<p>/<name>/set`: parsed here, handed to the collector (injected by the
+ * Relay commands from `<p>/<name>/set` (and `<p>/<strip>/<outlet>/set`): parsed here, handed to the collector (injected by the
  * service), which decides whether the device takes commands (`devices[].control`).
  *
  * Failure policy: a malformed payload is refused with a warning naming the device and the
@@ -11,7 +11,7 @@ import type { RelayAction } from '../relay-command.js';
 import { parseRelayCommand } from '../relay-command.js';
 import type { MqttExtension } from './mqtt-extension.js';
 
-/** Receives a well-formed command for device `name`; must not throw. */
+/** Receives a well-formed command for device `name` (`<strip>/<outlet>` for an outlet); must not throw. */
 export type CommandHandler = (name: string, action: RelayAction) => void;
 
 /** The relay command {@link MqttExtension}. */
@@ -28,18 +28,18 @@ export class MqttCommands implements MqttExtension {
     private readonly handler: CommandHandler,
     private readonly log: Logger,
   ) {
-    this.subscriptions = [`${prefix}/+/set`];
+    this.subscriptions = [`${prefix}/+/set`, `${prefix}/+/+/set`];
   }
 
   /** Nothing retained to republish. */
   onConnect(): void {}
 
-  /** Parses `<p>/<name>/set` and hands a valid command on. */
+  /** Parses `<p>/<name>/set` or `<p>/<strip>/<outlet>/set` and hands a valid command on. */
   onMessage(topic: string, payload: string, retained: boolean): void {
     const head = `${this.prefix}/`;
     if (!topic.startsWith(head) || !topic.endsWith('/set')) return;
     const name = topic.slice(head.length, -'/set'.length);
-    if (name === '' || name.includes('/')) return;
+    if (name.split('/').some((level) => level === '') || name.split('/').length > 2) return;
     if (retained) {
       this.log.warn(
         { device: name, topic },

@@ -15,7 +15,7 @@
  * total looks like a meter reset to Home Assistant).
  */
 import type { DeviceInfo, Measurement, MeasurementField, Reading } from '../plug/reading.js';
-import { MEASUREMENT_FIELDS } from '../plug/reading.js';
+import { MEASUREMENT_FIELDS, topicName } from '../plug/reading.js';
 
 /** One message to publish. QoS is the sink's business, not the topic layout's. */
 export interface MqttMessage {
@@ -100,7 +100,11 @@ export function assertTopicPrefix(prefix: string): void {
  * @throws Error naming the device (name, host and port) and the rule it breaks
  */
 export function assertDeviceName(device: DeviceInfo): void {
-  const { name } = device;
+  assertLevel(device, device.name);
+  if (device.outlet !== undefined) assertLevel(device, device.outlet.name);
+}
+
+function assertLevel(device: DeviceInfo, name: string): void {
   const why =
     name === ''
       ? 'is empty'
@@ -113,7 +117,8 @@ export function assertDeviceName(device: DeviceInfo): void {
             : undefined;
   if (why !== undefined) {
     throw new Error(
-      `device ${device.host}:${device.port}: name ${JSON.stringify(name)} ${why}; ` +
+      `device ${device.host}:${device.port}${device.outlet ? ` outlet ${device.outlet.position}` : ''}: ` +
+        `name ${JSON.stringify(name)} ${why}; ` +
         'it cannot be an MQTT topic level',
     );
   }
@@ -146,7 +151,7 @@ function presentFields(values: Measurement): [MeasurementField, number | string]
 export function readingMessages(reading: Reading, prefix: string): MqttMessage[] {
   assertTopicPrefix(prefix);
   assertDeviceName(reading.device);
-  const base = `${prefix}/${reading.device.name}`;
+  const base = `${prefix}/${topicName(reading.device)}`;
   const fields = presentFields(reading.values);
   const state: Record<string, number | string> = { time: reading.time };
   for (const [field, value] of fields) state[field] = value;
@@ -162,8 +167,9 @@ export function readingMessages(reading: Reading, prefix: string): MqttMessage[]
 
 /**
  * The retained `<p>/<name>/info` message: the plug's identity (`alias`, `model`, `hw_ver`,
- * `sw_ver`, `mac`, `deviceId`, those present, in that order) then `host`, `port` and `node`
- * (when set). The sink publishes it on a device's first reading and whenever the payload changes.
+ * `sw_ver`, `mac`, `deviceId`, those present, in that order), for a strip's outlet its
+ * `outlet` position (1-based) and child `id` (the alias is the outlet's), then `host`, `port`
+ * and `node` (when set). The sink publishes it on a device's first reading and whenever the payload changes.
  * @param reading a reading of the device
  * @param prefix topic prefix
  * @throws Error when the prefix or the device name is not a valid topic level
@@ -177,10 +183,18 @@ export function infoMessage(reading: Reading, prefix: string): MqttMessage {
     const v = identity[key];
     if (v !== undefined) info[key] = v;
   }
+  if (device.outlet !== undefined) {
+    info['outlet'] = device.outlet.position;
+    info['id'] = device.outlet.id;
+  }
   info['host'] = device.host;
   info['port'] = device.port;
   if (device.node !== undefined) info['node'] = device.node;
-  return { topic: `${prefix}/${device.name}/info`, payload: JSON.stringify(info), retain: true };
+  return {
+    topic: `${prefix}/${topicName(device)}/info`,
+    payload: JSON.stringify(info),
+    retain: true,
+  };
 }
 
 /**
@@ -198,7 +212,7 @@ export function availabilityMessage(
   assertTopicPrefix(prefix);
   assertDeviceName(device);
   return {
-    topic: `${prefix}/${device.name}/availability`,
+    topic: `${prefix}/${topicName(device)}/availability`,
     payload: online ? 'online' : 'offline',
     retain: true,
   };

@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { MqttConfig } from '../config.js';
 import { errorKey, explainConnectErrors, redactUrl, sinkClientOptions } from './mqtt-options.js';
 import { sayOfflineAndEnd } from './mqtt-close.js';
-import type { DeviceInfo, Reading } from '../plug/reading.js';
+import { topicName, type DeviceInfo, type Reading } from '../plug/reading.js';
 import type { MqttMessage } from './mqtt-topics.js';
 import {
   DEFAULT_LAYOUT,
@@ -183,7 +183,7 @@ export class MqttSink implements Sink {
     try {
       return build();
     } catch (err) {
-      const key = `${device.host}:${device.port}`;
+      const key = `${device.host}:${device.port}/${device.outlet?.position ?? ''}`;
       if (!this.#badDevices.has(key)) {
         this.#badDevices.add(key);
         this.#log.error({ err }, `not publishing device ${key}: ${(err as Error).message}`);
@@ -207,7 +207,7 @@ export class MqttSink implements Sink {
     if (built === undefined) return;
     if (built.messages.length > 0) this.#outbox.push(built.messages);
     for (const ext of this.#extensions) ext.onReading?.(reading);
-    const name = reading.device.name;
+    const name = topicName(reading.device);
     if (this.#info.get(name)?.payload !== built.info.payload) {
       this.#info.set(name, built.info);
       if (this.#connected) this.#publish(client, built.info);
@@ -222,7 +222,7 @@ export class MqttSink implements Sink {
       this.#layout.availability(device, this.config.topicPrefix, online),
     );
     if (m === undefined) return;
-    this.#availability.set(device.name, m);
+    this.#availability.set(topicName(device), m);
     if (this.#connected) this.#publish(client, m);
   }
 

@@ -15,6 +15,11 @@ import type { DeviceInfo, Reading } from '../plug/reading.js';
 import type { MqttMessage, TopicLayout } from './mqtt-topics.js';
 import { PUBLISH_DECIMALS, assertDeviceName, roundTo } from './mqtt-topics.js';
 
+/** Tasmota's `%topic%` is one level: a strip's outlet becomes `<strip>_<outlet>`. */
+function tasmotaTopic(device: DeviceInfo): string {
+  return device.outlet === undefined ? device.name : `${device.name}_${device.outlet.name}`;
+}
+
 /** `2023-11-14T22:13:20Z` for a unix-second tick. */
 export function tasmotaTime(timeS: number): string {
   return new Date(timeS * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -44,11 +49,11 @@ export function tasmotaReadingMessages(reading: Reading): MqttMessage[] {
   for (const [key, v] of parts) if (v !== undefined) energy[key] = v;
   if (Object.keys(energy).length > 0) {
     const payload = JSON.stringify({ Time, ENERGY: energy });
-    out.push({ topic: `tele/${device.name}/SENSOR`, payload, retain: false });
+    out.push({ topic: `tele/${tasmotaTopic(device)}/SENSOR`, payload, retain: false });
   }
   if (values.state !== undefined) {
     const payload = JSON.stringify({ Time, POWER: values.state });
-    out.push({ topic: `tele/${device.name}/STATE`, payload, retain: false });
+    out.push({ topic: `tele/${tasmotaTopic(device)}/STATE`, payload, retain: false });
   }
   return out;
 }
@@ -59,7 +64,11 @@ export function tasmotaReadingMessages(reading: Reading): MqttMessage[] {
  */
 export function tasmotaLwtMessage(device: DeviceInfo, online: boolean): MqttMessage {
   assertDeviceName(device);
-  return { topic: `tele/${device.name}/LWT`, payload: online ? 'Online' : 'Offline', retain: true };
+  return {
+    topic: `tele/${tasmotaTopic(device)}/LWT`,
+    payload: online ? 'Online' : 'Offline',
+    retain: true,
+  };
 }
 
 /** The Tasmota {@link TopicLayout}; the prefix is not used (see the file comment). */

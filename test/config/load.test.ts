@@ -10,7 +10,13 @@ describe('loadConfig: valid input', () => {
   it('loads config/example.json cleanly', () => {
     const config = loadConfig({ file: EXAMPLE, env: {} });
     expect(config.poll).toEqual({ interval: 10, timeout: 2, concurrency: 64, offlineAfter: 3 });
-    expect(config.devices.map((d) => d.node)).toEqual([27, 28, 29, undefined]);
+    expect(config.devices.map((d) => d.node)).toEqual([27, 28, 29, undefined, 30]);
+    expect(config.devices[3]?.control).toBe(true);
+    expect(config.devices[4]?.outlets).toEqual([
+      { name: 'monitor', node: 31 },
+      {},
+      { name: 'printer', node: 33 },
+    ]);
     expect(config.devices.every((d) => d.port === 9999)).toBe(true);
     expect(config.emonhub).toMatchObject({ enabled: true, port: 50013 });
     expect(config.mqtt).toMatchObject({ url: 'mqtt://127.0.0.1:1883', username: 'kasa' });

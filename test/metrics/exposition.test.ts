@@ -64,7 +64,7 @@ describe('metrics sink: /metrics', () => {
     expect(text).toContain('kasa_poll_duration_seconds_count{device="fridge"} 2');
     expect(text).toContain('kasa_poll_duration_seconds_sum{device="fridge"} 2.012');
     expect(family(text, 'kasa_spikes_total')).toContain(
-      'kasa_spikes_total{device="fridge",field="power"} 1',
+      'kasa_spikes_total{device="fridge",outlet="",field="power"} 1',
     );
   });
 

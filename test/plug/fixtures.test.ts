@@ -142,14 +142,42 @@ describe.skipIf(!exists)(`real-plug fixtures in ${FIXTURES}`, () => {
       const fake = await fakePlug(fixture);
       const plug = new Plug({ host: '127.0.0.1', port: fake.port });
       try {
+        const children = Array.isArray(s['children']) ? (s['children'] as Json[]) : undefined;
         for (let i = 0; i < 2; i++) {
           const sample = await plug.poll(2000);
-          expect(sample.values).toEqual(want.values);
           expect(sample.identity).toEqual(want.identity);
           expect(sample.hasEmeter).toBe(ene);
+          if (children === undefined) {
+            expect(sample.values).toEqual(want.values);
+            expect(sample.outlets).toBeUndefined();
+            continue;
+          }
+          // A strip: its own values are sysinfo's (rssi); each outlet is read on its own. The
+          // fake ignores the context, so every outlet gets the captured emeter reading.
+          const { voltage, current, power, energy, ...own } = want.values;
+          expect(sample.values).toEqual(own);
+          const electrical = Object.fromEntries(
+            Object.entries({ voltage, current, power, energy }).filter(([, v]) => v !== undefined),
+          );
+          expect(sample.outlets).toEqual(
+            children.map((c, j) => ({
+              id: c['id'],
+              position: j + 1,
+              alias: c['alias'],
+              values: { state: c['state'] === 1 ? 'ON' : 'OFF', ...electrical },
+            })),
+          );
         }
         const askedEmeter = fake.asked.some((r) => 'emeter' in r);
         expect(askedEmeter).toBe(ene);
+        if (children !== undefined && ene) {
+          // One outlet per request, by its child id, after a sysinfo without emeter.
+          const outletAsks = fake.asked.filter((r) => 'emeter' in r);
+          expect(outletAsks.map((r) => obj(r['context'])['child_ids'])).toEqual(
+            [...children, ...children].map((c) => [c['id']]),
+          );
+          expect(fake.asked.filter((r) => 'system' in r).every((r) => !('emeter' in r))).toBe(true);
+        }
       } finally {
         plug.close(); // the kept-alive connection, or the fake's close() would wait for it
         await fake.close();
