@@ -10,6 +10,7 @@
  * `"context":{"child_ids":[id]}` in `answer.ts` (REFERENCE.md §1 "Multi-outlet strips").
  */
 import net from 'node:net';
+import { isLoopbackAddress } from '../protocol/udp.js';
 import { answer, type DeviceView } from './answer.js';
 import { serveConnection } from './connection.js';
 import type { SimFaults } from './faults.js';
@@ -22,8 +23,6 @@ import {
   type ProfileName,
   type SimProfile,
 } from './profiles.js';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1']);
 
 /** Loads of a strip's outlets when neither the outlet nor the plug names one, in turn. */
 const STRIP_LOADS: readonly LoadPreset[] = ['desk', 'lamp', 'fridge'];
@@ -47,7 +46,7 @@ export interface SimulatedPlugOptions {
   seed?: number;
   /** TCP port; 0 (default) picks a free one. */
   port?: number;
-  /** Loopback address to bind, `127.0.0.1` (default) or `::1`; anything else is refused. */
+  /** Loopback address to bind: `127.0.0.1` (default), another of `127.0.0.0/8`, or `::1`; anything else is refused. */
   host?: string;
   /** Appliance shape behind the emeter; default `desk`. On a strip: each outlet's default. */
   load?: LoadPreset | Partial<LoadConfig>;
@@ -319,7 +318,7 @@ export class SimulatedPlug {
    */
   async start(): Promise<number> {
     if (this.#started) return this.#port;
-    if (!LOOPBACK.has(this.host))
+    if (!isLoopbackAddress(this.host))
       throw new Error(`SimulatedPlug binds loopback only, not ${this.host}`);
     for (const unit of this.#units) unit.boot();
     await this.#listen(this.#port || (this.#opts.port ?? 0));
