@@ -27,7 +27,7 @@ export const DEMO_FLEET: readonly FleetSpec[] = [
     alias: 'Office Strip',
     outlets: [
       { alias: 'Monitor', load: 'desk' },
-      { alias: 'Kettle', load: { ...LOAD_PRESETS.washer, initialKWh: 12.5 } },
+      { alias: 'Aquarium', load: { ...LOAD_PRESETS.fridge, initialKWh: 12.5 } },
       { alias: 'Router', load: 'lamp' },
       { alias: 'Printer', load: 'lamp', relay: false },
       { alias: 'Fan', load: 'desk' },
