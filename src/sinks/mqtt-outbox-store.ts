@@ -18,7 +18,7 @@ export interface MqttOutboxOptions {
   stateDir?: string;
   /** Readings published but not yet acknowledged, at most. Default {@link DEFAULT_WINDOW}. */
   window?: number;
-  /** Delay between an outbox change and its write, ms. Default 1000. */
+  /** How long a reading may wait unacknowledged before it is written, ms. Default 1000. */
   persistMs?: number;
 }
 
@@ -44,6 +44,23 @@ export function entryValidator(prefix: string): (raw: unknown) => MqttMessage[] 
   };
 }
 
+/** JSON's framing of one message in the file: `{"topic":"","payload":"","retain":false},`. */
+const MESSAGE_OVERHEAD = 41;
+
+/**
+ * What one entry counts for against `mqtt.outbox.maxBytes`: about its size in the outbox file,
+ * from string lengths alone. Exact but for JSON escapes (the state payload's quotes: ~5 % of an
+ * entry) and the extra bytes of non-ASCII characters. Counting with `JSON.stringify` cost as
+ * much CPU as building the messages.
+ * @param entry one reading's messages
+ * @returns bytes
+ */
+export function entryBytes(entry: readonly MqttMessage[]): number {
+  let n = 2;
+  for (const m of entry) n += MESSAGE_OVERHEAD + m.topic.length + m.payload.length;
+  return n;
+}
+
 /**
  * The outbox of the `mqtt` config slice: `<stateDir>/mqtt-outbox.json`, bounded by
  * `outbox.maxReadings` and `outbox.maxBytes`, entries checked against `topicPrefix` on load.
@@ -63,6 +80,7 @@ export function createMqttOutbox(
     maxEntries: config.outbox.maxReadings,
     maxBytes: config.outbox.maxBytes,
     validateItem: entryValidator(config.topicPrefix),
+    sizeOf: entryBytes,
     log,
     ...(opts.persistMs !== undefined && { persistMs: opts.persistMs }),
     label: 'MQTT outbox',

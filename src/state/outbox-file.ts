@@ -23,8 +23,16 @@ export interface OutboxFileRead<T> {
 export interface OutboxSource<T> {
   /** Sequence numbers of the head item and one past the last; equal when empty. */
   range(): { head: number; tail: number };
-  /** The items, oldest first. */
-  items(): T[];
+  /** The first `n` items, oldest first. */
+  items(n: number): T[];
+  /** When the item numbered `seq` (head ≤ seq < tail) was pushed, clock ms; -Infinity if restored. */
+  pushedAt(seq: number): number;
+}
+
+/** A sequence range `[head, tail)`. */
+interface Range {
+  head: number;
+  tail: number;
 }
 
 /** What {@link OutboxFile} needs. */
@@ -46,9 +54,14 @@ export interface OutboxFileOptions<T> {
 /**
  * The file of an `Outbox`: one JSON document written atomically through `JsonFile` (temp file,
  * fsync, rename), validated on read down to each item, and kept in step with the outbox by
- * debounced writes: at most one per `persistMs`, and none at all while the items on disk are
- * the items in memory (compared by sequence range, so a backlog delivered within the delay
- * never touches the disk, and a healthy sink does not write).
+ * writes at most one per `persistMs`. What a write holds (ranges compared by sequence number):
+ * - once an item not in the file has waited `persistMs`, every item in memory: a backlog (the
+ *   destination is down or slow) is on disk within about `persistMs`;
+ * - until then, only the items in memory that the file already holds: items delivered within
+ *   `persistMs` are never written, and delivered ones leave the file.
+ * So a sink that keeps up does not write at all, whatever its rate (a debounce alone would
+ * write each second on a fleet whose every tick is a burst), and a crash loses at most about
+ * the last `persistMs` of items, as with a plain debounce.
  *
  * Reading and writing never throw: a sink must keep working, in memory, with a broken state
  * directory. Failures are logged: a corrupt file once (it is set aside, so the next start finds
@@ -58,7 +71,9 @@ export interface OutboxFileOptions<T> {
 export class OutboxFile<T> {
   readonly #json: JsonFile<OutboxDocument<T>>;
   readonly #log: Logger;
-  #onDisk = { head: 0, tail: 0 };
+  #onDisk: Range = { head: 0, tail: 0 };
+  /** When the last write was attempted, clock ms. */
+  #lastWrite = -Infinity;
   #timer: unknown = undefined;
   #failing = false;
   #closed = false;
@@ -123,30 +138,25 @@ export class OutboxFile<T> {
     return { items: [], setAside };
   }
 
-  /** The outbox changed: write within `persistMs` unless the file already holds its items. */
+  /** The outbox changed: check within `persistMs` unless the file already holds its items. */
   changed(): void {
     if (this.#closed) return;
     if (!this.#dirty()) {
       // Changed back to what the file holds (pushed, then delivered): nothing left to write.
-      if (this.#timer !== undefined) this.opts.clock.clearTimeout(this.#timer);
-      this.#timer = undefined;
+      this.#disarm();
       return;
     }
-    if (this.#timer !== undefined) return;
-    this.#timer = this.opts.clock.setTimeout(() => {
-      this.#timer = undefined;
-      this.#write();
-    }, this.opts.persistMs);
+    if (this.#timer === undefined) this.#arm();
   }
 
   /**
-   * Writes now if the file differs from the outbox.
+   * Writes every item now if the file differs from the outbox.
    * @returns false when the write failed (logged; retried after `persistMs` unless closed)
    */
   flush(): boolean {
-    if (this.#timer !== undefined) this.opts.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    return this.#write();
+    this.#disarm();
+    if (this.#closed || !this.#dirty()) return true;
+    return this.#write(this.source.range());
   }
 
   /** Flushes, then writes no more. Idempotent. */
@@ -154,8 +164,7 @@ export class OutboxFile<T> {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
-    if (this.#timer !== undefined) this.opts.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#disarm();
   }
 
   /** True when the file's items are not the outbox's (any two empty states are equal). */
@@ -165,12 +174,58 @@ export class OutboxFile<T> {
     return this.#onDisk.head !== head || this.#onDisk.tail !== tail;
   }
 
-  #write(): boolean {
-    if (this.#closed || !this.#dirty()) return true;
-    const range = this.source.range();
+  /** The oldest item in memory that the file lacks, or `tail` when it holds them all. */
+  #firstUnwritten(head: number, tail: number): number {
+    const disk = this.#onDisk;
+    return disk.head <= head && head < disk.tail ? Math.min(disk.tail, tail) : head;
+  }
+
+  /** Arms the check for when the oldest unwritten item has waited `persistMs` (sooner when none). */
+  #arm(): void {
+    const { persistMs, clock } = this.opts;
+    const now = clock.now();
+    const { head, tail } = this.source.range();
+    const first = this.#firstUnwritten(head, tail);
+    const due = first < tail ? this.source.pushedAt(first) + persistMs : now;
+    const at = Math.max(due, this.#lastWrite + persistMs);
+    // Bounded both ways: a clock stepped back cannot postpone it, nor can it spin.
+    const delay = Math.min(persistMs, Math.max(persistMs / 10, at - now));
+    this.#timer = clock.setTimeout(() => {
+      this.#timer = undefined;
+      this.#check();
+    }, delay);
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) this.opts.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** The timer fired: write what is due (see the class comment), then wait for the next. */
+  #check(): void {
+    if (this.#closed || !this.#dirty()) return;
+    const now = this.opts.clock.now();
+    const { persistMs } = this.opts;
+    const { head, tail } = this.source.range();
+    const first = this.#firstUnwritten(head, tail);
+    const due = first < tail && now - this.source.pushedAt(first) >= persistMs;
+    const target = due ? { head, tail } : { head, tail: Math.max(head, first) };
+    const disk = this.#onDisk;
+    const same =
+      target.head === target.tail
+        ? disk.head === disk.tail
+        : disk.head === target.head && disk.tail === target.tail;
+    if (!same && now - this.#lastWrite >= persistMs) this.#write(target);
+    if (this.#dirty() && this.#timer === undefined && !this.#closed) this.#arm();
+  }
+
+  /** Writes the items of `range` (a prefix of the outbox). */
+  #write(range: Range): boolean {
     const { label } = this.opts;
+    this.#lastWrite = this.opts.clock.now();
     try {
-      this.#json.write({ version: OUTBOX_VERSION, items: this.source.items() });
+      const items = this.source.items(range.tail - range.head);
+      this.#json.write({ version: OUTBOX_VERSION, items });
     } catch (err) {
       if (!this.#failing) this.#log.error({ err }, `${label}: ${(err as Error).message}`);
       this.#failing = true;

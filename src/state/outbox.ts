@@ -23,14 +23,17 @@ export interface OutboxOptions<T> {
   log: Logger;
   /** Debounces writes; default the system clock. */
   clock?: Clock;
-  /** Delay between a change and its write, ms; default {@link PERSIST_DELAY_MS}. */
+  /**
+   * How long an item may wait undelivered before it is written, and the least time between two
+   * writes, ms; default {@link PERSIST_DELAY_MS}.
+   */
   persistMs?: number;
   /** What the logs call the outbox and its items, e.g. `MQTT outbox` and `readings`. */
   label?: string;
   unit?: string;
 }
 
-/** Default write delay: a burst of changes (one tick) lands in one write, at most one a second. */
+/** Default write delay: items delivered within a second are never written; one write a second at most. */
 export const PERSIST_DELAY_MS = 1000;
 
 /** What {@link Outbox.load} found. */
@@ -50,10 +53,11 @@ export interface OutboxLoadResult {
  * Policy: on overflow the OLDEST items go (the newest data is the most useful), counted in
  * {@link dropped}, with one warning when an overflow episode begins and one with its count when
  * it ends (the outbox drains, or it is closed). Writes are whole-file and atomic (`JsonFile`),
- * debounced to at most one per `persistMs`, and skipped when the items on disk are already the
- * items in memory: a backlog that is delivered within the delay never touches the disk. A crash
- * loses at most the last `persistMs` of changes; a restart may re-send items that were
- * delivered but not yet removed on disk (at least once, never a gap).
+ * at most one per `persistMs`, and only once an item has waited `persistMs` without being
+ * delivered (see `OutboxFile`): a sink that keeps up never touches the disk, however many items
+ * a second go through. A crash loses at most the items of the last `persistMs` (about); a
+ * restart may re-send items that were delivered but not yet removed on disk (at least once,
+ * never a gap).
  *
  * A failed write (full disk, read-only `state.dir`) is logged once per episode and retried
  * after `persistMs`; the items stay in memory meanwhile.
@@ -64,8 +68,11 @@ export class Outbox<T> {
   readonly #sizeOf: (item: T) => number;
   readonly #label: string;
   readonly #unit: string;
+  readonly #clock: Clock;
   #items: T[] = [];
   #sizes: number[] = [];
+  /** When each item was pushed (clock ms); restored items count as pushed long ago. */
+  #times: number[] = [];
   #head = 0;
   #bytes = 0;
   #headSeq = 0;
@@ -80,10 +87,12 @@ export class Outbox<T> {
     this.#label = opts.label ?? 'outbox';
     this.#unit = opts.unit ?? 'items';
     const { dir, name, validateItem, clock = systemClock, persistMs = PERSIST_DELAY_MS } = opts;
+    this.#clock = clock;
     const [log, label] = [this.#log, this.#label];
     const source = {
       range: () => ({ head: this.#headSeq, tail: this.#headSeq + this.length }),
-      items: () => this.peek(this.length),
+      items: (n: number) => this.peek(n),
+      pushedAt: (seq: number) => this.#times[this.#head + seq - this.#headSeq] ?? -Infinity,
     };
     this.#file =
       dir === undefined
@@ -130,7 +139,7 @@ export class Outbox<T> {
     const { items, setAside } = file.read();
     if (setAside !== undefined) return { restored: 0, dropped: 0, setAside };
     let dropped = 0;
-    for (const item of items) dropped += this.#append(item);
+    for (const item of items) dropped += this.#append(item, -Infinity);
     if (dropped > 0) this.#overflowed(dropped);
     this.#changed(); // dirty, so written soon, only when the bounds dropped something
     return { restored: this.length, dropped };
@@ -142,16 +151,17 @@ export class Outbox<T> {
    * @returns how many items were dropped
    */
   push(item: T): number {
-    const dropped = this.#append(item);
+    const dropped = this.#append(item, this.#clock.now());
     if (dropped > 0) this.#overflowed(dropped);
     this.#changed();
     return dropped;
   }
 
-  #append(item: T): number {
+  #append(item: T, at: number): number {
     const size = this.#sizeOf(item);
     this.#items.push(item);
     this.#sizes.push(size);
+    this.#times.push(at);
     this.#bytes += size;
     let dropped = 0;
     while (
@@ -207,11 +217,13 @@ export class Outbox<T> {
     if (this.#head === this.#items.length) {
       this.#items = [];
       this.#sizes = [];
+      this.#times = [];
       this.#head = 0;
     } else if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
       // Amortized O(1) shifts on a long backlog: compact once half the array is consumed.
       this.#items = this.#items.slice(this.#head);
       this.#sizes = this.#sizes.slice(this.#head);
+      this.#times = this.#times.slice(this.#head);
       this.#head = 0;
     }
     return out;

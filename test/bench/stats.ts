@@ -41,6 +41,8 @@ export interface Window {
   /** First and last tick inside the window, unix s. */
   firstTick: number;
   lastTick: number;
+  /** Ticks in the window: `ticks` asked for, more when a sample came late. */
+  ticks: number;
   /** CPU user + system over the window, µs. */
   cpuUs: number;
   userUs: number;
@@ -53,7 +55,10 @@ export interface Window {
 
 /**
  * Finds the window: skips samples until polls have started, then `warmup` more ticks (first
- * contact, connection set-up, JIT), then takes `ticks` whole intervals.
+ * contact, connection set-up, JIT), then takes `ticks` whole intervals. Samples are matched by
+ * their `tick`, not counted: a sample delayed past the next tick (a busy start) would
+ * otherwise put two samples in one tick and a tick's polls outside the window, which read as
+ * missed ticks. Of several samples of one tick the last counts.
  * @param samples the report so far, in order
  * @returns the window, or `undefined` when the report is not long enough yet
  */
@@ -63,14 +68,16 @@ export function measureWindow(
   ticks: number,
   intervalS: number,
 ): Window | undefined {
-  const first = samples.findIndex((s) => s.ok + s.failed > 0);
+  const byTick = samples.filter((s, i) => samples[i + 1]?.tick !== s.tick);
+  const first = byTick.findIndex((s) => s.ok + s.failed > 0);
   if (first < 0) return undefined;
-  const a = samples[first + warmup];
-  const b = samples[first + warmup + ticks];
+  const a = byTick[first + warmup];
+  const b = a && byTick.find((s) => s.tick >= a.tick + ticks * intervalS);
   if (a === undefined || b === undefined) return undefined;
   return {
     firstTick: a.tick + intervalS,
     lastTick: b.tick,
+    ticks: Math.round((b.tick - a.tick) / intervalS),
     cpuUs: b.userUs + b.systemUs - (a.userUs + a.systemUs),
     userUs: b.userUs - a.userUs,
     systemUs: b.systemUs - a.systemUs,

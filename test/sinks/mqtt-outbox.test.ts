@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { Outbox } from '../../src/state/outbox.js';
 import { MqttOutbox } from '../../src/sinks/mqtt-outbox.js';
 import type { PublishFn } from '../../src/sinks/mqtt-outbox.js';
-import { entryValidator } from '../../src/sinks/mqtt-outbox-store.js';
+import { createMqttOutbox, entryBytes, entryValidator } from '../../src/sinks/mqtt-outbox-store.js';
+import { readingMessages } from '../../src/sinks/mqtt-topics.js';
 import type { MqttMessage } from '../../src/sinks/mqtt-topics.js';
-import { captureLogger } from './helpers.js';
+import { captureLogger, makeReading, mqttConfig } from './helpers.js';
 
 /** An entry of `n` messages for reading `t`. */
 const entry = (t: number, n = 2): MqttMessage[] =>
@@ -178,5 +179,28 @@ describe('MqttOutbox', () => {
     });
     expect(count).toBe(20_000);
     expect(box.length).toBe(0);
+  });
+});
+
+describe('entryBytes', () => {
+  it.each([
+    ['a full reading', readingMessages(makeReading(), 'kasa')],
+    ['a sparse reading', readingMessages(makeReading({ values: { power: 1 } }), 'home/kasa')],
+    ['one message', [{ topic: 'kasa/x', payload: 'online', retain: true }]],
+  ])('counts %s at its JSON size in the file, within 10 %', (_what, entry) => {
+    const json = Buffer.byteLength(JSON.stringify(entry));
+    const counted = entryBytes(entry);
+    expect(Math.abs(counted - json) / json).toBeLessThan(0.1);
+  });
+
+  it('is the unit of mqtt.outbox.maxBytes: a bound of 3 readings holds 3 readings', () => {
+    const one = readingMessages(makeReading(), 'kasa');
+    const config = mqttConfig('mqtt://b', {
+      outbox: { maxReadings: 1000, maxBytes: entryBytes(one) * 3 },
+    });
+    const box = createMqttOutbox(config, {}, captureLogger().log);
+    for (let i = 0; i < 5; i++) box.push(one);
+    expect(box.length).toBe(3);
+    expect(box.dropped).toBe(2);
   });
 });

@@ -139,6 +139,62 @@ describe('Outbox', () => {
     expect(onDisk()).toEqual({ version: 1, items: [6] });
   });
 
+  it('never writes while every item is delivered within persistMs, however many go through', () => {
+    const box = make({ persistMs: 1000, maxEntries: 10_000 });
+    // 30 s of a busy fleet: 500 items a second, each delivered 900 ms after it was pushed.
+    let next = 0;
+    for (let ms = 0; ms < 30_000; ms += 10) {
+      for (let i = 0; i < 5; i++) box.push(next++);
+      if (ms >= 900) box.shift(5);
+      clock.advance(10);
+    }
+    expect(box.length).toBe(450);
+    expect(existsSync(file())).toBe(false);
+    // Delivery stalls: once the oldest item has waited persistMs, everything is written.
+    box.push(next++);
+    clock.advance(1000);
+    expect((onDisk() as { items: number[] }).items).toHaveLength(451);
+  });
+
+  it('writes a backlog within persistMs of its first undelivered item, all of it, one write a second', () => {
+    const box = make({ persistMs: 1000 });
+    box.push(1);
+    clock.advance(600);
+    box.push(2);
+    clock.advance(400); // item 1 waited 1 s: 1 and 2 are written
+    expect(onDisk()).toEqual({ version: 1, items: [1, 2] });
+    box.push(3);
+    clock.advance(999);
+    expect(onDisk()).toEqual({ version: 1, items: [1, 2] });
+    clock.advance(1);
+    expect(onDisk()).toEqual({ version: 1, items: [1, 2, 3] });
+  });
+
+  it('drops delivered items from the file without writing items younger than persistMs', () => {
+    const box = make({ persistMs: 1000 });
+    for (let i = 1; i <= 3; i++) box.push(i);
+    clock.advance(1000);
+    expect(onDisk()).toEqual({ version: 1, items: [1, 2, 3] });
+    box.shift(3); // the backlog is delivered ...
+    box.push(4); // ... and new items flow through quickly
+    clock.advance(500);
+    box.shift(1);
+    box.push(5);
+    clock.advance(500);
+    expect(onDisk()).toEqual({ version: 1, items: [] });
+    box.shift(1);
+    clock.advance(5000);
+    expect(onDisk()).toEqual({ version: 1, items: [] });
+  });
+
+  it('writes everything on flush and close, young items included', () => {
+    const box = make({ persistMs: 1000 });
+    box.push(1);
+    box.close();
+    expect(onDisk()).toEqual({ version: 1, items: [1] });
+    expect(clock.pending).toBe(0);
+  });
+
   it('a memory-only outbox never touches the disk', () => {
     const box = make({ dir: undefined });
     expect(box.load()).toEqual({ restored: 0, dropped: 0 });
