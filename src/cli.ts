@@ -3,7 +3,6 @@ import { parseArgs } from 'node:util';
 import { pollCommand } from './commands/poll.js';
 import { TOOL_COMMANDS, TOOL_USAGE, runTool } from './commands/tool-argv.js';
 import { loadConfig, redactConfig } from './config.js';
-import { runDemo } from './demo/demo.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './log.js';
 import { ExitCode, runService } from './main.js';
@@ -92,6 +91,8 @@ export async function main(argv: string[]): Promise<number> {
           `--interval "${values.interval}" must be a whole number of seconds ≥ 1`,
         );
       }
+      // Loaded only here: the demo brings an embedded broker that `run` never needs.
+      const { runDemo } = await import('./demo/demo.js');
       return runDemo({ interval });
     }
     default:

@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import type { DestinationStream, Logger } from 'pino';
-import PinoPretty from 'pino-pretty';
+import type PinoPrettyModule from 'pino-pretty';
 import type { LogConfig } from './config.js';
 
 export type { Logger } from 'pino';
@@ -34,8 +35,11 @@ export interface LoggerOptions {
 /**
  * pino-pretty run in-process and synchronously, line by line: a worker-thread transport would
  * lose the last lines when the process exits on a fatal error, and needs its own file to load.
+ * It is loaded only for a terminal (a CommonJS package: a synchronous `require`), so a service
+ * logging JSON to journald never loads it.
  */
 function prettyStream(out: NodeJS.WritableStream | DestinationStream): DestinationStream {
+  const PinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPrettyModule;
   const format = PinoPretty.prettyFactory({
     colorize: PinoPretty.isColorSupported,
     translateTime: 'SYS:HH:MM:ss.l',

@@ -17,8 +17,15 @@ export interface EnergyTotalsOptions {
   flushDelayMs?: number;
 }
 
-/** Default write delay: all updates of one tick land in one write, at most one write a second. */
-export const FLUSH_DELAY_MS = 1000;
+/**
+ * Default write delay, 60 s: all updates of a minute land in one write. The file is small but
+ * rewritten whole and fsynced; once a second would be 86 400 writes a day on a Pi's SD card,
+ * and a blocking write each tick on a large fleet. What a longer delay risks is small: after a
+ * crash or a power cut the totals resume from the persisted `last` values, so the next reading
+ * adds what each plug counted meanwhile; only a plug that also rebooted within that minute
+ * loses the energy it counted in it.
+ */
+export const FLUSH_DELAY_MS = 60_000;
 
 /** What {@link EnergyTotals.load} found. */
 export type TotalsLoadOutcome =
@@ -32,9 +39,9 @@ export type TotalsLoadOutcome =
  * counters by the policy of `energy-step.ts`, and persisted in `<state.dir>/energy-totals.json`
  * so they never decrease across plug reboots nor collector restarts.
  *
- * Writes are debounced ({@link FLUSH_DELAY_MS}) and also happen on {@link close}. A crash between
- * writes loses nothing as long as the plug does not reboot meanwhile: the persisted `last` is
- * older, so the next step adds what the plug counted in between.
+ * Writes are debounced ({@link FLUSH_DELAY_MS}, a minute) and also happen on {@link close}. A
+ * crash between writes loses nothing as long as the plug does not reboot meanwhile: the
+ * persisted `last` is older, so the next step adds what the plug counted in between.
  *
  * A corrupt or truncated file is set aside (`energy-totals.json.corrupt-<ms>`) with a warning,
  * never a crash; the totals then restart from each plug's current since-boot value, as on a

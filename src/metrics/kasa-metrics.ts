@@ -8,8 +8,20 @@
  * power, voltage, current and energy are NOT exported (only its outlets' are), so `sum()` over
  * a family never counts a strip twice; the strip keeps its `up`, `rssi` and `info` series.
  */
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { createRequire } from 'node:module';
+import type * as PromClient from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { topicName, type DeviceInfo, type Measurement, type Reading } from '../plug/reading.js';
+
+/**
+ * prom-client, loaded when the first {@link KasaMetrics} is built rather than when this module
+ * is: a collector with `http` off never loads it (~10 MB of RSS on a Pi). It is a CommonJS
+ * package, so a synchronous `require` suffices.
+ */
+function promClient(): typeof PromClient {
+  const load = createRequire(import.meta.url);
+  return load('prom-client') as typeof PromClient;
+}
 
 /** A sink's backlog as the metrics read it at scrape time (`MqttSink`, `EmonhubSink`). */
 export interface QueueStats {
@@ -41,7 +53,7 @@ function labelsOf(device: DeviceInfo): Labels {
  */
 export class KasaMetrics {
   /** Holds every family below plus the process metrics (`process_*`, `nodejs_*`). */
-  readonly registry = new Registry();
+  readonly registry: Registry;
   readonly #instant: Record<Instant, Gauge<'device' | 'outlet'>>;
   readonly #relay: Gauge<'device' | 'outlet'>;
   readonly #up: Gauge<'device' | 'outlet'>;
@@ -56,6 +68,8 @@ export class KasaMetrics {
   #sinks: readonly QueueStats[] = [];
 
   constructor() {
+    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
+    this.registry = new Registry();
     const registers = [this.registry];
     const gauge = (name: string, help: string): Gauge<'device' | 'outlet'> =>
       new Gauge({ name, help, labelNames: DEVICE, registers });
@@ -185,6 +199,7 @@ export class KasaMetrics {
   }
 
   #sinkFamilies(registers: Registry[]): void {
+    const { Counter, Gauge } = promClient();
     const sinks = (): readonly QueueStats[] => this.#sinks;
     new Gauge({
       name: 'kasa_sink_queue_depth',

@@ -19,10 +19,13 @@ import type { DiscoveryContext } from './ha-discovery.js';
 import { discoveryMessage, hasComponents, removalMessage } from './ha-discovery.js';
 import type { MqttExtension, Publish } from './mqtt-extension.js';
 import type { MqttMessage } from './mqtt-topics.js';
+import { sameDeviceSource, type DeviceSource } from './same-device.js';
 
 interface Announced {
   fields: Set<MeasurementField>;
   message: MqttMessage;
+  /** What `message` was built from. */
+  source: DeviceSource;
 }
 
 /** The HA discovery {@link MqttExtension}. */
@@ -58,20 +61,31 @@ export class HaDiscovery implements MqttExtension {
     for (const a of this.#byName.values()) this.publish(a.message);
   }
 
-  /** Announces the device on its first reading and whenever its message changes. */
+  /**
+   * Announces the device on its first reading and whenever its message changes. The message is
+   * rebuilt only when the reading brings a field not seen before or a different identity or
+   * device (a rename, new firmware): on every other poll this is a few comparisons.
+   */
   onReading(reading: Reading): void {
     const name = topicName(reading.device);
     const old = this.#byName.get(name);
+    if (old !== undefined && !hasNewField(reading, old.fields)) {
+      if (sameDeviceSource(old.source, reading)) return;
+    }
     const fields = new Set(old?.fields);
     for (const [field, v] of Object.entries(reading.values)) {
       if (v !== undefined) fields.add(field as MeasurementField);
     }
     if (!hasComponents(reading, fields)) return;
     const message = discoveryMessage(reading, fields, this.ctx);
-    if (old?.message.payload === message.payload) return;
+    const source: DeviceSource = reading;
+    if (old?.message.payload === message.payload) {
+      this.#byName.set(name, { fields, message, source });
+      return;
+    }
     if (old !== undefined && old.message.topic !== message.topic) this.#remove(old.message.topic);
     this.#removals.delete(message.topic);
-    this.#byName.set(name, { fields, message });
+    this.#byName.set(name, { fields, message, source });
     if (old === undefined)
       this.log.info({ device: name, topic: message.topic }, 'announced to Home Assistant');
     this.publish(message);
@@ -99,4 +113,14 @@ export class HaDiscovery implements MqttExtension {
     this.#removals.set(topic, m);
     this.publish(m);
   }
+}
+
+/** True when `reading` has a value for a field not in `seen`. */
+function hasNewField(reading: Reading, seen: ReadonlySet<MeasurementField>): boolean {
+  const values = reading.values as Partial<Record<MeasurementField, unknown>>;
+  for (const field in values) {
+    if (values[field as MeasurementField] !== undefined && !seen.has(field as MeasurementField))
+      return true;
+  }
+  return false;
 }

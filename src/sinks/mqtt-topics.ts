@@ -69,6 +69,20 @@ function hasBadTopicChar(s: string): boolean {
 }
 
 /**
+ * Prefixes and names already found valid: the checks run on every reading, and the strings are
+ * few and the same from poll to poll. Each set is cleared when it reaches {@link CHECKED_MAX},
+ * so names that churn cannot grow it without bound.
+ */
+const validPrefixes = new Set<string>();
+const validLevels = new Set<string>();
+const CHECKED_MAX = 10_000;
+
+function remember(set: Set<string>, s: string): void {
+  if (set.size >= CHECKED_MAX) set.clear();
+  set.add(s);
+}
+
+/**
  * Checks the configured topic prefix: one or more non-empty levels separated by `/`, no
  * wildcard, NUL or control character, not starting with `$` (MQTT 3.1.1 §4.7.2: `$` topics are
  * the broker's and `#` subscriptions do not match them).
@@ -76,6 +90,7 @@ function hasBadTopicChar(s: string): boolean {
  * @throws Error naming the prefix and the rule it breaks
  */
 export function assertTopicPrefix(prefix: string): void {
+  if (validPrefixes.has(prefix)) return;
   const why =
     prefix === ''
       ? 'is empty'
@@ -89,6 +104,7 @@ export function assertTopicPrefix(prefix: string): void {
               ? 'is longer than 1024 bytes'
               : undefined;
   if (why !== undefined) throw new Error(`MQTT topic prefix ${JSON.stringify(prefix)} ${why}`);
+  remember(validPrefixes, prefix);
 }
 
 /**
@@ -105,6 +121,7 @@ export function assertDeviceName(device: DeviceInfo): void {
 }
 
 function assertLevel(device: DeviceInfo, name: string): void {
+  if (validLevels.has(name)) return;
   const why =
     name === ''
       ? 'is empty'
@@ -122,6 +139,7 @@ function assertLevel(device: DeviceInfo, name: string): void {
         'it cannot be an MQTT topic level',
     );
   }
+  remember(validLevels, name);
 }
 
 /** The present fields of `values`, rounded, in publishing order; non-finite numbers are left out. */

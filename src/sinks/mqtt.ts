@@ -18,11 +18,11 @@
  * (readings that came in together, the entries a batch of PUBACKs lets out) leave in one write
  * rather than one per reading. Same packets, same order, each at `mqtt.qos`.
  */
-import { connect as mqttConnect } from 'mqtt';
 import type { IClientOptions, IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../config.js';
 import { errorKey, explainConnectErrors, redactUrl, sinkClientOptions } from './mqtt-options.js';
+import { sameDeviceSource, type DeviceSource } from './same-device.js';
 import { sayOfflineAndEnd } from './mqtt-close.js';
 import { topicName, type DeviceInfo, type Reading } from '../plug/reading.js';
 import type { MqttMessage } from './mqtt-topics.js';
@@ -52,30 +52,6 @@ export interface MqttSinkOptions extends MqttOutboxOptions, ExtensionOptions {
 
 export { redactUrl };
 
-/** What `infoMessage` reads of a reading. */
-type InfoSource = Pick<Reading, 'identity' | 'device'>;
-
-/** Own enumerable keys and their values equal (`===`); values of `outlet` compared the same way. */
-function sameRecord(a: object | undefined, b: object | undefined): boolean {
-  if (a === b) return true;
-  if (a === undefined || b === undefined) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) {
-    const va = (a as Record<string, unknown>)[k];
-    const vb = (b as Record<string, unknown>)[k];
-    if (va === vb) continue;
-    if (k !== 'outlet' || !sameRecord(va as object | undefined, vb as object | undefined))
-      return false;
-  }
-  return true;
-}
-
-/** True when `reading` would give the same `info` as the reading `source` came from. */
-function sameInfoSource(source: InfoSource, reading: Reading): boolean {
-  return sameRecord(source.identity, reading.identity) && sameRecord(source.device, reading.device);
-}
-
 /** The MQTT {@link Sink}. Constructor assigns; `start()` connects; `stop()` disconnects. */
 export class MqttSink implements Sink {
   readonly name = 'mqtt';
@@ -89,7 +65,7 @@ export class MqttSink implements Sink {
   #stopping: Promise<void> | undefined;
   readonly #info = new Map<string, MqttMessage>();
   /** What each device's `info` was last built from. */
-  readonly #infoSource = new Map<string, InfoSource>();
+  readonly #infoSource = new Map<string, DeviceSource>();
   readonly #availability = new Map<string, MqttMessage>();
   readonly #badDevices = new Set<string>();
   readonly #layout: TopicLayout;
@@ -108,13 +84,14 @@ export class MqttSink implements Sink {
   /**
    * @param config the `mqtt` config slice (url, credentials, topicPrefix, qos, clientId)
    * @param log parent logger; the sink logs through `log.child({ sink: 'mqtt' })`
-   * @param connect MQTT.js `connect`, replaceable in tests
+   * @param connect MQTT.js `connect`, replaceable in tests; by default MQTT.js is loaded by
+   *   `start()`, so a collector with MQTT off never loads it (~15 MB of RSS on a Pi)
    * @param options state dir (the outbox is memory-only without it), window, stop bound
    */
   constructor(
     private readonly config: MqttConfig,
     log: Logger,
-    private readonly connect: MqttConnect = mqttConnect,
+    private readonly connect?: MqttConnect,
     options: MqttSinkOptions = {},
   ) {
     this.#log = log.child({ sink: 'mqtt' });
@@ -152,6 +129,8 @@ export class MqttSink implements Sink {
    */
   async start(): Promise<void> {
     if (this.#client !== undefined || this.#stopping !== undefined) return;
+    const connect = this.connect ?? (await import('mqtt')).connect;
+    if (this.#client !== undefined || this.#stopping !== undefined) return;
     const { url, clientId, topicPrefix } = this.config;
     assertTopicPrefix(topicPrefix);
     this.#outbox.load();
@@ -160,7 +139,7 @@ export class MqttSink implements Sink {
       bridgeStateMessage(topicPrefix, false),
       this.#log,
     );
-    const client = explainConnectErrors(this.connect(url, options), this.config);
+    const client = explainConnectErrors(connect(url, options), this.config);
     this.#client = client;
     client.on('connect', () => this.#onConnect(client));
     client.on('message', (topic, payload, packet) => {
@@ -261,7 +240,7 @@ export class MqttSink implements Sink {
     let info: MqttMessage | undefined;
     try {
       messages = this.#layout.readings(reading, prefix);
-      if (source === undefined || !sameInfoSource(source, reading)) {
+      if (source === undefined || !sameDeviceSource(source, reading)) {
         info = infoMessage(reading, prefix);
       }
     } catch (err) {
@@ -271,7 +250,7 @@ export class MqttSink implements Sink {
     if (messages.length > 0) this.#outbox.push(messages);
     for (const ext of this.#extensions) ext.onReading?.(reading);
     if (info === undefined) return;
-    this.#infoSource.set(name, { identity: reading.identity, device: reading.device });
+    this.#infoSource.set(name, reading);
     if (this.#info.get(name)?.payload !== info.payload) {
       this.#info.set(name, info);
       if (this.#connected) this.#publish(client, info);

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EnergyTotals } from '../../src/energy/energy-totals.js';
+import { EnergyTotals, FLUSH_DELAY_MS } from '../../src/energy/energy-totals.js';
 import { TOTALS_FILE } from '../../src/energy/totals-file.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
@@ -118,13 +118,17 @@ describe('EnergyTotals.update', () => {
 });
 
 describe('EnergyTotals persistence', () => {
-  it('writes debounced, one write per delay, and on close', () => {
+  it('writes at most once a minute (one write per delay) and on close', () => {
     const { dir, clock, totals } = open();
     totals.update('a', 1, T0);
     totals.update('b', 2, T0);
     expect(existsSync(path.join(dir, TOTALS_FILE))).toBe(false);
     expect(clock.pending).toBe(1);
-    clock.advance(1000);
+    clock.advance(FLUSH_DELAY_MS - 1);
+    totals.update('b', 2, T0);
+    expect(existsSync(path.join(dir, TOTALS_FILE))).toBe(false);
+    expect(clock.pending).toBe(1);
+    clock.advance(1);
     expect(stored(dir)).toEqual({
       version: 1,
       devices: { a: { total: 1, last: 1, updated: T0 }, b: { total: 2, last: 2, updated: T0 } },
@@ -181,9 +185,9 @@ describe('EnergyTotals persistence', () => {
     writeFileSync(dir, 'a file where the state dir should be');
     const { clock, mem, totals } = open(dir);
     totals.update('a', 1, T0);
-    clock.advance(1000);
+    clock.advance(FLUSH_DELAY_MS);
     totals.update('a', 2, T0 + 10);
-    clock.advance(1000);
+    clock.advance(FLUSH_DELAY_MS);
     expect(mem.lines.filter((l) => l['level'] === 40)).toHaveLength(1);
     expect(totals.flush()).toBe(false);
     expect(totals.get('a')?.total).toBe(2);
