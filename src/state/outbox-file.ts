@@ -63,17 +63,28 @@ export interface OutboxFileOptions<T> {
  * write each second on a fleet whose every tick is a burst), and a crash loses at most about
  * the last `persistMs` of items, as with a plain debounce.
  *
+ * A write is synchronous (the file must match the outbox the moment it is renamed) and blocks
+ * the event loop while it lasts, so writes are also spaced {@link WRITE_SPACING} times their
+ * own duration apart: a large backlog behind a slow destination (a 30 MB file takes ~0.3 s on
+ * an SD card) costs at most a tenth of the process's time, never every second of it. The items
+ * a crash can lose grow in proportion (the last ~3 s of such a backlog).
+ *
  * Reading and writing never throw: a sink must keep working, in memory, with a broken state
  * directory. Failures are logged: a corrupt file once (it is set aside, so the next start finds
  * none), a failing write once per episode (retried after `persistMs`; "writing again" when it
  * recovers).
  */
+/** Writes are at least this many times their own last duration apart (see {@link OutboxFile}). */
+export const WRITE_SPACING = 10;
+
 export class OutboxFile<T> {
   readonly #json: JsonFile<OutboxDocument<T>>;
   readonly #log: Logger;
   #onDisk: Range = { head: 0, tail: 0 };
   /** When the last write was attempted, clock ms. */
   #lastWrite = -Infinity;
+  /** Least time between writes, ms: `persistMs`, or {@link WRITE_SPACING} × the last write's duration. */
+  #gapMs: number;
   #timer: unknown = undefined;
   #failing = false;
   #closed = false;
@@ -87,6 +98,7 @@ export class OutboxFile<T> {
     private readonly source: OutboxSource<T>,
   ) {
     this.#log = opts.log;
+    this.#gapMs = opts.persistMs;
     const { validateItem } = opts;
     this.#json = new JsonFile(opts.dir, opts.name, (raw): OutboxDocument<T> => {
       const doc = raw as { version?: unknown; items?: unknown } | null;
@@ -187,7 +199,7 @@ export class OutboxFile<T> {
     const { head, tail } = this.source.range();
     const first = this.#firstUnwritten(head, tail);
     const due = first < tail ? this.source.pushedAt(first) + persistMs : now;
-    const at = Math.max(due, this.#lastWrite + persistMs);
+    const at = Math.max(due, this.#lastWrite + this.#gapMs);
     // Bounded both ways: a clock stepped back cannot postpone it, nor can it spin.
     const delay = Math.min(persistMs, Math.max(persistMs / 10, at - now));
     this.#timer = clock.setTimeout(() => {
@@ -215,14 +227,15 @@ export class OutboxFile<T> {
       target.head === target.tail
         ? disk.head === disk.tail
         : disk.head === target.head && disk.tail === target.tail;
-    if (!same && now - this.#lastWrite >= persistMs) this.#write(target);
+    if (!same && now - this.#lastWrite >= this.#gapMs) this.#write(target);
     if (this.#dirty() && this.#timer === undefined && !this.#closed) this.#arm();
   }
 
   /** Writes the items of `range` (a prefix of the outbox). */
   #write(range: Range): boolean {
     const { label } = this.opts;
-    this.#lastWrite = this.opts.clock.now();
+    const { clock, persistMs } = this.opts;
+    this.#lastWrite = clock.now();
     try {
       const items = this.source.items(range.tail - range.head);
       this.#json.write({ version: OUTBOX_VERSION, items });
@@ -232,6 +245,7 @@ export class OutboxFile<T> {
       this.changed();
       return false;
     }
+    this.#gapMs = Math.max(persistMs, WRITE_SPACING * (clock.now() - this.#lastWrite));
     if (this.#failing) this.#log.info({ file: this.file }, `${label}: writing again`);
     this.#failing = false;
     this.#onDisk = range;

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { JsonFile } from '../../src/state/json-file.js';
 import type { OutboxOptions } from '../../src/state/outbox.js';
 import { OUTBOX_VERSION, Outbox } from '../../src/state/outbox.js';
 import { ManualClock } from '../fakes/manual-clock.js';
@@ -41,6 +42,7 @@ describe('Outbox', () => {
     mem = memoryLogger();
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -168,6 +170,36 @@ describe('Outbox', () => {
     expect(onDisk()).toEqual({ version: 1, items: [1, 2] });
     clock.advance(1);
     expect(onDisk()).toEqual({ version: 1, items: [1, 2, 3] });
+  });
+
+  it('spaces writes ten times their own duration apart when the disk is slow', () => {
+    const box = make({ persistMs: 1000 });
+    const write = JsonFile.prototype.write;
+    // Each write takes 300 ms of a stalled event loop: the next may start 3 s after it began.
+    const slow = vi.spyOn(JsonFile.prototype, 'write').mockImplementation(function (
+      this: JsonFile<unknown>,
+      value: unknown,
+    ) {
+      clock.set(clock.now() + 300);
+      write.call(this, value);
+    });
+    box.push(1);
+    clock.advance(1000); // (advance ends at its own end time, whatever the write did)
+    expect(slow).toHaveBeenCalledTimes(1);
+    box.push(2);
+    clock.advance(2999); // the first write began 2999 ms ago
+    expect(slow).toHaveBeenCalledTimes(1);
+    expect(onDisk()).toEqual({ version: 1, items: [1] });
+    clock.advance(1);
+    expect(slow).toHaveBeenCalledTimes(2);
+    expect(onDisk()).toEqual({ version: 1, items: [1, 2] });
+    slow.mockRestore();
+    // A fast write brings the spacing back to persistMs.
+    box.push(3);
+    clock.advance(3000);
+    box.push(4);
+    clock.advance(1000);
+    expect(onDisk()).toEqual({ version: 1, items: [1, 2, 3, 4] });
   });
 
   it('drops delivered items from the file without writing items younger than persistMs', () => {
