@@ -16,7 +16,10 @@ export const MQTT_OUTBOX_FILE = 'mqtt-outbox.json';
 export interface MqttOutboxOptions {
   /** `state.dir`; absent: memory only (nothing survives a restart). */
   stateDir?: string;
-  /** Readings published but not yet acknowledged, at most. Default {@link DEFAULT_WINDOW}. */
+  /**
+   * Readings published but not yet acknowledged, at most. Default {@link DEFAULT_WINDOW}, or
+   * {@link QOS2_WINDOW} at `mqtt.qos` 2.
+   */
   window?: number;
   /** How long a reading may wait unacknowledged before it is written, ms. Default 1000. */
   persistMs?: number;
@@ -62,6 +65,15 @@ export function entryBytes(entry: readonly MqttMessage[]): number {
 }
 
 /**
+ * The window at QoS 2: 2 readings, at most 16 messages (the JSON state and seven values each)
+ * in flight. A QoS 2 publish stays in flight until its PUBCOMP, and mosquitto closes the
+ * connection of a client with more than `max_inflight_messages` of them (default 20; the
+ * receive maximum it announces to MQTT 5 clients). QoS 1 has no such limit in practice: the
+ * broker acknowledges at once.
+ */
+export const QOS2_WINDOW = 2;
+
+/**
  * The outbox of the `mqtt` config slice: `<stateDir>/mqtt-outbox.json`, bounded by
  * `outbox.maxReadings` and `outbox.maxBytes`, entries checked against `topicPrefix` on load.
  * Does no I/O until `load()`.
@@ -86,5 +98,6 @@ export function createMqttOutbox(
     label: 'MQTT outbox',
     unit: 'readings',
   });
-  return new MqttOutbox(queue, opts.window ?? DEFAULT_WINDOW, log);
+  const window = opts.window ?? (config.qos === 2 ? QOS2_WINDOW : DEFAULT_WINDOW);
+  return new MqttOutbox(queue, window, log);
 }

@@ -70,9 +70,12 @@ export class MqttSink implements Sink {
   readonly #badDevices = new Set<string>();
   readonly #layout: TopicLayout;
   readonly #extensions: MqttExtension[];
-  /** Publish options at `mqtt.qos`, retained or not (MQTT.js copies them, never mutates). */
+  /** Publish options of readings at `mqtt.qos`, retained or not (MQTT.js copies them, never mutates). */
   readonly #retained: IClientPublishOptions;
   readonly #plain: IClientPublishOptions;
+  /** Publish options of the retained "latest wins" messages, see {@link #publishState}. */
+  readonly #state: IClientPublishOptions;
+  readonly #statePlain: IClientPublishOptions;
   /** The socket corked until the end of this turn of the event loop, see {@link #batch}. */
   #corked: MqttClient['stream'] | undefined;
   readonly #uncork = (): void => {
@@ -100,6 +103,9 @@ export class MqttSink implements Sink {
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
     this.#retained = { qos: config.qos, retain: true };
     this.#plain = { qos: config.qos, retain: false };
+    const stateQos = Math.min(config.qos, 1) as 0 | 1;
+    this.#state = { qos: stateQos, retain: true };
+    this.#statePlain = { qos: stateQos, retain: false };
     this.#extensions = buildExtensions(config, options, (m) => this.#publishNow(m), this.#log);
   }
 
@@ -179,9 +185,9 @@ export class MqttSink implements Sink {
     this.#connected = true;
     this.#lastError = undefined;
     this.#log.info({ url: redactUrl(this.config.url) }, 'connected to MQTT broker');
-    this.#publish(client, bridgeStateMessage(this.config.topicPrefix, true));
-    for (const m of this.#info.values()) this.#publish(client, m);
-    for (const m of this.#availability.values()) this.#publish(client, m);
+    this.#publishState(client, bridgeStateMessage(this.config.topicPrefix, true));
+    for (const m of this.#info.values()) this.#publishState(client, m);
+    for (const m of this.#availability.values()) this.#publishState(client, m);
     const topics = this.#extensions.flatMap((e) => e.subscriptions);
     if (topics.length > 0) client.subscribe(topics, { qos: this.config.qos });
     for (const ext of this.#extensions) ext.onConnect();
@@ -189,10 +195,22 @@ export class MqttSink implements Sink {
     this.#outbox.resume((m, done) => this.#publish(client, m, done));
   }
 
-  /** One publish at `mqtt.qos`; `done` gets MQTT.js's completion (the ack at QoS ≥ 1). */
+  /** One reading's message at `mqtt.qos`; `done` gets MQTT.js's completion (the ack at QoS ≥ 1). */
   #publish(client: MqttClient, m: MqttMessage, done?: (err?: Error | null) => void): void {
     this.#batch(client);
     client.publish(m.topic, m.payload, m.retain ? this.#retained : this.#plain, done);
+  }
+
+  /**
+   * A "latest wins" message (`bridge/state`, `info`, `availability`, HA discovery), retained
+   * and re-sent on every connect: at `mqtt.qos` but never above 1. A QoS 2 message stays in flight
+   * until its PUBCOMP, and mosquitto disconnects a client with more than `max_inflight_messages`
+   * (default 20) of them; the readings' window is sized to stay below that
+   * (`mqtt-outbox-store.ts`), and these messages, published outside it, would not be.
+   */
+  #publishState(client: MqttClient, m: MqttMessage): void {
+    this.#batch(client);
+    client.publish(m.topic, m.payload, m.retain ? this.#state : this.#statePlain);
   }
 
   /**
@@ -212,7 +230,7 @@ export class MqttSink implements Sink {
 
   /** Publishes now when connected, else drops: for "latest wins" messages re-sent on connect. */
   #publishNow(m: MqttMessage): void {
-    if (this.#connected && this.#client !== undefined) this.#publish(this.#client, m);
+    if (this.#connected && this.#client !== undefined) this.#publishState(this.#client, m);
   }
 
   /** Logs once per device that its name cannot be a topic level (what `err` says). */
@@ -253,7 +271,7 @@ export class MqttSink implements Sink {
     this.#infoSource.set(name, reading);
     if (this.#info.get(name)?.payload !== info.payload) {
       this.#info.set(name, info);
-      if (this.#connected) this.#publish(client, info);
+      if (this.#connected) this.#publishState(client, info);
     }
   }
 
@@ -269,7 +287,7 @@ export class MqttSink implements Sink {
       return;
     }
     this.#availability.set(topicName(device), m);
-    if (this.#connected) this.#publish(client, m);
+    if (this.#connected) this.#publishState(client, m);
   }
 
   /** The device left the config: extensions clean up after it (HA removes its device). */
