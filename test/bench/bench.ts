@@ -7,6 +7,7 @@
  * the embedded aedes broker in a child process) and a subscriber that timestamps every reading
  * the broker delivers; then runs in turn, each pinned to CPU 1, for `--warmup` + `--ticks`
  * harmonized ticks:
+ *   floor           a bare `node:net` loop, no library, kept-alive connections (`floor.ts`)
  *   collector-bare  `node dist/bin.js run` with every sink off: schedule, poll, parse, normalize
  *   peer            tplink-smarthome-api, one `sendCommand` per plug per tick (`peer.ts`)
  *   collector       `node dist/bin.js run` with MQTT publishing every topic (emonhub off)
@@ -34,6 +35,7 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import type { BenchSample } from '../../src/bench-report.js';
 import { findMosquitto } from '../fakes/broker.js';
+import type { FloorOptions } from './floor.js';
 import type { PeerOptions } from './peer.js';
 import type { ArrivalsQuery, SimHostMessage, SimHostOptions } from './sim-host.js';
 import { measureWindow, round, spread, table, type PhaseResult, type Window } from './stats.js';
@@ -42,7 +44,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../../..');
 const BIN = path.join(ROOT, 'dist/bin.js');
 /** In this order: the MQTT run last, so its broker backlog cannot disturb the others. */
-const PHASES = ['collector-bare', 'peer', 'collector'] as const;
+const PHASES = ['floor', 'collector-bare', 'peer', 'collector'] as const;
 type Phase = (typeof PHASES)[number];
 const PREFIX = 'bench';
 /** Preloaded into each measured poller to stamp its request writes (`send-stamp.ts`). */
@@ -346,7 +348,11 @@ async function runPhase(
   const fds = run.plugs + 300;
   let command: [string, string[]];
   let env: NodeJS.ProcessEnv;
-  if (phase === 'peer') {
+  if (phase === 'floor') {
+    const floor: FloorOptions = { ports: run.ports, intervalS: opts.intervalS, report };
+    command = nodeCommand(1, [...STAMP, path.join(HERE, 'floor.js'), JSON.stringify(floor)], fds);
+    env = cleanEnv({ KASA_BENCH_SENDS: sends });
+  } else if (phase === 'peer') {
     const peer: PeerOptions = {
       ports: run.ports,
       intervalS: opts.intervalS,
@@ -467,7 +473,12 @@ interface RunResult {
   plugs: number;
   hung: number;
   phases: PhaseResult[];
-  ratios: { pollPathCpu?: number; pipelineCpu?: number; peakRss?: number };
+  ratios: {
+    pollPathCpu?: number;
+    pipelineCpu?: number;
+    peakRss?: number;
+    pollPathVsFloor?: number;
+  };
 }
 
 async function runOnce(plugs: number, opts: Options, brokerUrl: string): Promise<RunResult> {
@@ -502,13 +513,14 @@ async function runOnce(plugs: number, opts: Options, brokerUrl: string): Promise
       pollPathCpu: ratio(by('collector-bare')?.cpuUsPerPoll, peer?.cpuUsPerPoll),
       pipelineCpu: ratio(by('collector')?.cpuUsPerPoll, peer?.cpuUsPerPoll),
       peakRss: ratio(by('collector')?.peakRssMB, peer?.peakRssMB),
+      pollPathVsFloor: ratio(by('collector-bare')?.cpuUsPerPoll, by('floor')?.cpuUsPerPoll),
     },
   };
 }
 
 /** The issue's targets, judged on one run. */
 function targets(run: RunResult): Record<string, boolean | undefined> {
-  const collector = run.phases.filter((p) => p.phase !== 'peer');
+  const collector = run.phases.filter((p) => p.phase.startsWith('collector'));
   const main = run.phases.find((p) => p.phase === 'collector');
   return {
     'poll path ≤ 1/3 of peer CPU':
@@ -577,7 +589,7 @@ async function main(): Promise<void> {
     const ratios = Object.entries(r.ratios)
       .map(([k, v]) => `${k} ${v ?? '–'}`)
       .join(', ');
-    process.stdout.write(`${r.plugs} plugs: collector/peer ${ratios}\n`);
+    process.stdout.write(`${r.plugs} plugs: ${ratios} (collector/peer; poll path/floor)\n`);
     for (const [k, v] of Object.entries(r.targets)) {
       process.stdout.write(`  ${v === undefined ? '–' : v ? 'met' : 'NOT met'}: ${k}\n`);
     }
