@@ -2,6 +2,7 @@
  * Topic-safe device names: `[a-z0-9_-]`, 1–64 characters. Names become MQTT topic levels, so
  * whatever a plug calls itself can never inject `+`, `#`, `/` or control characters into a topic.
  */
+import { MEASUREMENT_FIELDS } from './plug/reading.js';
 
 /** Pattern every device name matches. */
 export const NAME_PATTERN = /^[a-z0-9_-]{1,64}$/;
@@ -58,13 +59,7 @@ export function deviceName(
  */
 export const RESERVED_OUTLET_NAMES: readonly string[] = [
   'bridge',
-  'power',
-  'energy',
-  'energy_total',
-  'voltage',
-  'current',
-  'state',
-  'rssi',
+  ...MEASUREMENT_FIELDS,
   'info',
   'availability',
   'set',

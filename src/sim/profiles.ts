@@ -204,9 +204,13 @@ function olderSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, devName: stri
   });
 }
 
-/** Sysinfo of the newer firmware layout (`mic_type`, integer `latitude_i`, `next_action`). */
-function newerSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, devName: string, oui: string) {
-  return (st: PlugState): Json => ({
+/** The fields the newer single-plug layout and the strips' share, in their capture order. */
+function commonSysinfo(
+  p: Omit<SimProfile, 'sysinfo' | 'realtime'>,
+  oui: string,
+  st: PlugState,
+): Json {
+  return {
     sw_ver: p.swVer,
     hw_ver: p.hwVer,
     model: p.model,
@@ -223,6 +227,13 @@ function newerSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, devName: stri
     mac: mac(oui, st.seed),
     updating: 0,
     led_off: 0,
+  };
+}
+
+/** Sysinfo of the newer firmware layout (`mic_type`, integer `latitude_i`, `next_action`). */
+function newerSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, devName: string, oui: string) {
+  return (st: PlugState): Json => ({
+    ...commonSysinfo(p, oui, st),
     relay_state: st.relay ? 1 : 0,
     on_time: st.onTimeS,
     active_mode: 'none',
@@ -241,22 +252,7 @@ function stripSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, oui: string, 
   return (st: PlugState): Json => {
     const outlets = st.outlets ?? [];
     return {
-      sw_ver: p.swVer,
-      hw_ver: p.hwVer,
-      model: p.model,
-      deviceId: deviceIdOf(st.seed),
-      oemId: hex(st.seed, `oem:${p.model}`, 32),
-      hwId: hex(st.seed, `hw:${p.model}`, 32),
-      rssi: st.rssi,
-      latitude_i: 0,
-      longitude_i: 0,
-      alias: st.alias,
-      status: 'new',
-      mic_type: 'IOT.SMARTPLUGSWITCH',
-      feature: p.feature,
-      mac: mac(oui, st.seed),
-      updating: 0,
-      led_off: 0,
+      ...commonSysinfo(p, oui, st),
       ...extra,
       children: outlets.map((o) => ({
         id: o.id,

@@ -4,9 +4,7 @@
  * reading in the captured key set, routed by the simulator's `context.child_ids` dispatch.
  * The captures (GPL-3.0-or-later) are read from ../shared at test time only.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../src/protocol/cipher.js';
-import { exchange } from '../../src/protocol/transport.js';
+import { describe, expect, it } from 'vitest';
 import {
   STRIP_FIXTURES,
   fixturesAvailable,
@@ -14,34 +12,13 @@ import {
   startFixtureStrip,
   type FixtureStrip,
 } from '../fakes/fixture-strip.js';
-
-type Json = Record<string, unknown>;
+import { ask, manualClock, realtimeOf, stoppedAfterEach, sysinfoOf, type Json } from './helpers.js';
 
 if (!fixturesAvailable)
   console.warn(`fixture-strip.test.ts: ${fixturesDir} is missing; the strip captures are skipped`);
 
-function manualClock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
-}
+const track = stoppedAfterEach<FixtureStrip>();
 
-const strips: FixtureStrip[] = [];
-afterEach(async () => {
-  await Promise.all(strips.splice(0).map((s) => s.stop()));
-});
-
-async function ask(strip: FixtureStrip, request: Json): Promise<Json> {
-  const body = await exchange(
-    { host: strip.host, port: strip.port },
-    encodeFrame(JSON.stringify(request)),
-    { timeoutMs: 2000 },
-  );
-  return JSON.parse(body.toString('utf8')) as Json;
-}
-
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
-const sysinfoOf = (reply: Json): Json => obj(obj(reply['system'])['get_sysinfo']);
-const realtimeOf = (reply: Json): Json => obj(obj(reply['emeter'])['get_realtime']);
 const SYSINFO = { system: { get_sysinfo: {} } };
 const REALTIME = { emeter: { get_realtime: {} } };
 const ctx = (id: string, request: Json): Json => ({ context: { child_ids: [id] }, ...request });
@@ -62,7 +39,7 @@ describe.skipIf(!fixturesAvailable)('fake strips from real captures', () => {
     async (file) => {
       const clock = manualClock();
       const strip = await startFixtureStrip(file, { now: clock.now });
-      strips.push(strip);
+      track(strip);
       const captured = strip.sysinfo;
       const children = captured['children'] as Json[];
       expect(children.length).toBe(captured['child_num']);
@@ -103,7 +80,7 @@ describe.skipIf(!fixturesAvailable)('fake strips from real captures', () => {
     '%s: per-outlet emeter in the captured key set, or module not support',
     async (file) => {
       const strip = await startFixtureStrip(file);
-      strips.push(strip);
+      track(strip);
       const captured = strip.capturedEmeter;
       if (captured === undefined) {
         expect(strip.sysinfo['feature']).toBe('TIM');

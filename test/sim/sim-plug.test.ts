@@ -1,28 +1,11 @@
 import net from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decrypt, encodeFrame } from '../../src/protocol/cipher.js';
 import { LoadModel } from '../../src/sim/load.js';
-import { SimulatedPlug, type SimulatedPlugOptions } from '../../src/sim/sim-plug.js';
+import { SimulatedPlug } from '../../src/sim/sim-plug.js';
+import { manualClock, plugStarter, type Json } from './helpers.js';
 
-type Json = Record<string, unknown>;
-
-/** A manual clock: time moves only when a test says so. */
-function manualClock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
-}
-
-const plugs: SimulatedPlug[] = [];
-afterEach(async () => {
-  await Promise.all(plugs.splice(0).map((p) => p.stop()));
-});
-
-async function started(opts: SimulatedPlugOptions): Promise<SimulatedPlug> {
-  const plug = new SimulatedPlug(opts);
-  plugs.push(plug);
-  await plug.start();
-  return plug;
-}
+const started = plugStarter();
 
 /** A raw protocol client on one kept-alive connection. */
 async function connect(port: number) {

@@ -3,44 +3,13 @@
  * addressed by `"context":{"child_ids":[id]}` over real TCP (REFERENCE.md §1 "Multi-outlet
  * strips"), and the simulator's own choices for requests without or with a bad context.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { encodeFrame } from '../../src/protocol/cipher.js';
-import { exchange } from '../../src/protocol/transport.js';
+import { describe, expect, it } from 'vitest';
 import { startFleet } from '../../src/sim/fleet.js';
-import { SimulatedPlug, type SimulatedPlugOptions } from '../../src/sim/sim-plug.js';
+import { SimulatedPlug } from '../../src/sim/sim-plug.js';
+import { ask, manualClock, plugStarter, realtimeOf, sysinfoOf, type Json } from './helpers.js';
 
-type Json = Record<string, unknown>;
+const started = plugStarter();
 
-function manualClock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
-}
-
-const plugs: SimulatedPlug[] = [];
-afterEach(async () => {
-  await Promise.all(plugs.splice(0).map((p) => p.stop()));
-});
-
-async function started(opts: SimulatedPlugOptions): Promise<SimulatedPlug> {
-  const plug = new SimulatedPlug(opts);
-  plugs.push(plug);
-  await plug.start();
-  return plug;
-}
-
-/** One request over a fresh TCP connection, through the collector's own transport. */
-async function ask(plug: SimulatedPlug, request: Json): Promise<Json> {
-  const body = await exchange(
-    { host: plug.host, port: plug.port },
-    encodeFrame(JSON.stringify(request)),
-    { timeoutMs: 2000 },
-  );
-  return JSON.parse(body.toString('utf8')) as Json;
-}
-
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null ? (v as Json) : {});
-const sysinfoOf = (reply: Json): Json => obj(obj(reply['system'])['get_sysinfo']);
-const realtimeOf = (reply: Json): Json => obj(obj(reply['emeter'])['get_realtime']);
 const childrenOf = (reply: Json): Json[] => sysinfoOf(reply)['children'] as Json[];
 const statesOf = (reply: Json): unknown[] => childrenOf(reply).map((c) => c['state']);
 
