@@ -16,7 +16,10 @@
  * Cost (a large fleet publishes thousands of messages a second): the socket is corked from the
  * first publish of a turn of the event loop to its end (`#batch`), so the publishes of a burst
  * (readings that came in together, the entries a batch of PUBACKs lets out) leave in one write
- * rather than one per reading. Same packets, same order, each at `mqtt.qos`.
+ * rather than one per reading. Same packets, same order.
+ *
+ * QoS: readings at `mqtt.qos`; the retained "latest wins" messages at `mqtt.qos` but never above
+ * 1 (see `#publishState`).
  */
 import type { IClientOptions, IClientPublishOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -130,7 +133,8 @@ export class MqttSink implements Sink {
   }
 
   /**
-   * Creates the client and returns at once; the connection comes up in the background.
+   * Loads MQTT.js (on the first start only), creates the client and returns; the connection
+   * comes up in the background.
    * @throws Error when the topic prefix is invalid, or MQTT.js rejects the URL
    */
   async start(): Promise<void> {
@@ -203,10 +207,11 @@ export class MqttSink implements Sink {
 
   /**
    * A "latest wins" message (`bridge/state`, `info`, `availability`, HA discovery), retained
-   * and re-sent on every connect: at `mqtt.qos` but never above 1. A QoS 2 message stays in flight
-   * until its PUBCOMP, and mosquitto disconnects a client with more than `max_inflight_messages`
-   * (default 20) of them; the readings' window is sized to stay below that
-   * (`mqtt-outbox-store.ts`), and these messages, published outside it, would not be.
+   * and re-sent on every connect: at `mqtt.qos` but never above 1. A QoS 2 message stays in
+   * flight until its PUBCOMP, and mosquitto takes at most `max_inflight_messages` (default 20)
+   * of them from a client (past that, messages are lost and the client is disconnected); the
+   * readings' window is sized to stay below that (`mqtt-outbox-store.ts`), and these messages,
+   * published outside it, would not be.
    */
   #publishState(client: MqttClient, m: MqttMessage): void {
     this.#batch(client);

@@ -53,9 +53,9 @@ export interface OutboxLoadResult {
  * Policy: on overflow the OLDEST items go (the newest data is the most useful), counted in
  * {@link dropped}, with one warning when an overflow episode begins and one with its count when
  * it ends (the outbox drains, or it is closed). Writes are whole-file and atomic (`JsonFile`),
- * at most one per `persistMs`, and only once an item has waited `persistMs` without being
- * delivered (see `OutboxFile`): a sink that keeps up never touches the disk, however many items
- * a second go through. A crash loses at most the items of the last `persistMs` (about); a
+ * at most one per `persistMs` (and ten times a write's own duration apart), and only once an
+ * item has waited `persistMs` without being delivered (see `OutboxFile`): a sink that keeps up
+ * never touches the disk, however many items a second go through. A crash loses at most the items of the last `persistMs` (about); a
  * restart may re-send items that were delivered but not yet removed on disk (at least once,
  * never a gap).
  *
