@@ -68,7 +68,8 @@ export class KasaMetrics {
   #sinks: readonly QueueStats[] = [];
 
   constructor() {
-    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
+    const prom = promClient();
+    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = prom;
     this.registry = new Registry();
     const registers = [this.registry];
     const gauge = (name: string, help: string): Gauge<'device' | 'outlet'> =>
@@ -121,7 +122,7 @@ export class KasaMetrics {
       labelNames: ['device', 'outlet', 'field'],
       registers,
     });
-    this.#sinkFamilies(registers);
+    this.#sinkFamilies(prom, registers);
     collectDefaultMetrics({ register: this.registry });
   }
 
@@ -198,8 +199,7 @@ export class KasaMetrics {
     this.#spikes.inc({ ...labelsOf(device), field });
   }
 
-  #sinkFamilies(registers: Registry[]): void {
-    const { Counter, Gauge } = promClient();
+  #sinkFamilies({ Counter, Gauge }: typeof PromClient, registers: Registry[]): void {
     const sinks = (): readonly QueueStats[] => this.#sinks;
     new Gauge({
       name: 'kasa_sink_queue_depth',

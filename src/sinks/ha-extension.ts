@@ -69,9 +69,7 @@ export class HaDiscovery implements MqttExtension {
   onReading(reading: Reading): void {
     const name = topicName(reading.device);
     const old = this.#byName.get(name);
-    if (old !== undefined && !hasNewField(reading, old.fields)) {
-      if (sameDeviceSource(old.source, reading)) return;
-    }
+    if (old && !hasNewField(reading, old.fields) && sameDeviceSource(old.source, reading)) return;
     const fields = new Set(old?.fields);
     for (const [field, v] of Object.entries(reading.values)) {
       if (v !== undefined) fields.add(field as MeasurementField);

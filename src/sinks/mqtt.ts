@@ -12,19 +12,14 @@
  *   broker restarted without persistence gets them back.
  * - The log gets one line per state change (connected, disconnected, a new kind of error), not
  *   one per reconnect attempt. The password is never logged (the URL is logged redacted).
- *
- * Cost (a large fleet publishes thousands of messages a second): the socket is corked from the
- * first publish of a turn of the event loop to its end (`#batch`), so the publishes of a burst
- * (readings that came in together, the entries a batch of PUBACKs lets out) leave in one write
- * rather than one per reading. Same packets, same order.
- *
- * QoS: readings at `mqtt.qos`; the retained "latest wins" messages at `mqtt.qos` but never above
- * 1 (see `#publishState`).
+ * - QoS and socket writes are `mqtt-publisher.ts`'s: readings at `mqtt.qos`, the "latest wins"
+ *   messages at most at QoS 1, a burst of publishes in one write.
  */
-import type { IClientOptions, IClientPublishOptions, MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../config.js';
 import { errorKey, explainConnectErrors, redactUrl, sinkClientOptions } from './mqtt-options.js';
+import { MqttPublisher } from './mqtt-publisher.js';
 import { sameDeviceSource, type DeviceSource } from './same-device.js';
 import { sayOfflineAndEnd } from './mqtt-close.js';
 import { topicName, type DeviceInfo, type Reading } from '../plug/reading.js';
@@ -66,26 +61,13 @@ export class MqttSink implements Sink {
   #lastError: string | undefined;
   #closeCause: Error | undefined;
   #stopping: Promise<void> | undefined;
-  readonly #info = new Map<string, MqttMessage>();
-  /** What each device's `info` was last built from. */
-  readonly #infoSource = new Map<string, DeviceSource>();
+  /** Each device's `info` message and what it was built from. */
+  readonly #info = new Map<string, { message: MqttMessage; source: DeviceSource }>();
   readonly #availability = new Map<string, MqttMessage>();
   readonly #badDevices = new Set<string>();
   readonly #layout: TopicLayout;
   readonly #extensions: MqttExtension[];
-  /** Publish options of readings at `mqtt.qos`, retained or not (MQTT.js copies them, never mutates). */
-  readonly #retained: IClientPublishOptions;
-  readonly #plain: IClientPublishOptions;
-  /** Publish options of the retained "latest wins" messages, see {@link #publishState}. */
-  readonly #state: IClientPublishOptions;
-  readonly #statePlain: IClientPublishOptions;
-  /** The socket corked until the end of this turn of the event loop, see {@link #batch}. */
-  #corked: MqttClient['stream'] | undefined;
-  readonly #uncork = (): void => {
-    const stream = this.#corked;
-    this.#corked = undefined;
-    stream?.uncork();
-  };
+  readonly #publisher: MqttPublisher;
 
   /**
    * @param config the `mqtt` config slice (url, credentials, topicPrefix, qos, clientId)
@@ -104,11 +86,7 @@ export class MqttSink implements Sink {
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
     this.#outbox = createMqttOutbox(config, options, this.#log);
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
-    this.#retained = { qos: config.qos, retain: true };
-    this.#plain = { qos: config.qos, retain: false };
-    const stateQos = Math.min(config.qos, 1) as 0 | 1;
-    this.#state = { qos: stateQos, retain: true };
-    this.#statePlain = { qos: stateQos, retain: false };
+    this.#publisher = new MqttPublisher(config.qos);
     this.#extensions = buildExtensions(config, options, (m) => this.#publishNow(m), this.#log);
   }
 
@@ -138,7 +116,6 @@ export class MqttSink implements Sink {
    * @throws Error when the topic prefix is invalid, or MQTT.js rejects the URL
    */
   async start(): Promise<void> {
-    if (this.#client !== undefined || this.#stopping !== undefined) return;
     const connect = this.connect ?? (await import('mqtt')).connect;
     if (this.#client !== undefined || this.#stopping !== undefined) return;
     const { url, clientId, topicPrefix } = this.config;
@@ -189,53 +166,20 @@ export class MqttSink implements Sink {
     this.#connected = true;
     this.#lastError = undefined;
     this.#log.info({ url: redactUrl(this.config.url) }, 'connected to MQTT broker');
-    this.#publishState(client, bridgeStateMessage(this.config.topicPrefix, true));
-    for (const m of this.#info.values()) this.#publishState(client, m);
-    for (const m of this.#availability.values()) this.#publishState(client, m);
+    const publisher = this.#publisher;
+    publisher.state(client, bridgeStateMessage(this.config.topicPrefix, true));
+    for (const { message } of this.#info.values()) publisher.state(client, message);
+    for (const m of this.#availability.values()) publisher.state(client, m);
     const topics = this.#extensions.flatMap((e) => e.subscriptions);
     if (topics.length > 0) client.subscribe(topics, { qos: this.config.qos });
     for (const ext of this.#extensions) ext.onConnect();
     // Then the readings: MQTT.js has already re-sent those in flight at the last disconnect.
-    this.#outbox.resume((m, done) => this.#publish(client, m, done));
-  }
-
-  /** One reading's message at `mqtt.qos`; `done` gets MQTT.js's completion (the ack at QoS ≥ 1). */
-  #publish(client: MqttClient, m: MqttMessage, done?: (err?: Error | null) => void): void {
-    this.#batch(client);
-    client.publish(m.topic, m.payload, m.retain ? this.#retained : this.#plain, done);
-  }
-
-  /**
-   * A "latest wins" message (`bridge/state`, `info`, `availability`, HA discovery), retained
-   * and re-sent on every connect: at `mqtt.qos` but never above 1. A QoS 2 message stays in
-   * flight until its PUBCOMP, and mosquitto takes at most `max_inflight_messages` (default 20)
-   * of them from a client (past that, messages are lost and the client is disconnected); the
-   * readings' window is sized to stay below that (`mqtt-outbox-store.ts`), and these messages,
-   * published outside it, would not be.
-   */
-  #publishState(client: MqttClient, m: MqttMessage): void {
-    this.#batch(client);
-    client.publish(m.topic, m.payload, m.retain ? this.#state : this.#statePlain);
-  }
-
-  /**
-   * Corks the client's socket until the end of this turn of the event loop (`setImmediate`),
-   * once per turn: the packets written meanwhile go out in one `writev`. On a fleet of 1000
-   * plugs a write per reading cost more CPU than everything else the sink does. Nothing is
-   * held back past the turn, and cork/uncork keep the order of the writes.
-   */
-  #batch(client: MqttClient): void {
-    const stream = client.stream as MqttClient['stream'] | undefined;
-    if (stream === undefined || stream === this.#corked) return;
-    this.#uncork(); // a new socket (reconnected) within the turn: release the old one now
-    stream.cork();
-    this.#corked = stream;
-    setImmediate(this.#uncork);
+    this.#outbox.resume((m, done) => publisher.reading(client, m, done));
   }
 
   /** Publishes now when connected, else drops: for "latest wins" messages re-sent on connect. */
   #publishNow(m: MqttMessage): void {
-    if (this.#connected && this.#client !== undefined) this.#publishState(this.#client, m);
+    if (this.#connected && this.#client !== undefined) this.#publisher.state(this.#client, m);
   }
 
   /** Logs once per device that its name cannot be a topic level (what `err` says). */
@@ -258,7 +202,7 @@ export class MqttSink implements Sink {
     if (client === undefined || this.#stopping !== undefined) return;
     const prefix = this.config.topicPrefix;
     const name = topicName(reading.device);
-    const source = this.#infoSource.get(name);
+    const source = this.#info.get(name)?.source;
     let messages: MqttMessage[];
     let info: MqttMessage | undefined;
     try {
@@ -273,11 +217,9 @@ export class MqttSink implements Sink {
     if (messages.length > 0) this.#outbox.push(messages);
     for (const ext of this.#extensions) ext.onReading?.(reading);
     if (info === undefined) return;
-    this.#infoSource.set(name, reading);
-    if (this.#info.get(name)?.payload !== info.payload) {
-      this.#info.set(name, info);
-      if (this.#connected) this.#publishState(client, info);
-    }
+    const changed = this.#info.get(name)?.message.payload !== info.payload;
+    this.#info.set(name, { message: info, source: reading });
+    if (changed && this.#connected) this.#publisher.state(client, info);
   }
 
   /** Publishes the retained availability now, or on the next connect when offline. Never throws. */
@@ -292,7 +234,7 @@ export class MqttSink implements Sink {
       return;
     }
     this.#availability.set(topicName(device), m);
-    if (this.#connected) this.#publishState(client, m);
+    if (this.#connected) this.#publisher.state(client, m);
   }
 
   /** The device left the config: extensions clean up after it (HA removes its device). */

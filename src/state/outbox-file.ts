@@ -51,6 +51,9 @@ export interface OutboxFileOptions<T> {
   persistMs: number;
 }
 
+/** Writes are at least this many times their own last duration apart (see {@link OutboxFile}). */
+export const WRITE_SPACING = 10;
+
 /**
  * The file of an `Outbox`: one JSON document written atomically through `JsonFile` (temp file,
  * fsync, rename), validated on read down to each item, and kept in step with the outbox by
@@ -74,9 +77,6 @@ export interface OutboxFileOptions<T> {
  * none), a failing write once per episode (retried after `persistMs`; "writing again" when it
  * recovers).
  */
-/** Writes are at least this many times their own last duration apart (see {@link OutboxFile}). */
-export const WRITE_SPACING = 10;
-
 export class OutboxFile<T> {
   readonly #json: JsonFile<OutboxDocument<T>>;
   readonly #log: Logger;
@@ -233,8 +233,7 @@ export class OutboxFile<T> {
 
   /** Writes the items of `range` (a prefix of the outbox). */
   #write(range: Range): boolean {
-    const { label } = this.opts;
-    const { clock, persistMs } = this.opts;
+    const { label, clock, persistMs } = this.opts;
     this.#lastWrite = clock.now();
     try {
       const items = this.source.items(range.tail - range.head);

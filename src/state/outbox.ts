@@ -55,9 +55,9 @@ export interface OutboxLoadResult {
  * it ends (the outbox drains, or it is closed). Writes are whole-file and atomic (`JsonFile`),
  * at most one per `persistMs` (and ten times a write's own duration apart), and only once an
  * item has waited `persistMs` without being delivered (see `OutboxFile`): a sink that keeps up
- * never touches the disk, however many items a second go through. A crash loses at most the items of the last `persistMs` (about); a
- * restart may re-send items that were delivered but not yet removed on disk (at least once,
- * never a gap).
+ * never touches the disk, however many items a second go through. A crash loses at most about
+ * the items of the last `persistMs`; a restart may re-send items that were delivered but not
+ * yet removed on disk (at least once, never a gap).
  *
  * A failed write (full disk, read-only `state.dir`) is logged once per episode and retried
  * after `persistMs`; the items stay in memory meanwhile.
