@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `kasa-collector` executable: runs the CLI and turns its outcome into an exit code.
-import { main } from './cli.js';
+import { main } from './cli/cli.js';
 import { ConfigError } from './errors.js';
-import { ExitCode } from './main.js';
+import { ExitCode } from './service/signals.js';
 
 main(process.argv.slice(2)).then(
   (code) => {

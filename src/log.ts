@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import { pino } from 'pino';
-import type { DestinationStream, Logger } from 'pino';
+import type { DestinationStream, LevelWithSilent, Logger } from 'pino';
 import type PinoPrettyModule from 'pino-pretty';
-import type { LogConfig } from './config.js';
 
 export type { Logger } from 'pino';
 
@@ -22,7 +21,7 @@ export const REDACT_PATHS = [
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
   /** Lowest level written; `silent` writes nothing. */
-  level: LogConfig['level'];
+  level: LevelWithSilent;
   /** Where lines go; default stdout, written synchronously so nothing is lost at exit. */
   destination?: NodeJS.WritableStream | DestinationStream;
   /**

@@ -1,102 +1,126 @@
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { benchReportFromEnv } from './bench-report.js';
-import { systemClock } from './clock.js';
-import type { Collector } from './collector.js';
-import type { Config } from './config.js';
-import { reloadConfig } from './reload.js';
-import { buildCollector } from './service.js';
-import { collectorNotifier } from './systemd/collector-notifier.js';
+import { systemClock, type Clock } from './clock.js';
+import { Collector } from './collector/collector.js';
+import type { Config, HomeAssistantConfig, MqttConfig } from './config/types.js';
+import { EnergyTotals } from './energy/totals.js';
+import { hasQueueStats, MetricsSink } from './sinks/prometheus/sink.js';
+import { EmonhubSink } from './sinks/emonhub/sink.js';
+import { Fanout } from './sinks/fanout.js';
+import { HaDiscovery } from './sinks/homeassistant/extension.js';
+import type { ExtensionFactory, MqttExtension } from './sinks/mqtt/extension.js';
+import { MqttCommands } from './sinks/mqtt/relay-commands.js';
+import { MqttSink } from './sinks/mqtt/sink.js';
+import type { RelayCommandHandler, Sink } from './sinks/sink.js';
+import { runUntilSignal } from './service/signals.js';
 
-/** Exit codes of the `kasa-collector` command. */
-export const ExitCode = {
-  OK: 0,
-  /** A runtime failure (a `poll` that failed, a crash, a shutdown that overran). */
-  FAILURE: 1,
-  /** Bad configuration or usage. */
-  CONFIG: 2,
-} as const;
+/** What the MQTT sink's extensions need beyond the `mqtt` slice; each is off when absent. */
+export interface MqttExtensionOptions {
+  /** The `homeassistant` slice; discovery runs when `enabled` and `mqtt.format` is `default`. */
+  homeassistant?: HomeAssistantConfig;
+  /** Where relay commands go; absent: `<p>/+/set` is not subscribed. */
+  onCommand?: RelayCommandHandler | undefined;
+  /** For the discovery origin; default: package.json's version. */
+  version?: string;
+}
 
-/** How long a graceful stop may take before the process gives up on it, ms (systemd waits 10 s). */
-export const STOP_DEADLINE_MS = 4500;
-
-/** Process-level hooks of {@link runUntilSignal}. */
-export interface SignalOptions {
-  /** Reads the config again on SIGHUP; throws ConfigError when the new one is invalid. */
-  reload?: () => Config;
-  /** The config the collector runs with now (compared on reload). */
-  current?: Config;
-  /** Exits the process (injectable for tests); default `process.exit`. */
-  exit?: (code: number) => void;
+/** package.json's version (`src/` and `dist/` are both one level down). */
+function packageVersion(): string {
+  const url = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
 }
 
 /**
- * Runs a collector until SIGTERM or SIGINT. The first signal stops ticking, lets in-flight polls
- * finish (bounded by `poll.timeout`) and the sinks flush and persist within their bounds, then
- * resolves with 0; if that overruns {@link STOP_DEADLINE_MS} the process exits with 1. A second
- * signal exits at once with 1. SIGHUP reloads the config (see `reload.ts`); an invalid new config
- * is logged and the running one kept.
- * @param collector built by `buildCollector` (or the demo)
- * @param log root logger
- * @param opts reload hook and exit function
- * @returns resolves with the exit code once stopped
+ * The MQTT sink's extensions a config enables, in hook order: Home Assistant discovery, then
+ * relay commands.
+ * @param config the `mqtt` slice (prefix, format)
+ * @param options the HA slice, the command handler, the version
+ * @returns the factory the sink calls with its publish-if-connected and logger
  */
-export async function runUntilSignal(
-  collector: Collector,
+export function mqttExtensions(
+  config: Pick<MqttConfig, 'topicPrefix' | 'format'>,
+  options: MqttExtensionOptions,
+): ExtensionFactory {
+  return (publish, log) => {
+    const out: MqttExtension[] = [];
+    const ha = options.homeassistant;
+    if (ha?.enabled === true && config.format === 'tasmota') {
+      log.warn('homeassistant discovery is not published with mqtt.format "tasmota"');
+    } else if (ha?.enabled === true) {
+      const version = options.version ?? packageVersion();
+      const ctx = { haPrefix: ha.prefix, topicPrefix: config.topicPrefix, version };
+      out.push(new HaDiscovery(ctx, publish, log));
+    }
+    if (options.onCommand !== undefined) {
+      out.push(new MqttCommands(config.topicPrefix, options.onCommand, log));
+    }
+    return out;
+  };
+}
+
+/**
+ * Builds the sinks a config enables. Each gets only its own config slice, a child logger, and
+ * `state.dir` for its persisted backlog (`mqtt-outbox.json`, `emonhub-queue.json`).
+ * @param config validated config
+ * @param log root logger
+ * @param clock time source for pacing, retries and backlog writes
+ * @param onCommand where the MQTT sink sends relay commands (`<p>/<name>/set`); absent: none
+ * @returns the enabled sinks (possibly none: polling still runs and logs); the metrics sink
+ *   (`http.enabled`) comes last and reports the backlogs of the others
+ */
+export function buildSinks(
+  config: Config,
   log: Logger,
-  opts: SignalOptions = {},
-): Promise<number> {
-  const exit = opts.exit ?? ((code: number) => process.exit(code));
-  let current = opts.current;
-  await collector.start();
-  // READY=1, STATUS= and watchdog pings under systemd (Type=notify); a no-op elsewhere.
-  const notifier = collectorNotifier(collector, log, opts.current?.poll.interval);
-  notifier.start();
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const onHup = (): void => {
-      if (!opts.reload || !current || stopping) {
-        log.warn('SIGHUP: nothing to reload (no config file)');
-        return;
-      }
-      current = reloadConfig(collector, current, opts.reload, log);
-    };
-    const detach = (): void => {
-      process.off('SIGTERM', onStop);
-      process.off('SIGINT', onStop);
-      process.off('SIGHUP', onHup);
-    };
-    const onStop = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        log.warn({ signal }, 'second signal: exiting at once');
-        exit(ExitCode.FAILURE);
-        return;
-      }
-      stopping = true;
-      notifier.stop();
-      log.info({ signal }, 'stopping');
-      const overrun = setTimeout(() => {
-        log.error({ deadlineMs: STOP_DEADLINE_MS }, 'shutdown overran its deadline: exiting');
-        exit(ExitCode.FAILURE);
-      }, STOP_DEADLINE_MS);
-      overrun.unref();
-      collector.stop().then(
-        () => {
-          clearTimeout(overrun);
-          detach();
-          resolve(ExitCode.OK);
-        },
-        (err: unknown) => {
-          clearTimeout(overrun);
-          detach();
-          log.error({ err }, 'error while stopping');
-          resolve(ExitCode.FAILURE);
-        },
-      );
-    };
-    process.on('SIGTERM', onStop);
-    process.on('SIGINT', onStop);
-    process.on('SIGHUP', onHup);
+  clock: Clock,
+  onCommand?: RelayCommandHandler,
+): Sink[] {
+  const sinks: Sink[] = [];
+  const stateDir = config.state.dir;
+  if (config.mqtt.enabled) {
+    const extensions = mqttExtensions(config.mqtt, {
+      homeassistant: config.homeassistant,
+      onCommand,
+    });
+    sinks.push(new MqttSink(config.mqtt, log, undefined, { stateDir, extensions }));
+  }
+  if (config.emonhub.enabled) {
+    sinks.push(new EmonhubSink(config.emonhub, log, clock, { stateDir }));
+  }
+  if (config.http.enabled) {
+    const options = { ...config.http, intervalS: config.poll.interval };
+    sinks.push(new MetricsSink(options, { clock, log, sinks: sinks.filter(hasQueueStats) }));
+  }
+  return sinks;
+}
+
+/**
+ * The composition root of `run`: config → sinks → fan-out → collector, with the spike filter
+ * (`filter`) and the lifetime energy totals (in `state.dir`). Nothing is started or read;
+ * call `start()` on the result.
+ * @param config validated config
+ * @param log root logger
+ * @param clock time source
+ */
+export function buildCollector(config: Config, log: Logger, clock: Clock): Collector {
+  // Commands arrive only once the sink is connected, after `collector` below is initialized.
+  const onCommand: RelayCommandHandler = (command) => void collector.command(command);
+  const sinks = buildSinks(config, log, clock, onCommand);
+  const sink = new Fanout(sinks, log);
+  const energyTotals = new EnergyTotals({
+    dir: config.state.dir,
+    clock,
+    log: log.child({ component: 'energy-totals' }),
+    maxPower: config.filter.maxPower,
   });
+  const collector = new Collector(config, {
+    clock,
+    log: log.child({ component: 'collector' }),
+    sink,
+    filter: config.filter,
+    energyTotals,
+    observer: sinks.find((s) => s instanceof MetricsSink),
+  });
+  return collector;
 }
 
 /**
@@ -112,6 +136,5 @@ export async function runService(
   reload?: () => Config,
 ): Promise<number> {
   const collector = buildCollector(config, log, systemClock);
-  benchReportFromEnv(collector.stats, config.poll.interval); // `npm run bench` only; else a no-op
   return runUntilSignal(collector, log, { reload, current: config });
 }

@@ -6,8 +6,8 @@
  * {"version":1,"devices":{"8006…":{"total":123.456,"last":1.234,"updated":1700000010}}}
  * ```
  */
-import type { PlugIdentity } from '../plug/reading.js';
-import type { DeviceTotal } from './energy-step.js';
+import type { PlugIdentity } from '../reading.js';
+import type { DeviceTotal } from './step.js';
 
 /** File name inside `state.dir`. */
 export const TOTALS_FILE = 'energy-totals.json';

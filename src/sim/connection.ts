@@ -8,7 +8,7 @@
  * The plug never closes the connection itself unless a fault says so.
  */
 import type { Socket } from 'node:net';
-import { HEADER_BYTES, decrypt } from '../protocol/cipher.js';
+import { HEADER_BYTES, decrypt } from '../kasa/transport/xor-cipher.js';
 import { sendReply, type SimFaults } from './faults.js';
 
 /** Requests larger than this (bytes) are not a plug's business: the connection is dropped. */

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { encodeFrame } from '../protocol/cipher.js';
+import { encodeFrame } from '../kasa/transport/xor-cipher.js';
 import type { ContentFaults } from './answer.js';
 
 /** Every fault knob; all off when absent. Set them with `SimulatedPlug.setFault()`. */

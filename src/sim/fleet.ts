@@ -6,7 +6,7 @@
  */
 import type { LoadConfig, LoadPreset } from './load.js';
 import type { ProfileName } from './profiles.js';
-import { SimulatedPlug, type OutletOptions } from './sim-plug.js';
+import { SimulatedPlug, type OutletOptions } from './plug.js';
 
 /** One plug of a fleet. */
 export interface FleetSpec {

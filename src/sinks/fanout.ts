@@ -3,7 +3,7 @@
  * "fan-out → sinks"; smartmeter2mqtt feeds its outputs the same way).
  */
 import type { Logger } from 'pino';
-import type { DeviceInfo, Reading } from '../plug/reading.js';
+import type { DeviceInfo, Reading } from '../reading.js';
 import type { Sink } from './sink.js';
 
 /** A {@link Sink} that forwards to several sinks, isolating each from the others' failures. */

@@ -1,4 +1,9 @@
-import type { DeviceInfo, Reading } from '../plug/reading.js';
+/**
+ * The contract between the collector and its outputs, both ways: readings and availability go
+ * out to every {@link Sink}; relay commands come back in as {@link RelayCommand}s; poll outcomes
+ * reach a {@link PollObserver}. The collector knows this file and no sink behind it.
+ */
+import type { DeviceInfo, Reading } from '../reading.js';
 
 /**
  * An output the collector fans readings out to (the shape of smartmeter2mqtt's `Output`).
@@ -25,4 +30,35 @@ export interface Sink {
   removed?(device: DeviceInfo): void;
   /** Flushes what it can within its own bound, releases resources. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** What a relay command asks of a relay: zigbee2mqtt's and Tasmota's `ON`/`OFF`/`TOGGLE`. */
+export type RelayAction = 'ON' | 'OFF' | 'TOGGLE';
+
+/**
+ * A relay command as it reaches the collector, parsed once by the sink that received it (the
+ * MQTT sink from `<p>/<device>/set` or `<p>/<device>/<outlet>/set`). Names are as published;
+ * the collector checks them against its devices and `devices[].control`.
+ */
+export interface RelayCommand {
+  /** The device's published name. */
+  device: string;
+  /** A power strip's outlet name; absent for a plug. */
+  outlet?: string;
+  action: RelayAction;
+}
+
+/** Where sinks hand relay commands (the collector's `command`); must not throw. */
+export type RelayCommandHandler = (command: RelayCommand) => void;
+
+/** Poll outcomes as they happen, beyond what reaches the sinks as readings. Must not throw. */
+export interface PollObserver {
+  /**
+   * @param device the polled device
+   * @param code the failure's code (`PLUG_TIMEOUT`, …); undefined for a good poll
+   * @param durationS how long the poll took, s; undefined when the device was not polled at all
+   */
+  poll(device: DeviceInfo, code: string | undefined, durationS: number | undefined): void;
+  /** One value the physical bounds removed. */
+  spike(device: DeviceInfo, field: string): void;
 }

@@ -2,9 +2,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli.js';
+import { main } from '../../src/cli/cli.js';
 import { ConfigError } from '../../src/errors.js';
-import { SimulatedPlug } from '../../src/sim/sim-plug.js';
+import { SimulatedPlug } from '../../src/sim/plug.js';
 
 /** Captures what a command writes to stdout and stderr. */
 function capture() {

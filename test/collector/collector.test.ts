@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Collector } from '../../src/collector.js';
-import type { Config } from '../../src/config.js';
-import { DeviceState } from '../../src/device.js';
+import { Collector } from '../../src/collector/collector.js';
+import type { Config } from '../../src/config/types.js';
+import { PolledDevice } from '../../src/collector/polled-device.js';
 import { PlugError, PlugErrorCode } from '../../src/errors.js';
-import type { Plug, PlugSample } from '../../src/plug/plug.js';
+import type { KasaDevice, DeviceSample } from '../../src/kasa/device.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
 import { RecordingSink } from '../fakes/recording-sink.js';
@@ -13,21 +13,21 @@ class ScriptedPlug {
   calls = 0;
   constructor(
     readonly target: string,
-    private readonly script: (PlugSample | PlugErrorCode)[],
+    private readonly script: (DeviceSample | PlugErrorCode)[],
   ) {}
-  async poll(): Promise<PlugSample> {
+  async poll(): Promise<DeviceSample> {
     const step = this.script[Math.min(this.calls++, this.script.length - 1)];
     if (typeof step === 'string') throw new PlugError(step, this.target, 'scripted failure');
-    return step as PlugSample;
+    return step as DeviceSample;
   }
 }
 
-const fridge: PlugSample = {
+const fridge: DeviceSample = {
   identity: { alias: 'Fridge', mac: '50:C7:BF:00:00:01', model: 'HS110(EU)' },
   values: { power: 80.5, energy: 1.25, voltage: 231.2, current: 0.41, state: 'ON', rssi: -60 },
   hasEmeter: true,
 };
-const lamp: PlugSample = {
+const lamp: DeviceSample = {
   identity: { alias: 'Fridge', mac: '50:C7:BF:00:00:02', model: 'HS100(UK)' },
   values: { state: 'OFF', rssi: -70 },
   hasEmeter: false,
@@ -36,7 +36,7 @@ const lamp: PlugSample = {
 const T0 = 1_700_000_005_000;
 const flush = () => new Promise((r) => setImmediate(r));
 
-function build(scripts: (PlugSample | PlugErrorCode)[][], names: (string | undefined)[] = []) {
+function build(scripts: (DeviceSample | PlugErrorCode)[][], names: (string | undefined)[] = []) {
   const clock = new ManualClock(T0);
   const sink = new RecordingSink();
   const mem = memoryLogger();
@@ -55,7 +55,7 @@ function build(scripts: (PlugSample | PlugErrorCode)[][], names: (string | undef
     clock,
     log: mem.log,
     sink,
-    makeDevice: (c, n) => new DeviceState(c, n, plugs[i++] as unknown as Plug),
+    makeDevice: (c, n) => new PolledDevice(c, n, plugs[i++] as unknown as KasaDevice),
   });
   const tick = async () => {
     clock.advance(10_000);

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Collector } from '../../src/collector.js';
-import type { Config, DeviceConfig, FilterConfig } from '../../src/config.js';
-import { DeviceState } from '../../src/device.js';
-import { EnergyTotals } from '../../src/energy/energy-totals.js';
+import { Collector } from '../../src/collector/collector.js';
+import type { Config, DeviceConfig, FilterConfig } from '../../src/config/types.js';
+import { PolledDevice } from '../../src/collector/polled-device.js';
+import { EnergyTotals } from '../../src/energy/totals.js';
 import { PlugError, PlugErrorCode } from '../../src/errors.js';
-import type { OutletSample, Plug, PlugSample } from '../../src/plug/plug.js';
-import { topicName, type DeviceInfo, type Reading } from '../../src/plug/reading.js';
+import type { OutletSample, KasaDevice, DeviceSample } from '../../src/kasa/device.js';
+import { topicName, type DeviceInfo, type Reading } from '../../src/reading.js';
 import type { Sink } from '../../src/sinks/sink.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
@@ -42,7 +42,7 @@ class PathSink implements Sink {
   async stop(): Promise<void> {}
 }
 
-type Step = PlugSample | PlugErrorCode;
+type Step = DeviceSample | PlugErrorCode;
 
 /** A scripted strip: each poll takes the next step, the last repeats; relay calls are recorded. */
 class ScriptedStrip {
@@ -52,7 +52,7 @@ class ScriptedStrip {
     readonly target: string,
     private readonly script: Step[],
   ) {}
-  async poll(): Promise<PlugSample> {
+  async poll(): Promise<DeviceSample> {
     const step = this.script[Math.min(this.calls++, this.script.length - 1)]!;
     if (typeof step === 'string') throw new PlugError(step, this.target, 'scripted failure');
     return structuredClone(step);
@@ -90,7 +90,7 @@ const OUTLETS: OutletSample[] = [
   },
 ];
 
-const HS300: PlugSample = {
+const HS300: DeviceSample = {
   identity: IDENTITY,
   values: { rssi: -55 },
   hasEmeter: true,
@@ -98,7 +98,7 @@ const HS300: PlugSample = {
 };
 
 /** The HS300 with one outlet's values replaced. */
-function withOutlet(position: number, values: OutletSample['values']): PlugSample {
+function withOutlet(position: number, values: OutletSample['values']): DeviceSample {
   const s = structuredClone(HS300);
   s.outlets![position - 1]!.values = values;
   return s;
@@ -139,7 +139,7 @@ function build(script: Step[], device: DeviceConfig = STRIP) {
     makeDevice: (c, n) => {
       const plug = new ScriptedStrip(`${c.host}:${c.port}`, script);
       plugs.push(plug);
-      return new DeviceState(c, n, plug as unknown as Plug);
+      return new PolledDevice(c, n, plug as unknown as KasaDevice);
     },
   });
   const ticks = async (n: number) => {
@@ -243,7 +243,7 @@ describe('a power strip through the collector', () => {
   });
 
   it('announces an outlet first seen while the strip is already online', async () => {
-    const two: PlugSample = { ...HS300, outlets: OUTLETS.slice(0, 2) };
+    const two: DeviceSample = { ...HS300, outlets: OUTLETS.slice(0, 2) };
     const { sink, collector, ticks } = build([two, HS300]);
     await collector.start();
     await ticks(2);
@@ -333,8 +333,12 @@ describe('a power strip through the collector', () => {
     await collector.start();
     await ticks(1);
     const before = sink.readings.length;
-    expect(await collector.command('office_strip/tv', 'OFF')).toBe('switched');
-    expect(await collector.command('office_strip/kettle', 'ON')).toBe('switched');
+    expect(await collector.command({ device: 'office_strip', outlet: 'tv', action: 'OFF' })).toBe(
+      'switched',
+    );
+    expect(
+      await collector.command({ device: 'office_strip', outlet: 'kettle', action: 'ON' }),
+    ).toBe('switched');
     await collector.stop();
     expect(plugs[0]!.relays).toEqual([
       { on: false, childId: child(1) },
@@ -351,8 +355,12 @@ describe('a power strip through the collector', () => {
     await collector.start();
     await ticks(1);
     const polls = plugs[0]!.calls;
-    expect(await collector.command('office_strip/outlet_3', 'TOGGLE')).toBe('switched');
-    expect(await collector.command('office_strip/tv', 'TOGGLE')).toBe('switched');
+    expect(
+      await collector.command({ device: 'office_strip', outlet: 'outlet_3', action: 'TOGGLE' }),
+    ).toBe('switched');
+    expect(
+      await collector.command({ device: 'office_strip', outlet: 'tv', action: 'TOGGLE' }),
+    ).toBe('switched');
     await collector.stop();
     // outlet 3 is OFF, tv is ON in every sample.
     expect(plugs[0]!.relays).toEqual([
@@ -367,10 +375,18 @@ describe('a power strip through the collector', () => {
     const { collector, ticks, plugs, mem } = build([HS300]);
     await collector.start();
     await ticks(1);
-    expect(await collector.command('office_strip', 'ON')).toBe('unknown-device');
-    expect(await collector.command('office_strip', 'ON')).toBe('unknown-device');
-    expect(await collector.command('office_strip/fan', 'ON')).toBe('unknown-device');
-    expect(await collector.command('other/kettle', 'ON')).toBe('unknown-device');
+    expect(await collector.command({ device: 'office_strip', action: 'ON' })).toBe(
+      'unknown-device',
+    );
+    expect(await collector.command({ device: 'office_strip', action: 'ON' })).toBe(
+      'unknown-device',
+    );
+    expect(await collector.command({ device: 'office_strip', outlet: 'fan', action: 'ON' })).toBe(
+      'unknown-device',
+    );
+    expect(await collector.command({ device: 'other', outlet: 'kettle', action: 'ON' })).toBe(
+      'unknown-device',
+    );
     await collector.stop();
     expect(plugs[0]!.relays).toEqual([]);
     const ignored = mem.lines.filter((l) => String(l['msg']).startsWith('relay command ignored'));
@@ -388,13 +404,15 @@ describe('a power strip through the collector', () => {
     const { collector, ticks, plugs } = build([HS300], uncontrolled);
     await collector.start();
     await ticks(1);
-    expect(await collector.command('office_strip/kettle', 'ON')).toBe('not-controlled');
+    expect(
+      await collector.command({ device: 'office_strip', outlet: 'kettle', action: 'ON' }),
+    ).toBe('not-controlled');
     await collector.stop();
     expect(plugs[0]!.relays).toEqual([]);
   });
 
   it('reads a strip without emeter (KP303): outlets carry state and the strip rssi, the strip rssi and whether any outlet is on', async () => {
-    const kp303: PlugSample = {
+    const kp303: DeviceSample = {
       identity: { ...IDENTITY, model: 'KP303(UK)' },
       values: { rssi: -61 },
       hasEmeter: false,

@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Collector } from '../../src/collector.js';
-import type { Config, FilterConfig } from '../../src/config.js';
-import { DeviceState } from '../../src/device.js';
-import { EnergyTotals } from '../../src/energy/energy-totals.js';
+import { Collector } from '../../src/collector/collector.js';
+import type { Config, FilterConfig } from '../../src/config/types.js';
+import { PolledDevice } from '../../src/collector/polled-device.js';
+import { EnergyTotals } from '../../src/energy/totals.js';
 import { TOTALS_FILE } from '../../src/energy/totals-file.js';
-import type { Plug, PlugSample } from '../../src/plug/plug.js';
-import type { Measurement } from '../../src/plug/reading.js';
-import { readingMessages } from '../../src/sinks/mqtt-topics.js';
+import type { KasaDevice, DeviceSample } from '../../src/kasa/device.js';
+import type { Measurement } from '../../src/reading.js';
+import { readingMessages } from '../../src/sinks/mqtt/topics.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
 import { RecordingSink } from '../fakes/recording-sink.js';
@@ -28,7 +28,7 @@ const flush = () => new Promise((r) => setImmediate(r));
 class ScriptedPlug {
   calls = 0;
   constructor(private readonly script: Measurement[]) {}
-  async poll(): Promise<PlugSample> {
+  async poll(): Promise<DeviceSample> {
     const values = this.script[Math.min(this.calls++, this.script.length - 1)]!;
     return {
       identity: { alias: 'Fridge', mac: '50:C7:BF:00:00:01', deviceId: DEVICE_ID },
@@ -59,7 +59,7 @@ function build(script: Measurement[], dir = mkdtempSync(path.join(tmpdir(), 'kas
     sink,
     filter: FILTER,
     energyTotals,
-    makeDevice: (c, n) => new DeviceState(c, n, new ScriptedPlug(script) as unknown as Plug),
+    makeDevice: (c, n) => new PolledDevice(c, n, new ScriptedPlug(script) as unknown as KasaDevice),
   });
   const ticks = async (n: number) => {
     for (let i = 0; i < n; i++) {

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import type { LoadConfigOptions } from '../../src/config.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { LoadConfigOptions } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kasa-config-'));

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { configReference, loadConfig } from '../../src/config.js';
+import { configReference } from '../../src/config/schema.js';
+import { loadConfig } from '../../src/config/load.js';
 import { configFile, loadError, ONE_PLUG } from './helpers.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../config/example.json', import.meta.url));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
-import { readingMessages } from '../../src/sinks/mqtt-topics.js';
+import { readingMessages } from '../../src/sinks/mqtt/topics.js';
 import { configFile, fileError, loadError } from './helpers.js';
 
 /** `devices[].outlets` of a power strip, through the real loader. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, redactConfig } from '../../src/config.js';
-import { redactUrl } from '../../src/config-checks.js';
+import { loadConfig } from '../../src/config/load.js';
+import { redactConfig } from '../../src/config/redact.js';
+import { redactUrl } from '../../src/config/checks.js';
 
 describe('redactConfig', () => {
   const config = loadConfig({

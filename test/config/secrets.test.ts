@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { redactUrl } from '../../src/config-checks.js';
-import { loadConfig, redactConfig } from '../../src/config.js';
-import { redactUrl as sinkRedactUrl } from '../../src/sinks/mqtt.js';
+import { redactUrl } from '../../src/config/checks.js';
+import { loadConfig } from '../../src/config/load.js';
+import { redactConfig } from '../../src/config/redact.js';
+import { redactUrl as sinkRedactUrl } from '../../src/sinks/mqtt/sink.js';
 import { configFile, fileError, loadError } from './helpers.js';
 
 const SECRET = 'Config-Secret-93kq';

@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EMONHUB_FIELDS, loadConfig } from '../../src/config.js';
-import { MEASUREMENT_FIELDS } from '../../src/plug/reading.js';
-import { readingToValues } from '../../src/sinks/emonhub-line.js';
+import { EMONHUB_FIELDS } from '../../src/config/keys.js';
+import { loadConfig } from '../../src/config/load.js';
+import { MEASUREMENT_FIELDS } from '../../src/reading.js';
+import { readingToValues } from '../../src/sinks/emonhub/line.js';
 import { makeReading } from '../sinks/helpers.js';
 
 /** `energy_total` as a field name: published order, emonhub opt-in, the default left alone. */

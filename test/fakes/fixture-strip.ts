@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EmeterStyle, SimProfile } from '../../src/sim/profiles.js';
-import { SimulatedPlug } from '../../src/sim/sim-plug.js';
+import { SimulatedPlug } from '../../src/sim/plug.js';
 
 type Json = Record<string, unknown>;
 

@@ -11,6 +11,8 @@ interface Pending {
  */
 export class ManualClock implements Clock {
   #now: number;
+  /** Monotonic time: moves with `advance()` only, never with a wall-clock step. */
+  #mono = 0;
   #seq = 0;
   #timers: Pending[] = [];
 
@@ -21,6 +23,10 @@ export class ManualClock implements Clock {
 
   now(): number {
     return this.#now;
+  }
+
+  monotonic(): number {
+    return this.#mono;
   }
 
   setTimeout(fn: () => void, ms: number): unknown {
@@ -46,9 +52,13 @@ export class ManualClock implements Clock {
       const t = this.#timers[0];
       if (!t || t.at > end) break;
       this.#timers.shift();
-      this.#now = Math.max(this.#now, t.at);
+      if (t.at > this.#now) {
+        this.#mono += t.at - this.#now;
+        this.#now = t.at;
+      }
       t.fn();
     }
+    this.#mono += Math.max(0, end - this.#now);
     this.#now = end;
   }
 
@@ -61,8 +71,12 @@ export class ManualClock implements Clock {
     for (const t of this.#timers) t.at += deltaMs;
   }
 
-  /** Sets the wall clock without firing anything or moving timers (a stalled event loop). */
+  /**
+   * Sets the wall clock without firing anything or moving timers (a stalled event loop: real
+   * time passed, so monotonic time moves forward by as much).
+   */
   set(ms: number): void {
+    this.#mono += Math.max(0, ms - this.#now);
     this.#now = ms;
   }
 }

@@ -1,4 +1,4 @@
-import type { DeviceInfo, Reading } from '../../src/plug/reading.js';
+import type { DeviceInfo, Reading } from '../../src/reading.js';
 import type { Sink } from '../../src/sinks/sink.js';
 
 /** A sink that keeps everything it is given, for assertions. */

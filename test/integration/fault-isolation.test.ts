@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Collector } from '../../src/collector.js';
+import { Collector } from '../../src/collector/collector.js';
 import { PlugErrorCode } from '../../src/errors.js';
 import type { SimFaults } from '../../src/sim/faults.js';
-import { SimulatedPlug } from '../../src/sim/sim-plug.js';
+import { SimulatedPlug } from '../../src/sim/plug.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
 import { RecordingSink } from '../fakes/recording-sink.js';

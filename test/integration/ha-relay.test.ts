@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import type { Collector } from '../../src/collector.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { buildCollector } from '../../src/service.js';
+import type { Collector } from '../../src/collector/collector.js';
+import { loadConfig } from '../../src/config/load.js';
+import { type Config } from '../../src/config/types.js';
+import { buildCollector } from '../../src/main.js';
 import { startFleet, type Fleet } from '../../src/sim/fleet.js';
 import { startBroker, type TestBroker } from '../fakes/broker.js';
 import { memoryLogger } from '../fakes/memory-log.js';
-import { haProblems, type Json } from '../sinks/ha-rules.js';
+import { haProblems, type Json } from '../sinks/homeassistant/ha-rules.js';
 import { retainedUnder, subscribe, waitFor, type Seen } from '../sinks/helpers.js';
 
 /**

@@ -3,15 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { Collector } from '../../src/collector.js';
-import { loadConfig } from '../../src/config.js';
-import { EnergyTotals } from '../../src/energy/energy-totals.js';
-import { MetricsSink } from '../../src/metrics/metrics-sink.js';
+import { Collector } from '../../src/collector/collector.js';
+import { loadConfig } from '../../src/config/load.js';
+import { EnergyTotals } from '../../src/energy/totals.js';
+import { MetricsSink } from '../../src/sinks/prometheus/sink.js';
 import { startFleet, type Fleet } from '../../src/sim/fleet.js';
 import { Fanout } from '../../src/sinks/fanout.js';
 import { memoryLogger } from '../fakes/memory-log.js';
 import { RecordingSink } from '../fakes/recording-sink.js';
-import { family } from '../metrics/helpers.js';
+import { family } from '../sinks/prometheus/helpers.js';
 
 /**
  * The real collector polling simulated plugs over TCP, wired to the metrics sink the way

@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { Collector } from '../../src/collector.js';
-import { loadConfig, type Config } from '../../src/config.js';
-import { MetricsSink } from '../../src/metrics/metrics-sink.js';
-import { slugify } from '../../src/naming.js';
-import { SimulatedPlug } from '../../src/sim/sim-plug.js';
-import { buildCollector } from '../../src/service.js';
+import { Collector } from '../../src/collector/collector.js';
+import { loadConfig } from '../../src/config/load.js';
+import { type Config } from '../../src/config/types.js';
+import { MetricsSink } from '../../src/sinks/prometheus/sink.js';
+import { slugify } from '../../src/collector/naming.js';
+import { SimulatedPlug } from '../../src/sim/plug.js';
+import { buildCollector } from '../../src/main.js';
 import { FakeEmonhub } from '../fakes/emonhub.js';
 import { startBroker, type TestBroker } from '../fakes/broker.js';
 import {
@@ -18,8 +19,8 @@ import {
   type FixtureStrip,
 } from '../fakes/fixture-strip.js';
 import { memoryLogger } from '../fakes/memory-log.js';
-import { family } from '../metrics/helpers.js';
-import { haProblems, type Json } from '../sinks/ha-rules.js';
+import { family } from '../sinks/prometheus/helpers.js';
+import { haProblems, type Json } from '../sinks/homeassistant/ha-rules.js';
 import { emonhubConfig, retainedUnder, subscribe, waitFor, type Seen } from '../sinks/helpers.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Plug } from '../../src/plug/plug.js';
+import { xorDevice } from '../fakes/xor-device.js';
 import { startFleet } from '../../src/sim/fleet.js';
 
 describe('startFleet', () => {
@@ -14,7 +14,7 @@ describe('startFleet', () => {
       expect(fleet.members).toHaveLength(4);
       expect(new Set(fleet.members.map((m) => m.port)).size).toBe(4);
       const samples = await Promise.all(
-        fleet.members.map((m) => new Plug({ host: m.host, port: m.port }).poll(2000)),
+        fleet.members.map((m) => xorDevice({ host: m.host, port: m.port }).poll(2000)),
       );
       expect(samples.map((s) => s.identity.alias)).toEqual([
         'Fridge',

@@ -3,9 +3,9 @@
  * stopped after each test, and one request over the collector's own transport.
  */
 import { afterEach } from 'vitest';
-import { encodeFrame } from '../../src/protocol/cipher.js';
-import { exchange } from '../../src/protocol/transport.js';
-import { SimulatedPlug, type SimulatedPlugOptions } from '../../src/sim/sim-plug.js';
+import { encodeFrame } from '../../src/kasa/transport/xor-cipher.js';
+import { exchangeOnce as exchange } from '../../src/kasa/transport/xor.js';
+import { SimulatedPlug, type SimulatedPlugOptions } from '../../src/sim/plug.js';
 
 export type Json = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { startFleet } from '../../src/sim/fleet.js';
-import { SimulatedPlug } from '../../src/sim/sim-plug.js';
+import { SimulatedPlug } from '../../src/sim/plug.js';
 import { ask, manualClock, plugStarter, realtimeOf, sysinfoOf, type Json } from './helpers.js';
 
 const started = plugStarter();

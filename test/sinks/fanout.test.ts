@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeviceInfo, Reading } from '../../src/plug/reading.js';
+import type { DeviceInfo, Reading } from '../../src/reading.js';
 import { Fanout } from '../../src/sinks/fanout.js';
 import type { Sink } from '../../src/sinks/sink.js';
 import { captureLogger, makeReading } from './helpers.js';

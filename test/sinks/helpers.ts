@@ -2,13 +2,13 @@
  * Shared helpers of the sink tests: polling waits (socket tests use short real waits, never
  * fixed sleeps), a logger that records what it logs, and a reading factory.
  */
-import { loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config/load.js';
 import { connectAsync } from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import pino from 'pino';
 import type { Logger } from 'pino';
-import type { EmonhubConfig, MqttConfig } from '../../src/config.js';
-import type { Reading } from '../../src/plug/reading.js';
+import type { EmonhubConfig, MqttConfig } from '../../src/config/types.js';
+import type { Reading } from '../../src/reading.js';
 import type { ManualClock } from '../fakes/manual-clock.js';
 
 /**

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/clock.js';
-import { EmonhubSink } from '../../src/sinks/emonhub.js';
+import { EmonhubSink } from '../../src/sinks/emonhub/sink.js';
 import { Fanout } from '../../src/sinks/fanout.js';
-import { MqttSink } from '../../src/sinks/mqtt.js';
+import { MqttSink } from '../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../fakes/broker.js';
 import { freePort, startBroker } from '../fakes/broker.js';
 import { FakeEmonhub } from '../fakes/emonhub.js';
@@ -14,7 +14,7 @@ import {
   subscribe,
   waitFor,
 } from './helpers.js';
-import { stateTimes } from './mqtt-gate.js';
+import { stateTimes } from './mqtt/gate.js';
 
 const T0 = 1_700_000_000;
 const reading = (i: number): ReturnType<typeof makeReading> => makeReading({ time: T0 + 10 * i });

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pollCommand } from './poll.js';
+import { TOOL_COMMANDS, TOOL_USAGE, runTool } from './tool-argv.js';
+import { loadConfig } from '../config/load.js';
+import { redactConfig } from '../config/redact.js';
+import { ConfigError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { runService } from '../main.js';
+import { ExitCode } from '../service/signals.js';
+
+const USAGE = `kasa-collector: poll TP-Link Kasa energy plugs on harmonized intervals and publish
+normalized readings to MQTT and emonhub.
+
+Usage:
+  kasa-collector run [--config FILE]            run the service
+  kasa-collector poll HOST[:PORT] [--timeout S] read one plug once, print JSON
+  kasa-collector check-config [--config FILE]   validate, print the effective config
+  kasa-collector demo [--interval S]            simulated plugs + embedded broker
+${TOOL_USAGE}
+  kasa-collector --help | --version
+
+The config file may also be given by KASA_COLLECTOR_CONFIG. Exit codes: 0 ok,
+1 runtime failure, 2 bad configuration or usage.`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function configFile(flag: string | undefined): string | undefined {
+  return flag ?? process.env['KASA_COLLECTOR_CONFIG'] ?? undefined;
+}
+
+/**
+ * Parses argv and runs one command. No domain logic lives here.
+ * @param argv arguments after the executable, e.g. `['run', '--config', 'x.json']`
+ * @returns the exit code
+ */
+export async function main(argv: string[]): Promise<number> {
+  // The tools parse their own flags: theirs clash with the service's (see tool-argv.ts).
+  if (argv[0] !== undefined && TOOL_COMMANDS.includes(argv[0])) {
+    return runTool(argv, { out: process.stdout, err: process.stderr, stdin: process.stdin });
+  }
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string', short: 'c' },
+      timeout: { type: 'string' },
+      interval: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    process.stdout.write(`${version()}\n`);
+    return ExitCode.OK;
+  }
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined && !values.help ? ExitCode.CONFIG : ExitCode.OK;
+  }
+  switch (command) {
+    case 'run': {
+      const file = configFile(values.config);
+      const config = loadConfig({ file, env: process.env });
+      const log = createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true });
+      return runService(config, log, () => loadConfig({ file, env: process.env }));
+    }
+    case 'check-config': {
+      const file = configFile(values.config);
+      const config = loadConfig({ file, env: process.env });
+      process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+      process.stderr.write(`${file ?? 'defaults'}: configuration is valid\n`);
+      return ExitCode.OK;
+    }
+    case 'poll': {
+      if (rest.length !== 1) throw new ConfigError('poll takes exactly one HOST[:PORT]');
+      const timeout = values.timeout === undefined ? 2 : Number(values.timeout);
+      if (!(timeout > 0))
+        throw new ConfigError(`--timeout "${values.timeout}" must be a number of seconds > 0`);
+      return pollCommand(rest[0] as string, timeout, process.stdout, process.stderr);
+    }
+    case 'demo': {
+      const interval = values.interval === undefined ? 2 : Number(values.interval);
+      if (!Number.isInteger(interval) || interval < 1) {
+        throw new ConfigError(
+          `--interval "${values.interval}" must be a whole number of seconds ≥ 1`,
+        );
+      }
+      // Loaded only here: the demo brings an embedded broker that `run` never needs.
+      const { runDemo } = await import('../demo/demo.js');
+      return runDemo({ interval });
+    }
+    default:
+      throw new ConfigError(`unknown command "${command}"; see kasa-collector --help`);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The three renderings of `kasa-collector discover`'s result: a table for people, a JSON array
+ * for scripts, and a `devices` array to paste into the config file. Pure string building.
+ */
+import { deviceName } from '../collector/naming.js';
+import type { DiscoveredPlug } from '../kasa/discovery.js';
+
+/** Sorts by address, numerically for IPv4 (`127.0.0.2` before `127.0.0.10`). */
+export function byHost(a: DiscoveredPlug, b: DiscoveredPlug): number {
+  const key = (h: string) =>
+    /^\d+\.\d+\.\d+\.\d+$/.test(h)
+      ? h
+          .split('.')
+          .map((o) => o.padStart(3, '0'))
+          .join('.')
+      : `~${h}`;
+  return key(a.host) < key(b.host) ? -1 : key(a.host) > key(b.host) ? 1 : 0;
+}
+
+/** Control characters in an alias would reach the terminal raw: shown as `?`. */
+function cell(v: string | undefined): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return v === undefined || v === '' ? '-' : v.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+const HEADER = ['HOST', 'MODEL', 'HW', 'SW', 'ALIAS', 'MAC', 'EMETER', 'FIELDS', 'CHILDREN'];
+
+/**
+ * One row per plug, columns padded to the widest cell and two spaces apart. FIELDS is `legacy`,
+ * `suffixed`, `suffixed?` (inferred for a model not known to be suffixed) or `none`; CHILDREN is
+ * the outlet count of a strip, `-` on a plug.
+ * @param plugs in the order to print
+ * @returns lines ending in `\n`, header first
+ */
+export function formatTable(plugs: readonly DiscoveredPlug[]): string {
+  const rows = plugs.map((p) => [
+    p.host,
+    cell(p.model),
+    cell(p.hw_ver),
+    cell(p.sw_ver),
+    cell(p.alias),
+    cell(p.mac),
+    p.emeter ? 'yes' : 'no',
+    p.fieldsInferred ? `${p.fields}?` : p.fields,
+    p.children === undefined ? '-' : String(p.children),
+  ]);
+  const all = [HEADER, ...rows];
+  const widths = HEADER.map((_, i) => Math.max(...all.map((r) => (r[i] as string).length)));
+  return all
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] as number))
+        .join('  ')
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+/**
+ * The plugs as a pretty-printed JSON array of {@link DiscoveredPlug} objects.
+ * @returns JSON text ending in `\n`; `[]` when none answered
+ */
+export function formatJson(plugs: readonly DiscoveredPlug[]): string {
+  return `${JSON.stringify(plugs, null, 2)}\n`;
+}
+
+/**
+ * A ready `devices` array for the config file: `{"host", "name"}` per plug, the name being the
+ * alias slugified (`src/collector/naming.ts`; the MAC without colons when the alias gives nothing). Two
+ * plugs with the same alias would make the config invalid (names are unique), so the later ones
+ * get `_2`, `_3` … The port is left out: discovery cannot see the TCP port, 9999 on real plugs.
+ * @returns JSON text ending in `\n`; `[]` when none answered
+ */
+export function formatConfig(plugs: readonly DiscoveredPlug[]): string {
+  const used = new Set<string>();
+  const devices = plugs.map((p) => {
+    const base = deviceName(undefined, p.alias, p.mac, p.host);
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base.slice(0, 60)}_${n}`;
+    used.add(name);
+    return { host: p.host, name };
+  });
+  return `${JSON.stringify(devices, null, 2)}\n`;
+}

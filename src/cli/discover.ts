@@ -1,0 +1,110 @@
+/**
+ * `kasa-collector discover`: finds plugs the way python-kasa (`kasa/discover.py`) and
+ * tplink-smarthome-api do: the encrypted sysinfo request, no length prefix, to UDP 9999 of the
+ * broadcast address, sent three times 500 ms apart because UDP may lose any one of them; every
+ * plug answers from its own address. Transport in `protocol/udp.ts`, reply parsing in
+ * `plug/discovery.ts`, rendering in `discover-format.ts`.
+ */
+import { parseDiscoveryReply, type DiscoveredPlug } from '../kasa/discovery.js';
+import { SYSINFO_REQUEST } from '../kasa/protocol/iot.js';
+import { encodeDatagram, probe } from '../kasa/transport/udp.js';
+import { byHost, formatConfig, formatJson, formatTable } from './discover-format.js';
+
+/** Where discovery asks when no `--target` is given: the limited broadcast. */
+export const DEFAULT_DISCOVERY_TARGET = '255.255.255.255';
+
+/** The request every Smart Home plug answers over UDP, encrypted once (no length prefix). */
+export const DISCOVERY_DATAGRAM = encodeDatagram(SYSINFO_REQUEST);
+
+/** Options of {@link discoverCommand}. */
+export interface DiscoverOptions {
+  /** Addresses to ask (broadcast or unicast IPs); default [{@link DEFAULT_DISCOVERY_TARGET}]. */
+  targets?: readonly string[];
+  /** Destination UDP port; default 9999. */
+  port?: number;
+  /** How long to collect replies, s; default 3. */
+  timeoutS?: number;
+  /** `table` (default), `json` (array of plugs) or `config` (a `devices` array). */
+  format?: 'table' | 'json' | 'config';
+  /** Where notes about ignored replies go (`--verbose`); none by default. */
+  debug?: NodeJS.WritableStream;
+  /** Sends per target, default 3 (python-kasa's `discovery_packets`). */
+  repeats?: number;
+  /** Pause between sends, ms; default 500. */
+  intervalMs?: number;
+}
+
+/**
+ * Collects the plugs that answer a UDP sysinfo request, one per sender address (the first valid
+ * reply wins: every plug answers each of the repeated requests).
+ * A reply that is not a plug's sysinfo is ignored with a note on `debug`, never fatal: anything
+ * on the LAN may answer on port 9999.
+ * @returns the plugs sorted by address, and the sends that failed
+ * @throws Error when the local UDP socket cannot be bound
+ */
+export async function discover(opts: DiscoverOptions): Promise<{
+  plugs: DiscoveredPlug[];
+  failed: { target: string; code: string }[];
+}> {
+  const found = new Map<string, DiscoveredPlug>();
+  const failed = await probe(
+    {
+      targets: opts.targets ?? [DEFAULT_DISCOVERY_TARGET],
+      port: opts.port ?? 9999,
+      payload: DISCOVERY_DATAGRAM,
+      timeoutMs: (opts.timeoutS ?? 3) * 1000,
+      repeats: opts.repeats,
+      intervalMs: opts.intervalMs,
+    },
+    (reply) => {
+      if (found.has(reply.address)) return;
+      try {
+        found.set(reply.address, parseDiscoveryReply(reply.plaintext, reply.address));
+      } catch (e) {
+        const raw = e instanceof Error ? e.message : String(e);
+        const why = raw.startsWith(`${reply.address}: `)
+          ? raw.slice(reply.address.length + 2)
+          : raw;
+        const size = reply.plaintext.length;
+        opts.debug?.write(
+          // A parse error quotes the reply: its control characters never reach the terminal raw.
+          // eslint-disable-next-line no-control-regex -- matching control characters is the point
+          `debug: ignored reply from ${reply.address}:${reply.port} (${size} bytes): ${why.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')}\n`,
+        );
+      }
+    },
+  );
+  return { plugs: [...found.values()].sort(byHost), failed };
+}
+
+/**
+ * `kasa-collector discover`: finds plugs with a UDP request (REFERENCE.md §1 "UDP") and prints
+ * them as a table, a JSON array or a config `devices` array.
+ *
+ * Finding none is not an error (the plugs may sit on another subnet, or a firewall drops
+ * broadcasts): exit 0 with `no plugs answered within N s` on `err`, and `[]` on `out` for the
+ * JSON forms so a pipeline still gets valid JSON.
+ * @param opts targets, port, timeout, output form
+ * @param out where the result goes (stdout)
+ * @param err where notes go (stderr)
+ * @returns 0, or 1 when the request could not be sent to any target
+ * @throws Error when the local UDP socket cannot be bound
+ */
+export async function discoverCommand(
+  opts: DiscoverOptions,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream,
+): Promise<number> {
+  const targets = opts.targets ?? [DEFAULT_DISCOVERY_TARGET];
+  const { plugs, failed } = await discover({ ...opts, targets });
+  for (const f of failed) {
+    const hint = f.code === 'EACCES' ? ' (a broadcast address of a subnet that is not a /24?)' : '';
+    err.write(`discover: could not send to ${f.target}:${opts.port ?? 9999}: ${f.code}${hint}\n`);
+  }
+  const format = opts.format ?? 'table';
+  if (format === 'json') out.write(formatJson(plugs));
+  else if (format === 'config') out.write(formatConfig(plugs));
+  else if (plugs.length > 0) out.write(formatTable(plugs));
+  if (plugs.length === 0) err.write(`no plugs answered within ${opts.timeoutS ?? 3} s\n`);
+  return failed.length === targets.length && plugs.length === 0 ? 1 : 0;
+}

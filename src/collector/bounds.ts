@@ -1,0 +1,92 @@
+/**
+ * Physical bounds on a normalized reading: the spike filter.
+ *
+ * Real plugs report impossible values now and then, and no library filters them
+ * (REFERENCE.md §2): tens of MW for half a second (softScheck/tplink-smartplug#39), more than
+ * 100 kW on a washing machine (ioBroker.hs100 PR #63), more than 28,000 W on HS110 fw 1.1.1
+ * (seed 004). Published as is, one such value wrecks a graph's scale and an emonCMS kWh feed
+ * integrated from power. So a value outside the configured bounds is removed from the reading;
+ * the reading's other fields are still good and are still published (a field left out is
+ * "not measured this tick", never 0, as everywhere else in the collector).
+ *
+ * Pure: no I/O, no logging; the collector logs and counts what this returns.
+ */
+import type { FilterConfig } from '../config/types.js';
+import type { Measurement } from '../reading.js';
+
+/** The fields a plug measures and that the filter checks. `state` and `rssi` are never checked. */
+export type BoundedField = 'power' | 'current' | 'voltage' | 'energy';
+
+/** One value the filter removed. */
+export interface Rejection {
+  field: BoundedField;
+  /** The value as the plug reported it, in published units (W, A, V, kWh). */
+  value: number;
+  /** Why, for the log line, e.g. `above maxPower 4000 W`. */
+  reason: string;
+}
+
+/** What {@link applyBounds} returns. */
+export interface BoundsResult {
+  /** A new object: the input minus the rejected fields. */
+  values: Measurement;
+  /** In {@link BOUNDED_FIELDS} order; empty when the reading is plausible. */
+  rejected: Rejection[];
+}
+
+/** The checked fields, in the order rejections are reported. */
+export const BOUNDED_FIELDS: readonly BoundedField[] = ['power', 'current', 'voltage', 'energy'];
+
+const UNIT: Readonly<Record<BoundedField, string>> = {
+  power: 'W',
+  current: 'A',
+  voltage: 'V',
+  energy: 'kWh',
+};
+
+/** Why `value` of `field` is implausible, or `undefined` when it is within bounds. */
+function violation(field: BoundedField, value: number, b: FilterConfig): string | undefined {
+  if (!Number.isFinite(value)) return 'not a finite number';
+  // A plug measures magnitudes: a negative voltage, current, power or since-boot counter is a
+  // firmware glitch (and a negative energy is an error to Home Assistant, REFERENCE.md §2).
+  if (value < 0) return `negative ${field}`;
+  const u = UNIT[field];
+  switch (field) {
+    case 'power':
+      return value > b.maxPower ? `above maxPower ${b.maxPower} ${u}` : undefined;
+    case 'current':
+      return value > b.maxCurrent ? `above maxCurrent ${b.maxCurrent} ${u}` : undefined;
+    case 'voltage':
+      if (value < b.minVoltage) return `below minVoltage ${b.minVoltage} ${u}`;
+      return value > b.maxVoltage ? `above maxVoltage ${b.maxVoltage} ${u}` : undefined;
+    case 'energy':
+      // The since-boot counter has no physical upper bound we can know here; a jump in it is
+      // caught where deltas are known (src/energy/step.ts).
+      return undefined;
+  }
+}
+
+/**
+ * Removes the values outside physical bounds: power above `maxPower` W, current above
+ * `maxCurrent` A, voltage outside [`minVoltage`, `maxVoltage`] V, and any negative (or
+ * non-finite) power, current, voltage or energy. Bounds are inclusive: a value equal to a bound
+ * is kept. `rssi` is negative by nature (dBm) and `state` is not a measurement: both pass
+ * untouched, as does any field absent from the input.
+ *
+ * @param values a normalized reading's values (W, A, V, kWh); not modified
+ * @param bounds the `filter` config slice
+ * @returns the values that survive, and one {@link Rejection} per removed value
+ */
+export function applyBounds(values: Measurement, bounds: FilterConfig): BoundsResult {
+  const out: Measurement = { ...values };
+  const rejected: Rejection[] = [];
+  for (const field of BOUNDED_FIELDS) {
+    const value = values[field];
+    if (value === undefined) continue;
+    const reason = violation(field, value, bounds);
+    if (reason === undefined) continue;
+    delete out[field];
+    rejected.push({ field, value, reason });
+  }
+  return { values: out, rejected };
+}

@@ -1,0 +1,150 @@
+import { systemClock, type Clock } from '../clock.js';
+import type { DeviceConfig } from '../config/types.js';
+import { KasaDevice, type DeviceSample, type OutletSample } from '../kasa/device.js';
+import { XorTransport } from '../kasa/transport/xor.js';
+import type { DeviceInfo, OutletInfo, PlugIdentity } from '../reading.js';
+import { AvailabilityTracker } from './availability.js';
+import { deviceName, outletName } from './naming.js';
+import type { Pollable } from './poller.js';
+
+/**
+ * Everything the collector keeps about one configured device between ticks: its protocol client
+ * ({@link KasaDevice}), its availability, and the name its topics use. It is what the poller
+ * polls: {@link poll} runs the client's poll behind any relay command already queued.
+ *
+ * The name is fixed at the first successful poll (configured `name`, else alias, else MAC) and
+ * then kept for the life of the process, so a renamed alias does not move a device's topics
+ * mid-run. Until then, the address stands in (only an `offline` can be published before it).
+ */
+export class PolledDevice implements Pollable {
+  readonly client: KasaDevice;
+  readonly availability: AvailabilityTracker;
+  identity: PlugIdentity = {};
+  /** The relay as last read, for `TOGGLE`; undefined before the first good poll. */
+  relay: 'ON' | 'OFF' | undefined;
+  #name: string | undefined;
+  #tail: Promise<unknown> = Promise.resolve();
+  /** A strip's outlets by child id, named once for the life of the process. */
+  readonly #outlets = new Map<string, OutletInfo>();
+  /** The outlets of the last good poll, in position order (empty for a plug). */
+  #current: OutletInfo[] = [];
+
+  /**
+   * @param config the device's config entry
+   * @param offlineAfter failed polls in a row before offline
+   * @param client injectable for tests; default: a {@link KasaDevice} on the XOR transport
+   * @param clock the client's deadline clock (when the default client is built)
+   */
+  constructor(
+    readonly config: DeviceConfig,
+    offlineAfter: number,
+    client?: KasaDevice,
+    clock: Clock = systemClock,
+  ) {
+    this.client =
+      client ?? new KasaDevice(new XorTransport({ host: config.host, port: config.port }), clock);
+    this.availability = new AvailabilityTracker(offlineAfter);
+  }
+
+  /** `host:port`, for messages. */
+  get target(): string {
+    return this.client.target;
+  }
+
+  /**
+   * One poll of the device, queued behind any relay command (see {@link exclusive}).
+   * @param timeoutMs deadline, ms
+   * @throws PlugError with a stable code
+   */
+  poll(timeoutMs: number): Promise<DeviceSample> {
+    return this.exclusive(() => this.client.poll(timeoutMs));
+  }
+
+  /** Closes the client's transport (test doubles may have no `close`). Idempotent. */
+  close(): void {
+    (this.client as { close?: () => void }).close?.();
+  }
+
+  /**
+   * Runs `fn` after every request already queued for this plug: a relay command never overlaps
+   * a poll (one connection carries one request at a time). Its failure does not stop the queue.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Whether the name is final (configured, or learned from a reply). */
+  get named(): boolean {
+    return this.#name !== undefined;
+  }
+
+  /**
+   * Fixes the name from the first identity seen. `taken` lists names other devices already use;
+   * on a clash the MAC (or address) is used instead, so two plugs both called "Plug" stay apart.
+   */
+  settleName(identity: PlugIdentity, taken: ReadonlySet<string>): void {
+    if (this.#name !== undefined) return;
+    const { name, host } = this.config;
+    let chosen = deviceName(name, identity.alias, identity.mac, host);
+    if (!name && taken.has(chosen)) chosen = deviceName(undefined, undefined, identity.mac, host);
+    if (!name && taken.has(chosen))
+      chosen = deviceName(undefined, undefined, undefined, `${host}_${this.config.port}`);
+    this.#name = chosen;
+  }
+
+  /**
+   * Names the outlets of a strip's sample (configured `outlets[i].name`, else the alias
+   * slugified, else `outlet_<n>`; fixed the first time a child id is seen, so a renamed alias
+   * does not move its topics) and remembers them as the strip's current outlets.
+   * @param outlets the sample's outlets
+   * @returns `[outlet info, true when first seen]` per outlet, in the sample's order
+   */
+  settleOutlets(outlets: readonly OutletSample[]): [OutletInfo, boolean][] {
+    const taken = new Set<string>([...this.#outlets.values()].map((o) => o.name));
+    for (const c of this.config.outlets ?? []) if (c.name !== undefined) taken.add(c.name);
+    const out: [OutletInfo, boolean][] = outlets.map((o) => {
+      const known = this.#outlets.get(o.id);
+      if (known !== undefined && known.position === o.position) return [known, false];
+      const configured = this.config.outlets?.[o.position - 1]?.name;
+      if (configured !== undefined) taken.delete(configured);
+      const name = outletName(configured, o.alias, o.position, taken);
+      taken.add(name);
+      const info: OutletInfo = { name, position: o.position, id: o.id };
+      this.#outlets.set(o.id, info);
+      return [info, true];
+    });
+    this.#current = out.map(([info]) => info);
+    return out;
+  }
+
+  /** A strip's outlets as of the last good poll (empty for a plug or before the first poll). */
+  get outlets(): readonly OutletInfo[] {
+    return this.#current;
+  }
+
+  /**
+   * How sinks address one outlet: the strip's name and address, the outlet's own emonhub node
+   * (`outlets[n-1].node`, never the strip's) and the strip's `control`.
+   * @param outlet an outlet from {@link settleOutlets}
+   */
+  outletInfo(outlet: OutletInfo): DeviceInfo {
+    const { node: _stripNode, ...info } = this.info;
+    const node = this.config.outlets?.[outlet.position - 1]?.node;
+    return { ...info, ...(node === undefined ? {} : { node }), outlet };
+  }
+
+  /** How sinks address this device right now. */
+  get info(): DeviceInfo {
+    const { host, port, node, name } = this.config;
+    const info: DeviceInfo = {
+      name: this.#name ?? name ?? deviceName(undefined, undefined, undefined, host),
+      host,
+      port,
+    };
+    if (node !== undefined) info.node = node;
+    if (this.config.control === true) info.control = true;
+    return info;
+  }
+}

@@ -1,0 +1,142 @@
+import { systemClock, type Clock } from '../clock.js';
+import { PlugError, PlugErrorCode } from '../errors.js';
+import type { DeviceSample } from '../kasa/device.js';
+
+/** Something the poller can poll: a `PolledDevice` or a test double. */
+export interface Pollable {
+  /** `host:port`, for messages. */
+  readonly target: string;
+  /** One poll with a deadline in ms; rejects with a PlugError. */
+  poll(timeoutMs: number): Promise<DeviceSample>;
+}
+
+/** The outcome of one plug's poll at one tick. */
+export type PollResult = { ok: true; sample: DeviceSample } | { ok: false; error: PlugError };
+
+/** Poller limits (the `poll` config slice, in ms). */
+export interface PollerOptions {
+  /** Deadline per plug poll, ms. */
+  timeoutMs: number;
+  /** Plugs polled at once. */
+  concurrency: number;
+}
+
+/**
+ * Polls a set of plugs once per tick with bounded concurrency.
+ *
+ * Isolation rules: a slow plug only ever costs its own poll (each has its own deadline), never
+ * delays the others or the next tick; two polls of the same plug never overlap (a plug still in
+ * flight when its next tick comes is reported failed for that tick, not polled twice); plugs a
+ * tick could not even start before the next tick (concurrency too low for the fleet) are
+ * reported failed so the gap is visible.
+ *
+ * @typeParam D the caller's per-device record
+ */
+export class Poller<D extends Pollable> {
+  #generation = 0;
+  readonly #inFlight = new Set<D>();
+  readonly #running = new Set<Promise<void>>();
+
+  /**
+   * @param options deadline and concurrency
+   * @param onResult receives every device's result for the tick, exactly once; must not throw;
+   *   `durationS` is how long the plug's poll took, absent when it was not polled at all
+   * @param clock measures each poll's duration (monotonic)
+   */
+  constructor(
+    private readonly options: PollerOptions,
+    private readonly onResult: (
+      device: D,
+      tickS: number,
+      result: PollResult,
+      durationS?: number,
+    ) => void,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** Devices with a poll in flight right now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Polls every device for tick `tickS`. Resolves when all of this tick's polls are settled;
+   * the caller need not await it before the next tick.
+   * @param devices the devices to poll this tick
+   * @param tickS the tick, unix s
+   */
+  pollTick(devices: readonly D[], tickS: number): Promise<void> {
+    const generation = ++this.#generation;
+    const queue: D[] = [];
+    for (const d of devices) {
+      if (this.#inFlight.has(d)) {
+        this.fail(d, tickS, PlugErrorCode.TIMEOUT, 'previous poll still running at this tick');
+      } else {
+        queue.push(d);
+      }
+    }
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < queue.length && generation === this.#generation) {
+        await this.pollOne(queue[next++] as D, tickS);
+      }
+    };
+    const workers = Array.from(
+      { length: Math.min(this.options.concurrency, queue.length) },
+      worker,
+    );
+    const done = Promise.all(workers).then(() => {
+      for (let i = next; i < queue.length; i++) {
+        this.fail(
+          queue[i] as D,
+          tickS,
+          PlugErrorCode.TIMEOUT,
+          'not polled before the next tick: raise poll.concurrency or poll.interval',
+        );
+      }
+    });
+    this.#running.add(done);
+    void done.finally(() => this.#running.delete(done));
+    return done;
+  }
+
+  /** Resolves when no tick's polls are in flight (used on shutdown). */
+  async idle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running]);
+  }
+
+  /** Makes later workers of the current tick stop taking new plugs (used on shutdown). */
+  cancelPending(): void {
+    this.#generation++;
+  }
+
+  private async pollOne(device: D, tickS: number): Promise<void> {
+    const started = this.clock.monotonic();
+    this.#inFlight.add(device);
+    let result: PollResult;
+    try {
+      result = { ok: true, sample: await device.poll(this.options.timeoutMs) };
+    } catch (err) {
+      const error =
+        err instanceof PlugError
+          ? err
+          : new PlugError(
+              PlugErrorCode.BAD_REPLY,
+              device.target,
+              `unexpected failure: ${String(err)}`,
+              err,
+            );
+      result = { ok: false, error };
+    } finally {
+      this.#inFlight.delete(device);
+    }
+    this.onResult(device, tickS, result, (this.clock.monotonic() - started) / 1000);
+  }
+
+  private fail(device: D, tickS: number, code: PlugErrorCode, message: string): void {
+    this.onResult(device, tickS, {
+      ok: false,
+      error: new PlugError(code, device.target, message),
+    });
+  }
+}

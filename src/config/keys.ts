@@ -1,0 +1,218 @@
+// The configuration keys: docs, defaults, checks and environment variables, as data.
+// The machinery that turns this into a convict schema lives in config-schema.ts.
+import * as check from './checks.js';
+import type { Check } from './checks.js';
+import { checkDevices } from './devices.js';
+import type { LeafSpec, SpecTree } from './spec.js';
+
+/** Names `emonhub.fields` may list, i.e. the reading fields. */
+export const EMONHUB_FIELDS = [
+  'voltage',
+  'current',
+  'power',
+  'energy',
+  'energy_total',
+  'state',
+  'rssi',
+] as const;
+
+/**
+ * The default `emonhub.fields`: the community node config's six, `names =
+ * Voltage,Current,Power,Energy,Status,RSSI` (REFERENCE.md §3, seed 003), so an existing emonhub
+ * node config keeps matching. `energy_total` is opt-in.
+ */
+export const EMONHUB_DEFAULT_FIELDS = [
+  'voltage',
+  'current',
+  'power',
+  'energy',
+  'state',
+  'rssi',
+] as const;
+
+const leaf = (doc: string, def: unknown, c: Check, extra: Partial<LeafSpec> = {}): LeafSpec => ({
+  doc,
+  default: def,
+  check: c,
+  ...extra,
+});
+
+/** The whole schema. Units: seconds for every duration. */
+export const SPEC: SpecTree = {
+  poll: {
+    interval: leaf(
+      'Seconds between polls (integer). Ticks are harmonized: they fall on multiples of the interval since the epoch, so readings of all plugs share one timestamp.',
+      10,
+      check.integer(1),
+      { env: 'POLL_INTERVAL' },
+    ),
+    timeout: leaf(
+      'Seconds one plug may take to answer (may be fractional). Must be below poll.interval so a slow plug never runs into the next tick.',
+      2,
+      check.numberAbove(0),
+      { env: 'POLL_TIMEOUT' },
+    ),
+    concurrency: leaf('How many plugs are polled at the same time.', 64, check.integer(1)),
+    offlineAfter: leaf(
+      'Failed polls in a row before a plug is published as offline.',
+      3,
+      check.integer(1),
+    ),
+  },
+  devices: leaf(
+    'The plugs: [{"host": "192.168.1.50", "port": 9999, "name": "fridge", "node": 27}]. host is required; port defaults to 9999; name (a-z, 0-9, _ and -, at most 64) is the MQTT topic level, else the plug alias slugified; node (integer 1..255) is the emonhub node id, without one the plug is not sent to emonhub; control (boolean, default false) lets <prefix>/<name>/set switch the relay. A power strip (HS300, KP303) publishes each outlet as <prefix>/<name>/<outlet>; outlets ([{"name": "kettle", "node": 31}, ...], the n-th entry is outlet n) names outlets and gives them emonhub nodes. Names, nodes and host:port must be unique.',
+    [],
+    checkDevices,
+  ),
+  mqtt: {
+    enabled: leaf('Publish readings to an MQTT broker.', true, check.boolean),
+    url: leaf(
+      'Broker URL: mqtt://, mqtts://, tcp://, ssl://, ws:// or wss://.',
+      'mqtt://127.0.0.1:1883',
+      check.mqttUrl,
+      { env: 'MQTT_URL' },
+    ),
+    username: leaf('Broker user name; empty for none.', '', check.string, { env: 'MQTT_USERNAME' }),
+    password: leaf('Broker password; empty for none.', '', check.secret, {
+      env: 'MQTT_PASSWORD',
+      sensitive: true,
+    }),
+    topicPrefix: leaf(
+      'First topic level(s), e.g. "kasa" gives kasa/<name>/power. No + or #, no leading or trailing /.',
+      'kasa',
+      check.topicPrefix,
+      { env: 'MQTT_TOPIC_PREFIX' },
+    ),
+    qos: leaf('QoS of published readings: 0, 1 or 2.', 1, check.oneOf([0, 1, 2])),
+    clientId: leaf('MQTT client id; empty: kasa-collector-<hostname>.', '', check.string, {
+      env: 'MQTT_CLIENT_ID',
+    }),
+    passwordFile: leaf(
+      'File holding the broker password (first line), instead of mqtt.password (setting both is an error). Keeps the secret out of the config file.',
+      '',
+      check.string,
+      { env: 'MQTT_PASSWORD_FILE' },
+    ),
+    ca: leaf(
+      'PEM file of the CA that signed the broker certificate (mqtts://); empty: system CAs.',
+      '',
+      check.string,
+      {
+        env: 'MQTT_CA',
+      },
+    ),
+    cert: leaf(
+      'PEM client certificate file for TLS client authentication; empty for none.',
+      '',
+      check.string,
+    ),
+    key: leaf('PEM private key file of mqtt.cert; empty for none.', '', check.string),
+    rejectUnauthorized: leaf(
+      'Verify the broker certificate (mqtts://). Turn off only for a test broker with a self-signed certificate you cannot give as mqtt.ca.',
+      true,
+      check.boolean,
+    ),
+    format: leaf(
+      'Topic layout of readings: "default" (<prefix>/<name> JSON state and one topic per field) or "tasmota" (tele/<name>/SENSOR with {"ENERGY":{...}}, tele/<name>/LWT, tele/<name>/STATE), for dashboards built on Tasmota plugs.',
+      'default',
+      check.oneOf(['default', 'tasmota']),
+    ),
+    outbox: {
+      maxReadings: leaf(
+        'Readings kept while the broker is unreachable (persisted in state.dir); past it the oldest are dropped with a warning.',
+        50000,
+        check.integer(1),
+      ),
+      maxBytes: leaf(
+        'Bytes the MQTT outbox may hold, same policy as maxReadings.',
+        32 * 1024 * 1024,
+        check.integer(1024),
+      ),
+    },
+  },
+  homeassistant: {
+    enabled: leaf(
+      'Publish Home Assistant MQTT discovery (one retained device config per plug) when MQTT is on. Needs mqtt.format "default".',
+      true,
+      check.boolean,
+    ),
+    prefix: leaf(
+      "Home Assistant's discovery prefix; discovery goes to <prefix>/device/<id>/config and <prefix>/status is watched for restarts.",
+      'homeassistant',
+      check.topicPrefix,
+    ),
+  },
+  emonhub: {
+    enabled: leaf('Send frames to an emonhub socket interfacer.', false, check.boolean),
+    host: leaf('Host emonhub listens on.', '127.0.0.1', check.host, { env: 'EMONHUB_HOST' }),
+    port: leaf("The socket interfacer's port_nb.", 50011, check.integer(1, 65535), {
+      env: 'EMONHUB_PORT',
+    }),
+    timestamped: leaf(
+      'Start each frame with the tick time (emonhub interfacer setting timestamped = True).',
+      true,
+      check.boolean,
+    ),
+    fields: leaf(
+      'Reading fields in frame order; the emonhub node config names them, e.g. names = Voltage,Current,Power,Energy,Status,RSSI. energy_total (lifetime kWh, survives plug reboots) may be added.',
+      [...EMONHUB_DEFAULT_FIELDS],
+      check.distinctList(EMONHUB_FIELDS),
+    ),
+    replayRate: leaf(
+      'Frames per second sent while catching up after an outage; emonhub moves about 5 frames/s, so keep it well below.',
+      2,
+      check.numberAbove(0),
+    ),
+    queue: {
+      maxFrames: leaf(
+        'Frames kept while emonhub is unreachable (persisted in state.dir); past it the oldest are dropped with a warning.',
+        100000,
+        check.integer(1),
+      ),
+      maxBytes: leaf(
+        'Bytes the emonhub queue may hold, same policy as maxFrames.',
+        16 * 1024 * 1024,
+        check.integer(1024),
+      ),
+    },
+  },
+  filter: {
+    maxPower: leaf(
+      'Power above this (W) is a spike: not published, logged and counted. Fits a 16 A plug.',
+      4000,
+      check.numberAbove(0),
+    ),
+    maxCurrent: leaf('Current above this (A) is a spike.', 20, check.numberAbove(0)),
+    minVoltage: leaf('Voltage below this (V) is a spike.', 80, check.numberAbove(0)),
+    maxVoltage: leaf('Voltage above this (V) is a spike.', 280, check.numberAbove(0)),
+  },
+  state: {
+    dir: leaf(
+      'Directory for state that must survive restarts: lifetime energy totals and the MQTT and emonhub outboxes. Relative paths are from the working directory; systemd sets STATE_DIRECTORY.',
+      'state',
+      check.string,
+      { env: 'STATE_DIRECTORY' },
+    ),
+  },
+  log: {
+    level: leaf(
+      'Lowest level logged: fatal, error, warn, info, debug, trace or silent.',
+      'info',
+      check.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+      { env: 'LOG_LEVEL' },
+    ),
+  },
+  http: {
+    enabled: leaf(
+      'Serve /metrics (Prometheus text format) and /healthz over HTTP.',
+      false,
+      check.boolean,
+    ),
+    port: leaf('TCP port of the metrics endpoint.', 9101, check.integer(1, 65535)),
+    host: leaf(
+      'Address the metrics endpoint binds to; 127.0.0.1 keeps it local, 0.0.0.0 opens it to the LAN.',
+      '127.0.0.1',
+      check.host,
+    ),
+  },
+};

@@ -1,0 +1,51 @@
+/**
+ * Socket errors as stable plug error codes. Refused and unreachable are final for this tick; the
+ * rest mean "the plug went away mid-exchange" (python-kasa `xortransport.py` draws the same line).
+ */
+import { PlugError, PlugErrorCode } from '../../errors.js';
+
+const UNREACHABLE = new Set([
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+]);
+
+/**
+ * Maps a socket error to a stable code.
+ * @param target `host:port`, for the message
+ * @param err what `net.Socket` emitted
+ */
+export function classifySocketError(target: string, err: NodeJS.ErrnoException): PlugError {
+  const code = err.code ?? '';
+  if (code === 'ECONNREFUSED') {
+    return new PlugError(
+      PlugErrorCode.REFUSED,
+      target,
+      'connection refused: is the plug powered and is this its address? Plugs on newer ' +
+        'firmware (HS110 hw 4.1 fw 1.1.x, KP125M, EP25 hw 2.6) closed port 9999 and speak ' +
+        'KLAP on port 80, which this collector does not support',
+      err,
+    );
+  }
+  if (UNREACHABLE.has(code)) {
+    return new PlugError(
+      PlugErrorCode.UNREACHABLE,
+      target,
+      `unreachable (${code}): check the address and that the plug is on the network`,
+      err,
+    );
+  }
+  if (code === 'ETIMEDOUT') {
+    return new PlugError(PlugErrorCode.TIMEOUT, target, 'connect timed out (ETIMEDOUT)', err);
+  }
+  return new PlugError(
+    PlugErrorCode.CLOSED,
+    target,
+    `connection lost (${code || err.message})`,
+    err,
+  );
+}

@@ -1,0 +1,116 @@
+/**
+ * The UDP side of a simulated plug: answers datagrams on a loopback port the way a plug answers
+ * on UDP 9999 (REFERENCE.md §1 "UDP": same cipher, no length prefix, the reply goes back to the
+ * sender's address and port). A discovery request `{"system":{"get_sysinfo":{}}}` gets
+ * `{"system":{"get_sysinfo":{...}}}` with the plug's live sysinfo; other requests are answered by
+ * the same dispatcher as TCP (`answer.ts`).
+ *
+ * A separate class taking a {@link SimulatedPlug}, so the TCP plug stays as it is: start one
+ * responder per plug, on `127.0.0.x` (Linux answers on all of `127.0.0.0/8`) to give several
+ * plugs distinct sender addresses on the same port.
+ */
+import dgram from 'node:dgram';
+import { isLoopbackAddress, decodeDatagram, encodeDatagram } from '../kasa/transport/udp.js';
+import { answer } from './answer.js';
+import type { SimulatedPlug } from './plug.js';
+
+/** How a {@link SimulatedUdpResponder} replies. */
+export type UdpReplyMode =
+  /** As a plug would. */
+  | 'answer'
+  /** 32 bytes that decrypt to nothing JSON (a foreign service on port 9999). */
+  | 'garbage'
+  /** Nothing (a plug that lost the datagram). */
+  | 'silent';
+
+/** How to build a {@link SimulatedUdpResponder}. */
+export interface SimulatedUdpOptions {
+  /** Loopback address to bind: `127.0.0.0/8` or `::1`; default `127.0.0.1`. Anything else is refused. */
+  host?: string;
+  /** UDP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Default `answer`. */
+  mode?: UdpReplyMode;
+  /** When set, this plaintext is encrypted and sent instead of the answer (e.g. `[1,2]`). */
+  rawReply?: string;
+}
+
+/** A plug's UDP responder. The constructor only assigns; `start()` binds. */
+export class SimulatedUdpResponder {
+  /** Every datagram received, parsed (or the raw text when it was not JSON), oldest first. */
+  readonly received: unknown[] = [];
+  readonly #plug: SimulatedPlug;
+  readonly #opts: SimulatedUdpOptions;
+  #socket: dgram.Socket | undefined;
+  #port = 0;
+
+  /**
+   * @param plug whose sysinfo and relay the replies use
+   * @param options see {@link SimulatedUdpOptions}
+   */
+  constructor(plug: SimulatedPlug, options: SimulatedUdpOptions = {}) {
+    this.#plug = plug;
+    this.#opts = options;
+  }
+
+  /** The bound address. */
+  get host(): string {
+    return this.#opts.host ?? '127.0.0.1';
+  }
+  /** The bound port; 0 before `start()`. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /**
+   * Binds the loopback UDP port. The plug itself should be started first (its sysinfo needs it).
+   * @returns the UDP port
+   * @throws Error when `host` is not loopback, or the bind fails (EADDRINUSE, EADDRNOTAVAIL …)
+   */
+  async start(): Promise<number> {
+    if (this.#socket !== undefined) return this.#port;
+    if (!isLoopbackAddress(this.host))
+      throw new Error(`SimulatedUdpResponder binds loopback only, not ${this.host}`);
+    const socket = dgram.createSocket(this.host.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address: this.host, port: this.#opts.port ?? 0 }, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    socket.on('error', () => undefined);
+    socket.on('message', (msg, rinfo) => this.#onMessage(socket, msg, rinfo));
+    this.#socket = socket;
+    this.#port = socket.address().port;
+    return this.#port;
+  }
+
+  /** Closes the socket. Safe to call twice. */
+  async stop(): Promise<void> {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket !== undefined) await new Promise<void>((r) => socket.close(() => r()));
+  }
+
+  #onMessage(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const text = decodeDatagram(msg).toString('utf8');
+    let request: unknown;
+    try {
+      request = JSON.parse(text);
+    } catch {
+      request = undefined;
+    }
+    this.received.push(request ?? text);
+    const mode = this.#opts.mode ?? 'answer';
+    if (mode === 'silent') return;
+    let reply: Buffer | undefined;
+    if (mode === 'garbage') reply = Buffer.from('\u00c8'.repeat(32), 'latin1');
+    else if (this.#opts.rawReply !== undefined) reply = encodeDatagram(this.#opts.rawReply);
+    else {
+      const obj = answer(request, this.#plug.deviceView());
+      if (obj !== undefined) reply = encodeDatagram(JSON.stringify(obj));
+    }
+    if (reply !== undefined) socket.send(reply, rinfo.port, rinfo.address);
+  }
+}

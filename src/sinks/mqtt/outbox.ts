@@ -1,0 +1,207 @@
+/**
+ * The MQTT sink's readings on their way: a persisted {@link Outbox} of entries (one entry = one
+ * reading's messages, the state JSON and the per-field values) and the window of entries handed
+ * to MQTT.js but not yet acknowledged. At least once, in order, no gap within the bounds:
+ * - entries go out only while connected, oldest first, at most `window` unacknowledged; one
+ *   leaves the outbox once all its publishes completed (PUBACK/PUBCOMP; at QoS 0 MQTT.js
+ *   completes on the socket write, so what a dying connection carried is lost: at most once);
+ * - entries in flight at a disconnect stay here AND in MQTT.js's outgoing store, which re-sends
+ *   them on reconnect before it emits `connect`, `clean` or not (`_onConnect` in
+ *   mqtt/build/lib/client.js), then completes their callbacks. Re-sending them here too would
+ *   deliver each twice, so this resumes after them. After a restart that store is gone and the
+ *   outbox re-sends from its head (what was in flight at the crash arrives twice);
+ * - a socket-level failure (`Connection closed`, `client disconnecting`) pauses publishing and
+ *   the next connect re-sends from the head; a message the broker refuses (MQTT 5 reason code,
+ *   an Error with a numeric `code`) would fail again, so it is counted in `rejected`, logged
+ *   once per code, and not retried, rather than blocking every later reading.
+ */
+import type { Logger } from 'pino';
+import type { Outbox, OutboxLoadResult } from '../../storage/outbox.js';
+import type { MqttMessage } from './topics.js';
+
+/** Publishes one message and calls `done` when MQTT.js completes it (with the error, if any). */
+export type PublishFn = (message: MqttMessage, done: (err?: Error | null) => void) => void;
+
+/** Default bound on entries published but not yet acknowledged. */
+export const DEFAULT_WINDOW = 64;
+
+/** The outbox plus its in-flight window. Does no I/O of its own but the outbox's file. */
+export class MqttOutbox {
+  #publish: PublishFn | undefined;
+  /** Sequence number of the next entry to publish; entries before it are in flight or done. */
+  #next = 0;
+  /**
+   * Publishes still unacknowledged, per entry in flight; an entry dropped by the bounds stays
+   * here until MQTT.js completes it, so the window also bounds MQTT.js's own store.
+   */
+  readonly #remaining = new Map<number, number>();
+  /** Bumped when the window is discarded, so late callbacks of the old window are ignored. */
+  #epoch = 0;
+  #closed = false;
+  #pumping = false;
+  #sent = 0;
+  #rejected = 0;
+  readonly #rejectCodes = new Set<number>();
+  #waiters: (() => void)[] = [];
+
+  /**
+   * @param queue the persisted FIFO of entries (not loaded yet)
+   * @param window entries published but not yet acknowledged, at most
+   * @param log the sink's logger
+   */
+  constructor(
+    private readonly queue: Outbox<MqttMessage[]>,
+    private readonly window: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Entries waiting, in flight included. */
+  get length(): number {
+    return this.queue.length;
+  }
+
+  /** Entries dropped by the outbox bounds. */
+  get dropped(): number {
+    return this.queue.dropped;
+  }
+
+  /** Entries whose publishes all completed (dropped ones included, when MQTT.js delivered them). */
+  get sent(): number {
+    return this.#sent;
+  }
+
+  /** Messages the broker refused (MQTT 5 only). */
+  get rejected(): number {
+    return this.#rejected;
+  }
+
+  /** Entries published and not yet acknowledged. */
+  get inFlight(): number {
+    return this.#remaining.size;
+  }
+
+  /** Restores the persisted entries, logging how many; they go out before any new one. */
+  load(): OutboxLoadResult {
+    const result = this.queue.load();
+    this.#next = this.queue.headSeq;
+    const { restored } = result;
+    const file = this.queue.file;
+    if (restored > 0)
+      this.log.info({ restored, file }, `restored ${restored} readings from ${file}`);
+    return result;
+  }
+
+  /** Queues one reading's messages and publishes at once when connected. */
+  push(entry: MqttMessage[]): void {
+    if (this.#closed) return;
+    // Entries dropped before they were published are skipped.
+    if (this.queue.push(entry) > 0) this.#next = Math.max(this.#next, this.queue.headSeq);
+    this.#pump();
+  }
+
+  /** The client is connected: publish through `publish` from the first entry not in flight. */
+  resume(publish: PublishFn): void {
+    this.#publish = publish;
+    this.#pump();
+  }
+
+  /** The connection is gone: publish nothing until {@link resume}. */
+  pause(): void {
+    this.#publish = undefined;
+  }
+
+  /**
+   * Waits (publishing on while connected) until the outbox is empty or `ms` have passed, then
+   * {@link close}s it: nothing more is published and what is left is written to the file.
+   * @returns true when everything was delivered in time
+   */
+  async drain(ms: number): Promise<boolean> {
+    const empty = new Promise<boolean>((resolve) => {
+      if (this.queue.length === 0) resolve(true);
+      else this.#waiters.push(() => resolve(true));
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+    const delivered = await Promise.race([empty, late]);
+    clearTimeout(timer);
+    this.close();
+    return delivered;
+  }
+
+  /** Stops publishing, ignores later acknowledgements and persists what is left. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#publish = undefined;
+    this.queue.close();
+  }
+
+  /**
+   * Publishes entries until the window is full or the outbox is exhausted. Not re-entrant: at
+   * QoS 0 MQTT.js completes a publish synchronously, and the completion calls back here; the
+   * running loop picks the new state up instead of recursing once per entry.
+   */
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (;;) {
+        const publish = this.#publish;
+        if (publish === undefined || this.#closed) return;
+        if (this.#remaining.size >= this.window) return;
+        const seq = this.#next;
+        const entry = this.queue.at(seq - this.queue.headSeq);
+        if (entry === undefined) return;
+        this.#next++;
+        this.#remaining.set(seq, entry.length);
+        const epoch = this.#epoch;
+        for (const m of entry) publish(m, (err) => this.#completed(seq, epoch, m, err));
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** @param err MQTT.js passes `null` or `undefined` for success */
+  #completed(seq: number, epoch: number, m: MqttMessage, err: Error | null | undefined): void {
+    if (this.#closed || epoch !== this.#epoch) return;
+    const code = (err as { code?: unknown } | null | undefined)?.code;
+    if (err && typeof code !== 'number') {
+      // Not delivered and MQTT.js will not re-send it: these errors mean the connection is
+      // going or gone, so wait for the next connect and start over from the head.
+      this.log.debug({ err, topic: m.topic }, 'MQTT publish failed; re-sending from the outbox');
+      this.#epoch++;
+      this.#remaining.clear();
+      this.#next = this.queue.headSeq;
+      this.#publish = undefined;
+      return;
+    }
+    if (err && typeof code === 'number') this.#reject(m, err, code);
+    const remaining = this.#remaining.get(seq);
+    if (remaining === undefined) return; // not in flight (cannot happen within one epoch)
+    const left = remaining - 1;
+    if (left > 0) {
+      this.#remaining.set(seq, left);
+      return;
+    }
+    this.#remaining.delete(seq);
+    this.#sent++;
+    // Remove the completed entries at the head (acks may complete entries out of order).
+    const head = this.queue.headSeq;
+    let done = 0;
+    while (head + done < this.#next && !this.#remaining.has(head + done)) done++;
+    if (done > 0) this.queue.shift(done);
+    if (this.queue.length === 0) for (const resolve of this.#waiters.splice(0)) resolve();
+    this.#pump();
+  }
+
+  #reject(m: MqttMessage, err: Error, code: number): void {
+    this.#rejected++;
+    if (this.#rejectCodes.has(code)) return;
+    this.#rejectCodes.add(code);
+    this.log.error(
+      { err, topic: m.topic, code },
+      `MQTT broker refused a publish (${err.message}); not retrying it`,
+    );
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * Publishes readings to an MQTT broker with MQTT.js, in the layout of `mqtt-topics.ts`.
+ *
+ * Failure policy:
+ * - `start()` never waits for the broker: MQTT.js reconnects every 2 s by itself.
+ * - Readings go through our outbox (`mqtt-outbox.ts`, kept in `<state.dir>/mqtt-outbox.json`,
+ *   bounded by `mqtt.outbox`), not MQTT.js's offline queue (`queueQoSZero: false`): published
+ *   only while connected, in order, with their original `time`, removed once acknowledged, kept
+ *   across broker outages and collector restarts. At QoS 0 the outbox still bridges outages,
+ *   but what a dying socket carried is lost (nothing acknowledges QoS 0).
+ * - The retained `info` and `availability` messages are (re)published on every connect, so a
+ *   broker restarted without persistence gets them back.
+ * - The log gets one line per state change (connected, disconnected, a new kind of error), not
+ *   one per reconnect attempt. The password is never logged (the URL is logged redacted).
+ * - QoS and socket writes are `mqtt-publisher.ts`'s: readings at `mqtt.qos`, the "latest wins"
+ *   messages at most at QoS 1, a burst of publishes in one write.
+ */
+import type { IClientOptions, MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { MqttConfig } from '../../config/types.js';
+import { errorKey, explainConnectErrors, redactUrl, sinkClientOptions } from './options.js';
+import { MqttPublisher } from './publisher.js';
+import { sameDeviceSource, type DeviceSource } from './same-device.js';
+import { sayOfflineAndEnd } from './close.js';
+import { topicName, type DeviceInfo, type Reading } from '../../reading.js';
+import type { MqttMessage } from './topics.js';
+import { DEFAULT_LAYOUT, assertTopicPrefix, bridgeStateMessage, infoMessage } from './topics.js';
+import type { TopicLayout } from './topics.js';
+import { TASMOTA_LAYOUT } from '../tasmota/topics.js';
+import type { ExtensionFactory, MqttExtension } from './extension.js';
+import type { MqttOutbox } from './outbox.js';
+import { createMqttOutbox } from './outbox-store.js';
+import type { MqttOutboxOptions } from './outbox-store.js';
+import type { Sink } from '../sink.js';
+
+/** MQTT.js's `connect(url, options)`, injectable so tests can reach the client. */
+export type MqttConnect = (url: string, options: IClientOptions) => MqttClient;
+
+/** Tuning of {@link MqttSink} and its extensions (HA discovery, relay commands). */
+export interface MqttSinkOptions extends MqttOutboxOptions {
+  /** What rides on the connection besides readings (HA discovery, relay commands); default none. */
+  extensions?: ExtensionFactory;
+  /** Bound on `stop()`'s flush, ms. Default 2000. */
+  stopTimeoutMs?: number;
+}
+
+export { redactUrl };
+
+/** The MQTT {@link Sink}. Constructor assigns; `start()` connects; `stop()` disconnects. */
+export class MqttSink implements Sink {
+  readonly name = 'mqtt';
+  readonly #log: Logger;
+  readonly #outbox: MqttOutbox;
+  readonly #stopTimeoutMs: number;
+  #client: MqttClient | undefined;
+  #connected = false;
+  #lastError: string | undefined;
+  #closeCause: Error | undefined;
+  #stopping: Promise<void> | undefined;
+  /** Each device's `info` message and what it was built from. */
+  readonly #info = new Map<string, { message: MqttMessage; source: DeviceSource }>();
+  readonly #availability = new Map<string, MqttMessage>();
+  readonly #badDevices = new Set<string>();
+  readonly #layout: TopicLayout;
+  readonly #extensions: MqttExtension[];
+  readonly #publisher: MqttPublisher;
+
+  /**
+   * @param config the `mqtt` config slice (url, credentials, topicPrefix, qos, clientId)
+   * @param log parent logger; the sink logs through `log.child({ sink: 'mqtt' })`
+   * @param connect MQTT.js `connect`, replaceable in tests; by default MQTT.js is loaded by
+   *   `start()`, so a collector with MQTT off never loads it (~15 MB of RSS on a Pi)
+   * @param options state dir (the outbox is memory-only without it), window, stop bound
+   */
+  constructor(
+    private readonly config: MqttConfig,
+    log: Logger,
+    private readonly connect?: MqttConnect,
+    options: MqttSinkOptions = {},
+  ) {
+    this.#log = log.child({ sink: 'mqtt' });
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
+    this.#outbox = createMqttOutbox(config, options, this.#log);
+    this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
+    this.#publisher = new MqttPublisher(config.qos);
+    this.#extensions = options.extensions?.((m) => this.#publishNow(m), this.#log) ?? [];
+  }
+
+  /** Readings in the outbox (waiting or unacknowledged). */
+  get queued(): number {
+    return this.#outbox.length;
+  }
+
+  /** Readings dropped because the outbox was full. */
+  get dropped(): number {
+    return this.#outbox.dropped;
+  }
+
+  /** Readings whose messages were all acknowledged (written, at QoS 0). */
+  get sent(): number {
+    return this.#outbox.sent;
+  }
+
+  /** True while the client holds a live broker connection. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /**
+   * Loads MQTT.js (on the first start only), creates the client and returns; the connection
+   * comes up in the background.
+   * @throws Error when the topic prefix is invalid, or MQTT.js rejects the URL
+   */
+  async start(): Promise<void> {
+    const connect = this.connect ?? (await import('mqtt')).connect;
+    if (this.#client !== undefined || this.#stopping !== undefined) return;
+    const { url, clientId, topicPrefix } = this.config;
+    assertTopicPrefix(topicPrefix);
+    this.#outbox.load();
+    const options = sinkClientOptions(
+      this.config,
+      bridgeStateMessage(topicPrefix, false),
+      this.#log,
+    );
+    const client = explainConnectErrors(connect(url, options), this.config);
+    this.#client = client;
+    client.on('connect', () => this.#onConnect(client));
+    client.on('message', (topic, payload, packet) => {
+      for (const ext of this.#extensions) ext.onMessage?.(topic, payload.toString(), packet.retain);
+    });
+    client.on('close', () => {
+      this.#outbox.pause();
+      if (!this.#connected) return;
+      this.#connected = false;
+      const cause = this.#closeCause;
+      this.#closeCause = undefined;
+      this.#lastError = cause === undefined ? undefined : errorKey(cause);
+      if (this.#stopping !== undefined) return;
+      const why = cause === undefined ? '' : ` (${cause.message})`;
+      this.#log.warn({ err: cause }, `disconnected from MQTT broker${why}; retrying every 2 s`);
+    });
+    client.on('error', (err: Error) => {
+      if (this.#stopping !== undefined) return;
+      // An error on a live connection (reset, keepalive timeout) is told with the disconnect.
+      if (this.#connected) {
+        this.#closeCause = err;
+        this.#log.debug({ err }, 'MQTT connection error');
+        return;
+      }
+      const key = errorKey(err);
+      if (key === this.#lastError) return;
+      this.#lastError = key;
+      this.#log.warn({ err, url: redactUrl(url) }, `MQTT error: ${err.message}`);
+    });
+    this.#log.info(
+      { url: redactUrl(url), clientId: clientId || undefined },
+      'connecting to MQTT broker',
+    );
+  }
+
+  #onConnect(client: MqttClient): void {
+    this.#connected = true;
+    this.#lastError = undefined;
+    this.#log.info({ url: redactUrl(this.config.url) }, 'connected to MQTT broker');
+    const publisher = this.#publisher;
+    publisher.state(client, bridgeStateMessage(this.config.topicPrefix, true));
+    for (const { message } of this.#info.values()) publisher.state(client, message);
+    for (const m of this.#availability.values()) publisher.state(client, m);
+    const topics = this.#extensions.flatMap((e) => e.subscriptions);
+    if (topics.length > 0) client.subscribe(topics, { qos: this.config.qos });
+    for (const ext of this.#extensions) ext.onConnect();
+    // Then the readings: MQTT.js has already re-sent those in flight at the last disconnect.
+    this.#outbox.resume((m, done) => publisher.reading(client, m, done));
+  }
+
+  /** Publishes now when connected, else drops: for "latest wins" messages re-sent on connect. */
+  #publishNow(m: MqttMessage): void {
+    if (this.#connected && this.#client !== undefined) this.#publisher.state(this.#client, m);
+  }
+
+  /** Logs once per device that its name cannot be a topic level (what `err` says). */
+  #badDevice(device: DeviceInfo, err: unknown): void {
+    const key = `${device.host}:${device.port}/${device.outlet?.position ?? ''}`;
+    if (this.#badDevices.has(key)) return;
+    this.#badDevices.add(key);
+    this.#log.error({ err }, `not publishing device ${key}: ${(err as Error).message}`);
+  }
+
+  /**
+   * Queues the state JSON and per-field values as one outbox entry (published at once when
+   * connected), and publishes `info` when it changed. Never throws.
+   *
+   * `info` is rebuilt only when the identity or the device differ from the last reading's
+   * (every poll brings a new but, nearly always, equal identity object).
+   */
+  write(reading: Reading): void {
+    const client = this.#client;
+    if (client === undefined || this.#stopping !== undefined) return;
+    const prefix = this.config.topicPrefix;
+    const name = topicName(reading.device);
+    const source = this.#info.get(name)?.source;
+    let messages: MqttMessage[];
+    let info: MqttMessage | undefined;
+    try {
+      messages = this.#layout.readings(reading, prefix);
+      if (source === undefined || !sameDeviceSource(source, reading)) {
+        info = infoMessage(reading, prefix);
+      }
+    } catch (err) {
+      this.#badDevice(reading.device, err);
+      return;
+    }
+    if (messages.length > 0) this.#outbox.push(messages);
+    for (const ext of this.#extensions) ext.onReading?.(reading);
+    if (info === undefined) return;
+    const changed = this.#info.get(name)?.message.payload !== info.payload;
+    this.#info.set(name, { message: info, source: reading });
+    if (changed && this.#connected) this.#publisher.state(client, info);
+  }
+
+  /** Publishes the retained availability now, or on the next connect when offline. Never throws. */
+  availability(device: DeviceInfo, online: boolean): void {
+    const client = this.#client;
+    if (client === undefined || this.#stopping !== undefined) return;
+    let m: MqttMessage;
+    try {
+      m = this.#layout.availability(device, this.config.topicPrefix, online);
+    } catch (err) {
+      this.#badDevice(device, err);
+      return;
+    }
+    this.#availability.set(topicName(device), m);
+    if (this.#connected) this.#publisher.state(client, m);
+  }
+
+  /** The device left the config: extensions clean up after it (HA removes its device). */
+  removed(device: DeviceInfo): void {
+    if (this.#stopping !== undefined) return;
+    for (const ext of this.#extensions) ext.removed?.(device);
+  }
+
+  /**
+   * Takes no more readings, waits for the outbox to be delivered, publishes `bridge/state`
+   * `offline` (retained) and disconnects cleanly. After `stopTimeoutMs` it gives up and drops
+   * the connection (the broker then publishes the same `offline` as the last will). Either way
+   * what is left in the outbox, unacknowledged entries included, is written to the state dir
+   * and nothing more is published. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#shutdown();
+    return this.#stopping;
+  }
+
+  async #shutdown(): Promise<void> {
+    const client = this.#client;
+    if (client === undefined) return;
+    const t0 = Date.now();
+    const delivered = await this.#outbox.drain(this.#stopTimeoutMs);
+    const left = this.#stopTimeoutMs - (Date.now() - t0);
+    const off = bridgeStateMessage(this.config.topicPrefix, false);
+    const said =
+      delivered && (await sayOfflineAndEnd(client, this.#connected, off, this.config.qos, left));
+    if (!said) {
+      this.#log.warn({ unsent: this.#outbox.length }, 'MQTT flush timed out; closing anyway');
+      if (client.disconnecting) client.stream?.destroy();
+      else client.end(true);
+    }
+    this.#connected = false;
+    const { sent, length: unsent } = this.#outbox;
+    this.#log.info({ sent, unsent }, 'MQTT sink stopped');
+  }
+}

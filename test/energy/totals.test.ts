@@ -1,0 +1,195 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EnergyTotals, FLUSH_DELAY_MS } from '../../src/energy/totals.js';
+import { TOTALS_FILE } from '../../src/energy/totals-file.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { memoryLogger } from '../fakes/memory-log.js';
+
+const T0 = 1_700_000_000;
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const d = mkdtempSync(path.join(tmpdir(), 'kasa-energy-'));
+  dirs.push(d);
+  return d;
+}
+
+/** A started EnergyTotals on `dir` (a fresh temp dir by default). */
+function open(dir = tempDir(), maxPower?: number) {
+  const clock = new ManualClock(T0 * 1000);
+  const mem = memoryLogger();
+  const totals = new EnergyTotals({ dir, clock, log: mem.log, maxPower });
+  const loaded = totals.load();
+  /** Feeds since-boot values 10 s apart; returns the totals. */
+  const feed = (key: string, values: number[], start = T0): number[] =>
+    values.map((e, i) => totals.update(key, e, start + 10 * i));
+  return { dir, clock, mem, totals, loaded, feed };
+}
+
+const stored = (dir: string): unknown =>
+  JSON.parse(readFileSync(path.join(dir, TOTALS_FILE), 'utf8'));
+
+describe('EnergyTotals.update', () => {
+  it('starts at the plug counter and adds each increase', () => {
+    const { feed } = open();
+    expect(feed('a', [1.25, 1.5, 1.5, 2])).toEqual([1.25, 1.5, 1.5, 2]);
+  });
+
+  it('a reset to 0 adds nothing, then growth counts again', () => {
+    const { feed } = open();
+    expect(feed('a', [2, 2.5, 0, 0.25, 0.75])).toEqual([2, 2.5, 2.5, 2.75, 3.25]);
+  });
+
+  it('a dip adds nothing; climbing back counts the dip again (documented cost)', () => {
+    const { feed } = open();
+    const t = feed('a', [5, 4.999, 5]);
+    expect(t[1]).toBe(5);
+    expect(t[2]).toBeCloseTo(5.001, 9);
+  });
+
+  it('legacy float noise neither decreases the total nor inflates it', () => {
+    const { feed } = open();
+    const e = 1.2345;
+    const noisy = [e + Number.EPSILON, e, e + Number.EPSILON, e - Number.EPSILON, e];
+    const t = feed('a', noisy);
+    for (let i = 1; i < t.length; i++) expect(t[i]).toBeGreaterThanOrEqual(t[i - 1]!);
+    expect(t.at(-1)).toBeCloseTo(1.2345, 12);
+  });
+
+  it('keeps devices apart', () => {
+    const { totals } = open();
+    totals.update('a', 1, T0);
+    totals.update('b', 7, T0);
+    expect(totals.update('a', 2, T0 + 10)).toBe(2);
+    expect(totals.size).toBe(2);
+    expect(totals.get('b')).toEqual({ total: 7, last: 7, updated: T0 });
+  });
+
+  it('never decreases, and equals the sum of positive steps (5000 seeded random steps)', () => {
+    let seed = 42;
+    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const { totals } = open(undefined, 4000);
+    let energy = rnd() * 50;
+    let expected = energy;
+    let before = totals.update('p', energy, T0);
+    for (let i = 1; i <= 5000; i++) {
+      const r = rnd();
+      const next =
+        r < 0.02
+          ? 0 // plug reboot
+          : r < 0.1
+            ? Math.max(0, energy - rnd() * 1e-3) // dip
+            : r < 0.15
+              ? energy + 1e-13 * (rnd() - 0.5) // float noise
+              : r < 0.2
+                ? energy // steady
+                : energy + rnd() * 0.01; // up to 3.6 kW over 10 s
+      const nextEnergy = Math.max(0, next);
+      if (nextEnergy > energy) expected += nextEnergy - energy;
+      energy = nextEnergy;
+      const total = totals.update('p', energy, T0 + 10 * i);
+      expect(total).toBeGreaterThanOrEqual(before);
+      before = total;
+    }
+    expect(before).toBeCloseTo(expected, 9);
+  });
+
+  it('ignores an implausible counter jump, up and back down', () => {
+    const { feed, mem } = open(undefined, 4000);
+    // 10 s at ≤ 4000 W is ≤ 0.011 kWh: 500 kWh is a glitch.
+    const t = feed('a', [1, 1.005, 500, 1.01, 1.02]);
+    expect(t[2]).toBe(1.005);
+    expect(t[3]).toBe(1.005);
+    expect(t[4]).toBeCloseTo(1.015, 9);
+    expect(mem.lines.some((l) => l['msg'] === 'implausible energy counter step ignored')).toBe(
+      true,
+    );
+  });
+
+  it('throws on a negative energy (the caller filters first)', () => {
+    const { totals } = open();
+    expect(() => totals.update('a', -1, T0)).toThrow(RangeError);
+  });
+});
+
+describe('EnergyTotals persistence', () => {
+  it('writes at most once a minute (one write per delay) and on close', () => {
+    const { dir, clock, totals } = open();
+    totals.update('a', 1, T0);
+    totals.update('b', 2, T0);
+    expect(existsSync(path.join(dir, TOTALS_FILE))).toBe(false);
+    expect(clock.pending).toBe(1);
+    clock.advance(FLUSH_DELAY_MS - 1);
+    totals.update('b', 2, T0);
+    expect(existsSync(path.join(dir, TOTALS_FILE))).toBe(false);
+    expect(clock.pending).toBe(1);
+    clock.advance(1);
+    expect(stored(dir)).toEqual({
+      version: 1,
+      devices: { a: { total: 1, last: 1, updated: T0 }, b: { total: 2, last: 2, updated: T0 } },
+    });
+    totals.update('a', 1.5, T0 + 10);
+    totals.close();
+    totals.close();
+    expect(clock.pending).toBe(0);
+    expect(stored(dir)).toMatchObject({ devices: { a: { total: 1.5, last: 1.5 } } });
+  });
+
+  it('restores the totals in a new instance (collector restart)', () => {
+    const first = open();
+    first.feed('a', [1, 2, 3]);
+    first.totals.close();
+    const second = open(first.dir);
+    expect(second.loaded).toEqual({ status: 'ok', devices: 1 });
+    expect(second.mem.lines.some((l) => l['msg'] === 'energy totals restored')).toBe(true);
+    // The plug kept counting while the collector was down: that energy is counted.
+    expect(second.totals.update('a', 3.4, T0 + 600)).toBeCloseTo(3.4, 9);
+  });
+
+  it('a plug reboot while the collector was down keeps the total, then it grows', () => {
+    const first = open();
+    first.feed('a', [4, 5]);
+    first.totals.close();
+    const second = open(first.dir);
+    expect(second.totals.get('a')).toMatchObject({ total: 5, last: 5 });
+    expect(second.totals.update('a', 0.2, T0 + 3600)).toBe(5);
+    expect(second.totals.update('a', 0.5, T0 + 3610)).toBeCloseTo(5.3, 9);
+  });
+
+  it.each([
+    ['truncated', '{"version":1,"devices":{"a":{"total":12.5,"la'],
+    ['empty', ''],
+    ['wrong version', '{"version":2,"devices":{}}'],
+    ['negative total', '{"version":1,"devices":{"a":{"total":-1,"last":0,"updated":1}}}'],
+  ])('a %s file is set aside with a warning, and counting starts fresh', (_what, text) => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, TOTALS_FILE), text);
+    const { loaded, mem, totals } = open(dir);
+    expect(loaded.status).toBe('corrupt');
+    const aside = readdirSync(dir).filter((f) => f.startsWith(`${TOTALS_FILE}.corrupt-`));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(path.join(dir, aside[0]!), 'utf8')).toBe(text);
+    const warn = mem.lines.find((l) => l['level'] === 40);
+    expect(String(warn?.['msg'])).toContain('corrupt');
+    expect(totals.size).toBe(0);
+    expect(totals.update('a', 3, T0)).toBe(3);
+  });
+
+  it('a failed write is logged once, never thrown, and retried', () => {
+    const dir = path.join(tempDir(), 'not-a-dir');
+    writeFileSync(dir, 'a file where the state dir should be');
+    const { clock, mem, totals } = open(dir);
+    totals.update('a', 1, T0);
+    clock.advance(FLUSH_DELAY_MS);
+    totals.update('a', 2, T0 + 10);
+    clock.advance(FLUSH_DELAY_MS);
+    expect(mem.lines.filter((l) => l['level'] === 40)).toHaveLength(1);
+    expect(totals.flush()).toBe(false);
+    expect(totals.get('a')?.total).toBe(2);
+  });
+});

@@ -1,0 +1,81 @@
+import { connect } from 'mqtt';
+import type { MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { MqttConnect } from '../../../src/sinks/mqtt/sink.js';
+import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
+import { sinkClientOptions } from '../../../src/sinks/mqtt/options.js';
+import type { TestBroker } from '../../fakes/broker.js';
+import { startBroker } from '../../fakes/broker.js';
+import { captureLogger, makeReading, mqttConfig, subscribe, waitFor } from '../helpers.js';
+
+/** Counts the socket writes (`_write` and `_writev` calls) of a client's stream. */
+function countWrites(client: MqttClient): { readonly count: number } {
+  const stream = client.stream as unknown as Record<string, (...a: unknown[]) => unknown>;
+  const counter = { count: 0 };
+  for (const name of ['_write', '_writev']) {
+    const original = stream[name];
+    if (typeof original !== 'function') continue;
+    stream[name] = function (this: unknown, ...args: unknown[]) {
+      counter.count++;
+      return original.apply(this, args);
+    };
+  }
+  return counter;
+}
+
+describe('MqttSink batching', () => {
+  let broker: TestBroker;
+  beforeEach(async () => {
+    broker = await startBroker();
+  });
+  afterEach(async () => {
+    await broker.stop();
+  });
+
+  it('sends the publishes of one turn of the event loop in one socket write, in order', async () => {
+    let client: MqttClient | undefined;
+    const spy: MqttConnect = (url, opts) => (client = connect(url, opts));
+    const sub = await subscribe(broker.url, 'kasa/+/power');
+    const sink = new MqttSink(mqttConfig(broker.url), captureLogger().log, spy);
+    await sink.start();
+    await waitFor(() => sink.connected, 5000, 'connect');
+    await new Promise((r) => setImmediate(r)); // let the connect burst (bridge online) go out
+    const writes = countWrites(client as MqttClient);
+
+    // 20 readings of 7 messages each, well within the in-flight window, each written after an
+    // await as poll results are: MQTT.js alone would write each one on its next tick.
+    const turn = (async () => {
+      for (let i = 0; i < 20; i++) {
+        sink.write(makeReading({ device: { name: `plug_${i}` }, values: { power: i } }));
+        await new Promise<void>((r) => process.nextTick(r));
+      }
+    })();
+    await turn;
+    expect(writes.count).toBe(0); // corked until the end of the turn
+    await waitFor(() => sub.seen.length === 20, 5000, '20 readings');
+    expect(writes.count).toBe(1);
+    expect(sub.seen.map((m) => m.payload)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}`));
+    await waitFor(() => sink.queued === 0, 5000, 'acknowledgements');
+    expect(sink.sent).toBe(20);
+    await sink.stop();
+    await sub.close();
+  });
+});
+
+describe('sinkClientOptions', () => {
+  const will = { topic: 'kasa/bridge/state', payload: 'offline' };
+
+  it('keeps MQTT.js from rescheduling its ping per packet and silences its debug logger', () => {
+    const options = sinkClientOptions(mqttConfig('mqtt://b'), will, undefined, {});
+    expect(options.reschedulePings).toBe(false);
+    expect(typeof options.log).toBe('function');
+    expect(options).toMatchObject({ clean: true, queueQoSZero: false, reconnectPeriod: 2000 });
+  });
+
+  it("leaves MQTT.js's debug logger alone when DEBUG is set (someone is tracing it)", () => {
+    const options = sinkClientOptions(mqttConfig('mqtt://b'), will, undefined, {
+      DEBUG: 'mqttjs*',
+    });
+    expect(options).not.toHaveProperty('log');
+  });
+});
