@@ -5,9 +5,9 @@ import { writeFileSync } from 'node:fs';
 import { stdout } from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 import prettier from 'prettier';
-import { REFERENCE_DOC_PATH, renderConfigReference } from '../dist/config/reference-doc.js';
+import { CONFIG_DOC_PATH, renderConfigReference } from '../dist/config/reference-doc.js';
 
-const file = fileURLToPath(new URL(`../${REFERENCE_DOC_PATH}`, import.meta.url));
+const file = fileURLToPath(new URL(`../${CONFIG_DOC_PATH}`, import.meta.url));
 const options = (await prettier.resolveConfig(file)) ?? {};
 writeFileSync(file, await prettier.format(renderConfigReference(), { ...options, filepath: file }));
-stdout.write(`wrote ${REFERENCE_DOC_PATH}\n`);
+stdout.write(`wrote ${CONFIG_DOC_PATH}\n`);

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: the collector against tplink-smarthome-api, side by side, against the same
- * simulated plugs in the same run (issue 5). Not a test: it measures and prints.
+ * simulated plugs in the same run (docs/performance.md). Not a test: it measures and prints.
  *
  * Per plug count it starts N simulated plugs in a process of their own (pinned to CPU 0 with
  * `taskset` when there are 2+ CPUs), a broker (mosquitto on a free port when installed, else
@@ -521,7 +521,7 @@ async function runOnce(plugs: number, opts: Options, brokerUrl: string): Promise
   };
 }
 
-/** The issue's targets, judged on one run. */
+/** The performance targets (docs/performance.md), judged on one run. */
 function targets(run: RunResult): Record<string, boolean | undefined> {
   const collector = run.phases.filter((p) => p.phase.startsWith('collector'));
   const main = run.phases.find((p) => p.phase === 'collector');

@@ -1,6 +1,6 @@
 /**
  * The floor the benchmark measures the collector against: a bare `node:net` loop with no
- * library, as in issue 5. Each plug's connection stays open; at each harmonized tick ONE
+ * library. Each plug's connection stays open; at each harmonized tick ONE
  * synchronous loop writes the same pre-encrypted batched sysinfo + emeter frame to every plug;
  * each reply is reassembled, decrypted, parsed and normalized with the collector's own
  * functions; nothing is published, nothing is logged. No per-poll timer: a plug still silent at

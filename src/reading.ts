@@ -74,7 +74,7 @@ export const RESERVED_NAMES: readonly string[] = ['bridge'];
 /**
  * Names an outlet can never have: the levels a device's own topics use below `<prefix>/<name>`
  * (the per-field values, `info`, `availability`, `set`), which an outlet's topics would collide
- * with, and `bridge`, which no topic level may be (`mqtt-topics.ts` `assertDeviceName`).
+ * with, and `bridge`, which no topic level may be (`sinks/mqtt/topics.ts` `assertDeviceName`).
  */
 export const RESERVED_OUTLET_NAMES: readonly string[] = [
   'bridge',
@@ -104,8 +104,8 @@ export interface DeviceInfo {
 }
 
 /**
- * One outlet of a power strip, from a sysinfo `children[]` entry (REFERENCE.md §1: `id`,
- * `alias`, `state`).
+ * One outlet of a power strip, from a sysinfo `children[]` entry (`id`, `alias`, `state`;
+ * docs/protocol.md#power-strips).
  */
 export interface OutletInfo {
   /** Topic-safe name: `devices[].outlets[i].name`, else the slugified child alias, else `outlet_<position>`. */

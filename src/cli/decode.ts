@@ -1,8 +1,8 @@
 /**
  * `kasa-collector decode HEX|BASE64 [--udp]`: decrypts a captured payload, the job of the classic
- * client's Wireshark dissector (`tplink-smarthome.lua`, seed 000). A TCP payload starts with the
- * 4-byte big-endian plaintext length (REFERENCE.md §1), which is checked against what follows; a
- * UDP payload is ciphertext only.
+ * client's Wireshark dissector (softScheck/tplink-smartplug `tplink-smarthome.lua`). A TCP
+ * payload starts with the 4-byte big-endian plaintext length (docs/protocol.md#tcp-framing),
+ * which is checked against what follows; a UDP payload is ciphertext only.
  */
 import { ConfigError } from '../errors.js';
 import { HEADER_BYTES, decrypt, readFrameLength } from '../kasa/transport/xor-cipher.js';
@@ -38,9 +38,9 @@ export function parsePayload(text: string): { bytes: Buffer; encoding: PayloadEn
  * Decrypts a payload, TCP form (length prefix + ciphertext) or UDP form (ciphertext only). Pure.
  *
  * TCP form: a prefix that does not match the bytes that follow is reported, and as much as can
- * be is still decrypted: an all-zero prefix (old clients, REFERENCE.md §1) or one larger than what
- * follows (a truncated capture) → everything after it; a smaller one → that many bytes (the
- * rest is another frame or trailing bytes).
+ * be is still decrypted: an all-zero prefix (old clients, softScheck/tplink-smartplug#44) or one
+ * larger than what follows (a truncated capture) → everything after it; a smaller one → that many
+ * bytes (the rest is another frame or trailing bytes).
  * @param bytes the captured payload
  * @param udp true for the UDP form
  * @returns the plaintext bytes and notes on what did not validate (empty when all is well)

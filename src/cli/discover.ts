@@ -2,8 +2,8 @@
  * `kasa-collector discover`: finds plugs the way python-kasa (`kasa/discover.py`) and
  * tplink-smarthome-api do: the encrypted sysinfo request, no length prefix, to UDP 9999 of the
  * broadcast address, sent three times 500 ms apart because UDP may lose any one of them; every
- * plug answers from its own address. Transport in `protocol/udp.ts`, reply parsing in
- * `plug/discovery.ts`, rendering in `discover-format.ts`.
+ * plug answers from its own address. Transport in `kasa/transport/udp.ts`, reply parsing in
+ * `kasa/discovery.ts`, rendering in `discover-format.ts`.
  */
 import { parseDiscoveryReply, type DiscoveredPlug } from '../kasa/discovery.js';
 import { SYSINFO_REQUEST } from '../kasa/protocol/iot.js';
@@ -78,8 +78,8 @@ export async function discover(opts: DiscoverOptions): Promise<{
 }
 
 /**
- * `kasa-collector discover`: finds plugs with a UDP request (REFERENCE.md §1 "UDP") and prints
- * them as a table, a JSON array or a config `devices` array.
+ * `kasa-collector discover`: finds plugs with a UDP request (docs/protocol.md#udp-and-discovery)
+ * and prints them as a table, a JSON array or a config `devices` array.
  *
  * Finding none is not an error (the plugs may sit on another subnet, or a firewall drops
  * broadcasts): exit 0 with `no plugs answered within N s` on `err`, and `[]` on `out` for the

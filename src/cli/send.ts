@@ -1,6 +1,6 @@
 /**
- * `kasa-collector send HOST[:PORT] COMMAND`: the classic softScheck client (`tplink_smartplug.py
- * -t HOST -c CMD | -j JSON`, seeds 000 and 001) on our transport: one framed TCP exchange, the
+ * `kasa-collector send HOST[:PORT] COMMAND`: the classic client of softScheck/tplink-smartplug
+ * (`tplink_smartplug.py -t HOST -c CMD | -j JSON`) on our transport: one framed TCP exchange, the
  * reply decrypted and pretty-printed.
  */
 import { parseHostPort } from './host-port.js';
@@ -19,8 +19,9 @@ export interface PlugCommand {
 }
 
 /**
- * The classic client's commands (seed 001's `commands` table; descriptions from seed 000), plus
- * `energy`, which the client added later for the HS110 (`emeter.get_realtime`).
+ * The classic client's commands (the `commands` table of softScheck's `tplink_smartplug.py`;
+ * descriptions from its README), plus `energy`, which the client added later for the HS110
+ * (`emeter.get_realtime`).
  */
 export const COMMANDS = {
   info: { request: '{"system":{"get_sysinfo":{}}}', description: 'Returns device info' },
@@ -114,7 +115,7 @@ export function resolveRequest(req: SendRequest): { text: string; danger?: strin
   return { text: req.json, ...(danger === undefined ? {} : { danger }) };
 }
 
-/** The first non-zero `err_code` at module or method level (REFERENCE.md §1), as a message. */
+/** The first non-zero `err_code` at module or method level (docs/protocol.md), as a message. */
 function deviceError(reply: Json): string | undefined {
   for (const [module, mod] of Object.entries(reply)) {
     if (!isObject(mod)) continue;

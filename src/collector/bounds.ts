@@ -2,11 +2,11 @@
  * Physical bounds on a normalized reading: the spike filter.
  *
  * Real plugs report impossible values now and then, and no library filters them
- * (REFERENCE.md §2): tens of MW for half a second (softScheck/tplink-smartplug#39), more than
- * 100 kW on a washing machine (ioBroker.hs100 PR #63), more than 28,000 W on HS110 fw 1.1.1
- * (seed 004). Published as is, one such value wrecks a graph's scale and an emonCMS kWh feed
- * integrated from power. So a value outside the configured bounds is removed from the reading;
- * the reading's other fields are still good and are still published (a field left out is
+ * (docs/protocol.md#what-real-plugs-get-wrong): tens of MW for half a second
+ * (softScheck/tplink-smartplug#39), more than 100 kW on a washing machine
+ * (arteck/ioBroker.hs100#63). Published as is, one such value wrecks a graph's scale and an emonCMS
+ * kWh feed integrated from power. So a value outside the configured bounds is removed from the
+ * reading; the reading's other fields are still good and are still published (a field left out is
  * "not measured this tick", never 0, as everywhere else in the collector).
  *
  * Pure: no I/O, no logging; the collector logs and counts what this returns.
@@ -48,7 +48,8 @@ const UNIT: Readonly<Record<BoundedField, string>> = {
 function violation(field: BoundedField, value: number, b: FilterConfig): string | undefined {
   if (!Number.isFinite(value)) return 'not a finite number';
   // A plug measures magnitudes: a negative voltage, current, power or since-boot counter is a
-  // firmware glitch (and a negative energy is an error to Home Assistant, REFERENCE.md §2).
+  // firmware glitch (and a negative energy is an error to Home Assistant's Energy dashboard,
+  // docs/protocol.md#energy-since-boot).
   if (value < 0) return `negative ${field}`;
   const u = UNIT[field];
   switch (field) {

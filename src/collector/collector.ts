@@ -14,7 +14,7 @@ import { HarmonizedSchedule } from './schedule.js';
 import type { PollObserver, RelayCommand, Sink } from '../sinks/sink.js';
 import { RelayControl, type CommandOutcome } from './relay-control.js';
 
-/** What the collector needs from outside; everything is injected (STYLE.md habit 6). */
+/** What the collector needs from outside; everything is injected. */
 export interface CollectorDeps {
   clock: Clock;
   log: Logger;

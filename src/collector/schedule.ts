@@ -3,8 +3,9 @@ import type { Clock } from '../clock.js';
 /**
  * Harmonized ticks: every tick falls on an exact multiple of the interval since the Unix epoch
  * (interval 10 → :00, :10, :20 …), so every reading of a tick carries the same timestamp and
- * readings from several collectors line up (pb66's emonhub script, seed 003: "all update
- * timestamps are exact multiple of the interval").
+ * readings from several collectors line up (pb66's emonhub script, "Python code to read TP-Link
+ * HS110" on community.openenergymonitor.org: "all update timestamps are exact multiple of the
+ * interval").
  *
  * An aligned timer on an injected {@link Clock} rather than a cron expression: cron patterns
  * cannot say "every 7 s since the epoch", and an injected clock lets tests step time by hand.

@@ -1,6 +1,6 @@
 /**
- * A power strip's own reading, from its outlets' (issue: "the strip's total is the sum of its
- * outlets"). The HS300 has no whole-strip meter: its emeter answers per outlet (REFERENCE.md §1).
+ * A power strip's own reading: the sum of its outlets'. The HS300 has no whole-strip meter: its
+ * emeter answers per outlet (docs/protocol.md#power-strips).
  */
 import type { Measurement } from '../reading.js';
 

@@ -1,5 +1,5 @@
 // The configuration keys: docs, defaults, checks and environment variables, as data.
-// The machinery that turns this into a convict schema lives in config-schema.ts.
+// The machinery that turns this into a convict schema lives in schema.ts.
 import * as check from './checks.js';
 import type { Check } from './checks.js';
 import { checkDevices } from './devices.js';
@@ -18,8 +18,9 @@ export const EMONHUB_FIELDS = [
 
 /**
  * The default `emonhub.fields`: the community node config's six, `names =
- * Voltage,Current,Power,Energy,Status,RSSI` (REFERENCE.md §3, seed 003), so an existing emonhub
- * node config keeps matching. `energy_total` is opt-in.
+ * Voltage,Current,Power,Energy,Status,RSSI` (pb66's "Python code to read TP-Link HS110" on
+ * community.openenergymonitor.org; docs/emonhub.md), so an existing emonhub node config keeps
+ * matching. `energy_total` is opt-in.
  */
 export const EMONHUB_DEFAULT_FIELDS = [
   'voltage',

@@ -203,7 +203,7 @@ function checkTimeout(poll: Config['poll'], src: Sources, problems: Problem[]): 
  * never silently falls back to a default. Device `port` is filled in (9999) and an empty
  * `mqtt.clientId` becomes `kasa-collector-<hostname>`. With MQTT enabled, the files named by
  * `mqtt.ca`, `mqtt.cert`, `mqtt.key` and `mqtt.passwordFile` are read to check them (see
- * `config-mqtt-files.ts`); the password stays in its file, `mqtt.password` is not filled in.
+ * `secret-files.ts`); the password stays in its file, `mqtt.password` is not filled in.
  * @returns the validated configuration; durations are in seconds
  * @throws ConfigError listing every problem found, one per line, as `<source>: <key>: <what is
  *   wrong and how to fix it>`, where source is the file name, `$ENV_VAR`, `overrides` or

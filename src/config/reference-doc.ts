@@ -10,7 +10,7 @@ import { configReference, type ConfigKeyDoc } from './schema.js';
 export const REGENERATE_COMMAND = 'npm run docs:config';
 
 /** Where the rendered reference lives, from the repository root. */
-export const REFERENCE_DOC_PATH = 'docs/configuration.md';
+export const CONFIG_DOC_PATH = 'docs/configuration.md';
 
 const INTRO = `kasa-collector reads one JSON file, given by \`--config FILE\` or the
 \`KASA_COLLECTOR_CONFIG\` environment variable (\`run\` without either uses the defaults below and

@@ -130,7 +130,7 @@ export interface StateConfig {
 
 /**
  * A reading field emonhub frames can carry. `energy_total` (lifetime kWh) is allowed but not in
- * the default list, which stays the community node config's six (REFERENCE.md §3).
+ * the default list, which stays the community node config's six (docs/emonhub.md).
  */
 export type EmonhubField =
   'voltage' | 'current' | 'power' | 'energy' | 'energy_total' | 'state' | 'rssi';
@@ -141,7 +141,7 @@ export interface LogConfig {
   level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
-/** `http` slice: the optional metrics and health endpoint (`src/metrics/`). */
+/** `http` slice: the optional metrics and health endpoint (`src/sinks/prometheus/`). */
 export interface HttpConfig {
   /** Serve `/metrics` and `/healthz` (default false). */
   enabled: boolean;

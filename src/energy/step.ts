@@ -2,11 +2,10 @@
  * One step of a lifetime energy counter kept from a plug's since-boot counter; pure.
  *
  * A Kasa plug's `total` is energy since the plug booted, not a lifetime meter: it returns to 0
- * after a power loss (home-assistant/core#40078, #69828). Published as is, that drop breaks
- * Home Assistant's Energy dashboard, which treats a drop of more than 10% on a
- * `total_increasing` sensor as a meter reset and a smaller one as an error (REFERENCE.md §2;
- * core#54309, #89134, #121255). So the collector keeps its own counter that only ever adds the
- * plug's positive steps.
+ * after a power loss (home-assistant/core#40078, #69828). Published as is, that drop breaks Home
+ * Assistant's Energy dashboard, which treats a drop of more than 10% on a `total_increasing` sensor
+ * as a meter reset and a smaller one as an error (home-assistant/core#54309, #89134, #121255). So
+ * the collector keeps its own counter that only ever adds the plug's positive steps.
  *
  * The policy, and what it costs:
  * - First reading ever of a device: the total starts at the plug's current `energy`, so the

@@ -4,14 +4,14 @@ import { JsonFile } from '../storage/json-file.js';
 import { stepTotal, type DeviceTotal } from './step.js';
 import { TOTALS_FILE, TOTALS_VERSION, validateTotals, type TotalsDocument } from './totals-file.js';
 
-/** What {@link EnergyTotals} needs; everything injected (STYLE.md habit 6). */
+/** What {@link EnergyTotals} needs; everything injected. */
 export interface EnergyTotalsOptions {
   /** `state.dir`; the file is `energy-totals.json` in it. */
   dir: string;
   /** Debounces writes and names a set-aside corrupt file. */
   clock: Clock;
   log: Logger;
-  /** W, the spike filter's `maxPower`: bounds a plausible counter step (`energy-step.ts`). */
+  /** W, the spike filter's `maxPower`: bounds a plausible counter step (`step.ts`). */
   maxPower?: number;
   /** How long after an update the file is written, ms; default {@link FLUSH_DELAY_MS}. */
   flushDelayMs?: number;
@@ -36,7 +36,7 @@ export type TotalsLoadOutcome =
 
 /**
  * Lifetime energy counters per plug (`energy_total`, kWh), kept from the plugs' since-boot
- * counters by the policy of `energy-step.ts`, and persisted in `<state.dir>/energy-totals.json`
+ * counters by the policy of `step.ts`, and persisted in `<state.dir>/energy-totals.json`
  * so they never decrease across plug reboots nor collector restarts.
  *
  * Writes are debounced ({@link FLUSH_DELAY_MS}, a minute) and also happen on {@link close}. A

@@ -122,8 +122,9 @@ export class KasaDevice {
    *
    * A power strip (sysinfo `children[]`, HS300, KP303) is read as sysinfo, then, when it has an
    * emeter, one `emeter.get_realtime` per outlet with `"context":{"child_ids":[id]}` on the same
-   * connection (REFERENCE.md §1: one outlet per request; without a context the HS300 answers for
-   * one outlet only). Any failed request fails the whole poll: the outlets share one connection.
+   * connection (docs/protocol.md#power-strips: one outlet per request; without a context the
+   * HS300 answers for one outlet only). Any failed request fails the whole poll: the outlets share
+   * one connection.
    *
    * @param timeoutMs deadline for the whole poll, ms (each request gets what remains)
    * @returns normalized values (V, A, W, kWh, ON/OFF, dBm) and identity; a strip's outlets

@@ -1,10 +1,10 @@
 /**
  * What a discovery reply says about a plug: the answer to a UDP `{"system":{"get_sysinfo":{}}}`
- * (REFERENCE.md §1 "UDP"), checked as strictly as a poll reply and reduced to the facts a user
- * needs to write the config file.
+ * (python-kasa `kasa/discover.py`), checked as strictly as a poll reply and reduced to the facts a
+ * user needs to write the config file.
  *
  * The emeter field style is not in sysinfo: it is inferred from model and hardware version
- * (REFERENCE.md §1 "Emeter field styles"; `src/kasa/normalize.ts` copes with both at poll time).
+ * (docs/protocol.md#emeter-field-styles; `src/kasa/normalize.ts` copes with both at poll time).
  */
 import { parsePollReply } from './protocol/iot.js';
 import { hasEmeter, normalizeSysinfo } from './normalize.js';
@@ -31,13 +31,16 @@ export interface DiscoveredPlug {
   emeter: boolean;
   /** The emeter field style, see {@link FieldStyle}. */
   fields: FieldStyle;
-  /** True when {@link fields} is a guess: a model REFERENCE.md §1 does not list. */
+  /** True when {@link fields} is a guess: a model or HS110 hardware version not known here. */
   fieldsInferred: boolean;
   /** Number of outlets of a strip (HS300, KP303: sysinfo `children[]`); absent on a plug. */
   children?: number;
 }
 
-/** Models REFERENCE.md §1 lists as unit-suffixed (HS110 only from hw 2.0). */
+/**
+ * Models known to use the unit-suffixed style; the HS110 only from hw 2.0
+ * (docs/protocol.md#emeter-field-styles).
+ */
 const SUFFIXED_MODELS = ['KP115', 'KP125', 'HS300', 'EP25'];
 
 /**

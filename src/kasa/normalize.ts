@@ -1,8 +1,8 @@
 /**
- * The one place that knows the plugs' field styles (STYLE.md habit 8; tplink-smarthome-api does
- * the same in `src/shared/emeter.ts`). Everything downstream sees one set of units.
+ * The one place that knows the plugs' field styles (tplink-smarthome-api does the same in
+ * `src/shared/emeter.ts`). Everything downstream sees one set of units.
  *
- * Emeter styles (REFERENCE.md §1, seed 003 thread):
+ * Emeter styles (docs/protocol.md#emeter-field-styles):
  * - legacy, HS110 hw 1.x: `voltage` V, `current` A, `power` W, `total` kWh (floats)
  * - unit-suffixed, HS110 hw 2+, KP115, KP125, HS300, EP25: `voltage_mv` mV, `current_ma` mA,
  *   `power_mw` mW, `total_wh` Wh (integers)
@@ -124,7 +124,7 @@ export interface ChildSysinfo {
 }
 
 /**
- * Reads a power strip's outlets from sysinfo `children[]` (HS300, KP303; REFERENCE.md §1: each
+ * Reads a power strip's outlets from sysinfo `children[]` (HS300, KP303; docs/protocol.md: each
  * has `id`, `alias`, `state`). On real units a child id is the strip's 40-hex `deviceId` plus a
  * two-digit index; firmware that sends the bare index (`"00"`) gets the `deviceId` put in front,
  * as the strip expects the full id in `context.child_ids`.

@@ -5,7 +5,7 @@ import { SystemdNotifier, watchdogPeriod, type NotifierDeps } from './systemd-no
 
 /**
  * What "healthy" means for the systemd watchdog of `kasa-collector run`, and the STATUS= line:
- * the collector-specific half of the notifier, so `notify.ts` stays about the protocol.
+ * the collector-specific half of the notifier, so `systemd-notify.ts` stays about the protocol.
  */
 
 /** The parts of a `Collector` the notifier reads (structural, so tests can pass a stub). */

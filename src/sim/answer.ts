@@ -1,19 +1,20 @@
 /**
  * How a simulated plug answers one decrypted request: pure dispatch by module and method, with
- * the reply-content faults applied. No I/O; the TCP server lives in `sim-plug.ts`.
+ * the reply-content faults applied. No I/O; the TCP server lives in `plug.ts`.
  *
- * The reply mirrors the request's shape (REFERENCE.md §1 "Batching"): every module asked gets a
- * key, every method asked gets a key inside it. Errors use the two levels real plugs use:
+ * The reply mirrors the request's shape (docs/protocol.md#requests-and-batching): every module
+ * asked gets a key, every method asked gets a key inside it. Errors use the two levels real plugs
+ * use:
  * module level `{"<module>":{"err_code":-1,"err_msg":"module not support"}}` and method level
  * `{"<module>":{"<method>":{"err_code":-2,"err_msg":"member not support"}}}`.
  *
  * Power strips (HS300, KP303) are asked per outlet by a top-level
- * `"context":{"child_ids":["<child id>"]}` beside the modules (REFERENCE.md §1 "Multi-outlet
- * strips"). `context` is not a module: the reply never carries it (real strips do not echo it).
+ * `"context":{"child_ids":["<child id>"]}` beside the modules (docs/protocol.md#power-strips).
+ * `context` is not a module: the reply never carries it (real strips do not echo it).
  * With a context, `emeter.get_realtime` answers that outlet and `system.set_relay_state`
  * switches it; `system.get_sysinfo` ignores the context (the whole strip's sysinfo). Without a
  * context the plug-level {@link DeviceView} methods answer (on a strip: outlet 1's reading, all
- * outlets switched; see `sim-plug.ts`).
+ * outlets switched; see `plug.ts`).
  *
  * Simulator choices, not verified firmware facts:
  * - a context naming an id the plug does not have (or any id, on a single plug) answers every

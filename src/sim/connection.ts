@@ -1,9 +1,9 @@
 /**
- * One client connection of a simulated plug: requests are buffered and cut by their 4-byte
- * length prefix (REFERENCE.md §1), so a request split across TCP segments, or several requests
- * in one segment or on one kept-alive connection (python-kasa reuses its socket), are all
- * answered, one at a time and in order. tplink-smarthome-simulator instead treats each TCP chunk
- * as a request, which is why real clients must send a frame in one write.
+ * One client connection of a simulated plug: requests are buffered and cut by their 4-byte length
+ * prefix (docs/protocol.md#tcp-framing), so a request split across TCP segments, or several
+ * requests in one segment or on one kept-alive connection (python-kasa reuses its socket), are all
+ * answered, one at a time and in order. tplink-smarthome-simulator instead treats each TCP chunk as
+ * a request, which is why real clients must send a frame in one write.
  *
  * The plug never closes the connection itself unless a fault says so.
  */

@@ -1,11 +1,12 @@
 /**
  * The fault knobs of a simulated plug and the framing faults' wire behaviour.
  *
- * Each knob reproduces something real plugs or networks do (REFERENCE.md §2): plugs that stop
- * answering or refuse connections for a while, replies that arrive in many TCP segments, replies
- * cut off, firmware that answers `err_code != 0`, fields of the wrong type. Content faults
+ * Each knob reproduces something real plugs or networks do
+ * (docs/protocol.md#what-real-plugs-get-wrong): plugs that stop answering or refuse connections
+ * for a while, replies that arrive in many TCP segments, replies cut off, firmware that answers
+ * `err_code != 0`, fields of the wrong type. Content faults
  * (`errCode`, `emeterFields`, `extraModule`) are applied in `answer.ts`; `delayMs`, `hang` and
- * `refuse` in `sim-plug.ts`; the rest here.
+ * `refuse` in `plug.ts`; the rest here.
  */
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';

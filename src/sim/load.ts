@@ -1,12 +1,12 @@
 /**
  * A deterministic appliance model behind a simulated plug's emeter.
  *
- * Real plugs report real power that wanders (a fridge's compressor cycles, a PC's load walks),
- * a mains voltage a few volts around nominal, a current larger than P/V because the power
- * factor is below 1 (REFERENCE.md §2: "P is not V·I"), and an energy total counted since the
- * plug booted (REFERENCE.md §1). The model advances in fixed steps of simulated time from a
- * seeded PRNG, so a reading depends only on the seed, the relay history and the clock, never on
- * how often it was sampled: tests stay deterministic with an injected time source.
+ * Real plugs report real power that wanders (a fridge's compressor cycles, a PC's load walks), a
+ * mains voltage a few volts around nominal, a current larger than P/V because the power factor is
+ * below 1 (docs/protocol.md#what-real-plugs-get-wrong), and an energy total counted since the plug
+ * booted (docs/protocol.md#energy-since-boot). The model advances in fixed steps of simulated time
+ * from a seeded PRNG, so a reading depends only on the seed, the relay history and the clock, never
+ * on how often it was sampled: tests stay deterministic with an injected time source.
  */
 
 /** Shape of an appliance's load. */

@@ -1,7 +1,7 @@
 /**
  * One switched, metered outlet of a simulated plug: relay, on-time and the load model behind it.
- * A single plug has one; a power strip (HS300, KP303) has one per child (REFERENCE.md §1
- * "Multi-outlet strips"), each with its own relay, `on_time` and load.
+ * A single plug has one; a power strip (HS300, KP303) has one per child
+ * (docs/protocol.md#power-strips), each with its own relay, `on_time` and load.
  */
 import { LoadModel, type LoadConfig, type LoadSample } from './load.js';
 

@@ -1,13 +1,14 @@
 /**
  * A simulated Kasa plug: a TCP server on a loopback address speaking the real protocol
- * (REFERENCE.md §1: 4-byte big-endian length + XOR autokey ciphertext), answering from a device
- * profile (`profiles.ts`) and a load model (`load.ts`), with fault knobs (`faults.ts`) that can
- * be turned at run time. Each connection is served by `connection.ts`: keep-alive, requests cut
- * by their length prefix, never closed by the plug unless a fault says so.
+ * (docs/protocol.md#tcp-framing: 4-byte big-endian length + XOR autokey ciphertext), answering
+ * from a device profile (`profiles.ts`) and a load model (`load.ts`), with fault knobs
+ * (`faults.ts`) that can be turned at run time. Each connection is served by `connection.ts`:
+ * keep-alive, requests cut by their length prefix, never closed by the plug unless a fault says
+ * so.
  *
  * A strip profile (`hs300`, `kp303`, or a custom one with `outlets`) makes it a power strip: one
  * relay, on-time and load model per outlet (`outlet.ts`), addressed by
- * `"context":{"child_ids":[id]}` in `answer.ts` (REFERENCE.md §1 "Multi-outlet strips").
+ * `"context":{"child_ids":[id]}` in `answer.ts` (docs/protocol.md#power-strips).
  */
 import net from 'node:net';
 import { isLoopbackAddress } from '../kasa/transport/udp.js';
@@ -196,7 +197,7 @@ export class SimulatedPlug {
   /**
    * The `emeter.get_realtime` object the plug would send now to a request without `context`;
    * `undefined` without an emeter. On a strip: outlet 1's (simulator choice: the HS300
-   * captures, asked without context, carry `slot_id` 0; fixtures INDEX.md).
+   * captures, asked without context, carry `slot_id` 0).
    * @throws Error before `start()`
    */
   realtime(): Record<string, unknown> | undefined {

@@ -1,8 +1,8 @@
 /**
  * Device profiles for the simulated plugs: what each model says in `system.get_sysinfo` and in
  * which style its `emeter.get_realtime` answers. The values are our own, written to look like the
- * field layout real plugs use (REFERENCE.md §1; field names as listed in
- * `shared/fixtures/kasa/INDEX.md`), not copied from any capture.
+ * field layout real plugs use (docs/protocol.md; field names as in python-kasa's captures of
+ * real plugs, `tests/fixtures/iot/`), not copied from any capture.
  *
  * - `hs110v1`: HS110 hw 1.0, legacy floats `voltage` V, `current` A, `power` W, `total` kWh.
  * - `hs110v4`: HS110 hw 4.0, unit-suffixed integers `voltage_mv`, `current_ma`, `power_mw`,
@@ -11,14 +11,14 @@
  * - `hs100`: HS100 hw 1.0, no emeter; answers an emeter query at module level with
  *   `{"err_code":-1,"err_msg":"module not support"}` (as HS100 hw1 does).
  * - `hs300`: HS300 hw 2.0, a six-outlet power strip with a per-outlet emeter, unit-suffixed plus
- *   `slot_id` (the outlet index), as the hw 2.0 captures show (fixtures INDEX.md).
+ *   `slot_id` (the outlet index), as python-kasa's HS300 hw 2.0 captures show.
  * - `kp303`: KP303 hw 1.0, a three-outlet strip without emeter (module not support, as `hs100`).
  *
  * A strip's sysinfo has `child_num` and `children[]` entries
  * `{"id","state","alias","on_time","next_action":{"type":-1}}` and no `relay_state`
- * (REFERENCE.md §1 "Multi-outlet strips"; the HS300/KP303 captures). Child ids are the parent's
- * 40-hex deviceId plus a two-digit index `00`, `01`, … as on real units (INDEX.md, from the raw
- * log in GadgetReactor/pyHS100#160).
+ * (docs/protocol.md#power-strips; python-kasa's HS300/KP303 captures). Child ids are the parent's
+ * 40-hex deviceId plus a two-digit index `00`, `01`, … as on real units (the raw log in
+ * GadgetReactor/pyHS100#160).
  */
 import { createHash } from 'node:crypto';
 import type { LoadSample } from './load.js';
@@ -70,7 +70,8 @@ export interface SimProfile {
   emeter: EmeterStyle;
   /**
    * Number of outlets of a power strip (sysinfo `child_num`); absent or 0 for a single plug.
-   * A strip is asked per outlet with `"context":{"child_ids":[id]}` (REFERENCE.md §1).
+   * A strip is asked per outlet with `"context":{"child_ids":[id]}`
+   * (docs/protocol.md#power-strips).
    */
   outlets?: number;
   /**
@@ -117,7 +118,7 @@ export function deviceIdOf(seed: number): string {
 
 /**
  * Child ids as real strips form them: the parent's 40-hex deviceId plus a two-digit index
- * `00`…`05` (fixtures INDEX.md, raw log in GadgetReactor/pyHS100#160).
+ * `00`…`05` (python-kasa's HS300 captures; the raw log in GadgetReactor/pyHS100#160).
  * @param seed the strip's identity seed
  * @param outlets number of outlets (at most 100)
  */
@@ -170,7 +171,7 @@ function suffixed(s: LoadSample): Json {
   };
 }
 
-/** Unit-suffixed integers plus `slot_id`, the outlet index (HS300 hw 2.0, fixtures INDEX.md). */
+/** Unit-suffixed integers plus `slot_id`, the outlet index (python-kasa's HS300 hw 2.0 data). */
 function suffixedSlot(s: LoadSample, outlet = 0): Json {
   const { err_code, ...values } = suffixed(s);
   return { ...values, slot_id: outlet, err_code };

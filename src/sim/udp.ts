@@ -1,7 +1,7 @@
 /**
- * The UDP side of a simulated plug: answers datagrams on a loopback port the way a plug answers
- * on UDP 9999 (REFERENCE.md §1 "UDP": same cipher, no length prefix, the reply goes back to the
- * sender's address and port). A discovery request `{"system":{"get_sysinfo":{}}}` gets
+ * The UDP side of a simulated plug: answers datagrams on a loopback port the way a plug answers on
+ * UDP 9999 (docs/protocol.md#udp-and-discovery: same cipher, no length prefix, the reply goes back
+ * to the sender's address and port). A discovery request `{"system":{"get_sysinfo":{}}}` gets
  * `{"system":{"get_sysinfo":{...}}}` with the plug's live sysinfo; other requests are answered by
  * the same dispatcher as TCP (`answer.ts`).
  *

@@ -1,6 +1,6 @@
 /**
- * Every reading to every sink; one sink's failure never blocks another (STYLE.md's layout:
- * "fan-out → sinks"; smartmeter2mqtt feeds its outputs the same way).
+ * Every reading to every sink; one sink's failure never blocks another (docs/architecture.md;
+ * smartmeter2mqtt feeds its outputs the same way).
  */
 import type { Logger } from 'pino';
 import type { DeviceInfo, Reading } from '../reading.js';

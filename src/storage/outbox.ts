@@ -5,7 +5,7 @@ import { OutboxFile } from './outbox-file.js';
 
 export { OUTBOX_VERSION } from './outbox-file.js';
 
-/** What {@link Outbox} needs; everything injected (STYLE.md habit 6). */
+/** What {@link Outbox} needs; everything injected. */
 export interface OutboxOptions<T> {
   /** `state.dir`; `undefined` keeps the outbox in memory only (tests, tools). */
   dir: string | undefined;

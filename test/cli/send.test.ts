@@ -5,7 +5,7 @@ import { ConfigError } from '../../src/errors.js';
 import { SimulatedPlug } from '../../src/sim/plug.js';
 import { sink, toolIo } from './helpers.js';
 
-/** The classic client's table (seed 001, `tplink_smartplug.py`), plus `energy` from the brief. */
+/** The classic client's table (softScheck's `tplink_smartplug.py`), plus `energy`. */
 const SEED_COMMANDS: Record<string, string> = {
   info: '{"system":{"get_sysinfo":{}}}',
   on: '{"system":{"set_relay_state":{"state":1}}}',
@@ -48,7 +48,7 @@ describe('send', () => {
   afterAll(() => plug.stop());
   afterEach(() => plug.clearFaults());
 
-  it('keeps the classic client commands, each JSON exactly as in the seed', () => {
+  it('keeps the classic client commands, each JSON exactly as in tplink_smartplug.py', () => {
     expect(Object.fromEntries(Object.entries(COMMANDS).map(([k, v]) => [k, v.request]))).toEqual(
       SEED_COMMANDS,
     );

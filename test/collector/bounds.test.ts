@@ -3,7 +3,7 @@ import type { FilterConfig } from '../../src/config/types.js';
 import { applyBounds, type BoundedField } from '../../src/collector/bounds.js';
 import type { Measurement } from '../../src/reading.js';
 
-/** The schema's defaults (config-schema.ts `filter`). */
+/** The schema's defaults (`src/config/keys.ts` `filter`). */
 const B: FilterConfig = { maxPower: 4000, maxCurrent: 20, minVoltage: 80, maxVoltage: 280 };
 
 const good: Measurement = {
@@ -27,10 +27,10 @@ describe('applyBounds: one value out of bounds is removed, the rest survive', ()
     ['negative energy', 'energy', -0.001, 'negative energy'],
     ['NaN power', 'power', Number.NaN, 'not a finite number'],
     ['infinite energy', 'energy', Number.POSITIVE_INFINITY, 'not a finite number'],
-    // REFERENCE.md §2: spikes real plugs reported.
+    // Spikes real plugs reported (docs/protocol.md#what-real-plugs-get-wrong).
     ['tens of MW (softScheck/tplink-smartplug#39)', 'power', 33_554_432, 'above maxPower 4000 W'],
-    ['>100 kW on a washer (ioBroker.hs100 PR #63)', 'power', 104_857.6, 'above maxPower 4000 W'],
-    ['>28,000 W on HS110 fw 1.1.1 (seed 004)', 'power', 28_146.3, 'above maxPower 4000 W'],
+    ['>100 kW on a washer (arteck/ioBroker.hs100#63)', 'power', 104_857.6, 'above maxPower 4000 W'],
+    ['>28,000 W on an HS110 fw 1.1.1', 'power', 28_146.3, 'above maxPower 4000 W'],
     ['current spike alongside', 'current', 121.9, 'above maxCurrent 20 A'],
   ];
   it.each(cases)('%s', (_what, field, value, reason) => {

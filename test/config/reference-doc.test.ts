@@ -3,13 +3,13 @@ import { fileURLToPath } from 'node:url';
 import * as prettier from 'prettier';
 import { describe, expect, it } from 'vitest';
 import {
-  REFERENCE_DOC_PATH,
+  CONFIG_DOC_PATH,
   REGENERATE_COMMAND,
   renderConfigReference,
 } from '../../src/config/reference-doc.js';
 import { configReference } from '../../src/config/schema.js';
 
-const file = fileURLToPath(new URL(`../../${REFERENCE_DOC_PATH}`, import.meta.url));
+const file = fileURLToPath(new URL(`../../${CONFIG_DOC_PATH}`, import.meta.url));
 
 /** What the writer (`.ci/write-config-doc.mjs`) puts in the file: the rendering, prettier-formatted. */
 async function rendered(): Promise<string> {
@@ -17,12 +17,12 @@ async function rendered(): Promise<string> {
   return prettier.format(renderConfigReference(), { ...options, filepath: file });
 }
 
-describe(REFERENCE_DOC_PATH, () => {
+describe(CONFIG_DOC_PATH, () => {
   it('is what the config schema renders (a key added or changed needs the file regenerated)', async () => {
     const actual = existsSync(file) ? readFileSync(file, 'utf8') : '(missing)';
     expect(
       actual,
-      `${REFERENCE_DOC_PATH} does not match src/config/keys.ts: run \`${REGENERATE_COMMAND}\` and commit the result`,
+      `${CONFIG_DOC_PATH} does not match src/config/keys.ts: run \`${REGENERATE_COMMAND}\` and commit the result`,
     ).toBe(await rendered());
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A fake emonhub socket interfacer on 127.0.0.1 that behaves like the real one
- * (REFERENCE.md §3; emonhub `EmonHubSocketInterfacer.read`): it accepts a connection, does ONE
+ * (emonhub `EmonHubSocketInterfacer.read`; docs/emonhub.md): it accepts a connection, does ONE
  * read of at most 1024 bytes, closes, and never answers. Whatever a second write or the rest of
  * a long frame carried is lost, as with the real one.
  *

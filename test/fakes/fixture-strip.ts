@@ -1,7 +1,8 @@
 /**
  * A fake power strip built from a real HS300/KP303 capture: the project's {@link SimulatedPlug}
  * with a custom profile whose sysinfo and emeter come from the capture, so the child-id routing
- * (`"context":{"child_ids":[id]}`, REFERENCE.md §1) is the simulator's own (`src/sim/answer.ts`).
+ * (`"context":{"child_ids":[id]}`, docs/protocol.md#power-strips) is the simulator's own
+ * (`src/sim/answer.ts`).
  *
  * The captures are python-kasa's (GPL-3.0-or-later, see `shared/fixtures/kasa/INDEX.md`): they
  * are read from ../shared at test time and never copied into this repository.

@@ -10,7 +10,7 @@ import {
 import { SimulatedPlug } from '../../src/sim/plug.js';
 import { SimulatedUdpResponder } from '../../src/sim/udp.js';
 
-describe('inferFieldStyle (REFERENCE.md §1 "Emeter field styles")', () => {
+describe('inferFieldStyle (docs/protocol.md#emeter-field-styles)', () => {
   const cases: [string, string, string, string][] = [
     // model, hw_ver, feature, expected table cell
     ['HS110(EU)', '1.0', 'TIM:ENE', 'legacy'],

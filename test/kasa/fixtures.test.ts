@@ -37,7 +37,7 @@ const realtimeOf = (f: Json): Json | undefined =>
   f['emeter'] === undefined ? undefined : obj(obj(f['emeter'])['get_realtime']);
 /** Independent of src: `feature` is colon-separated, ENE is the energy meter. */
 const advertisesEne = (s: Json): boolean => /(^|:)ENE(:|$)/.test(String(s['feature'] ?? ''));
-/** Non-zero err_code at module or method level (REFERENCE.md §1). */
+/** Non-zero err_code at module or method level (docs/protocol.md#errors-inside-a-reply). */
 const emeterFails = (f: Json): boolean => {
   const mod = obj(f['emeter']);
   return (mod['err_code'] ?? 0) !== 0 || (obj(mod['get_realtime'])['err_code'] ?? 0) !== 0;

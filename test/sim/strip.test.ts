@@ -1,7 +1,7 @@
 /**
  * The simulator as a power strip (built-in `hs300`, `kp303`): sysinfo with `children[]`, outlets
- * addressed by `"context":{"child_ids":[id]}` over real TCP (REFERENCE.md §1 "Multi-outlet
- * strips"), and the simulator's own choices for requests without or with a bad context.
+ * addressed by `"context":{"child_ids":[id]}` over real TCP (docs/protocol.md#power-strips), and
+ * the simulator's own choices for requests without or with a bad context.
  */
 import { describe, expect, it } from 'vitest';
 import { startFleet } from '../../src/sim/fleet.js';

@@ -19,7 +19,10 @@ import { family } from './prometheus/helpers.js';
 import { haProblems, type Json } from './homeassistant/ha-rules.js';
 import { captureLogger } from './helpers.js';
 
-/** How the sinks address a power strip's outlets and the strip itself (REFERENCE.md §1, §4, §5). */
+/**
+ * How the sinks address a power strip's outlets and the strip itself
+ * (docs/mqtt-and-home-assistant.md#power-strips).
+ */
 
 const DEVICE_ID = '8006' + '12'.repeat(18);
 const MAC = '50:C7:BF:00:00:30';

@@ -1,6 +1,7 @@
 /**
- * The one write the collector ever sends a plug: `system.set_relay_state` (REFERENCE.md §1; the
- * classic client's `on`/`off`). Pure: the frames and the reply check, no I/O.
+ * The one write the collector ever sends a plug: `system.set_relay_state` (the classic client's
+ * `on`/`off`, softScheck/tplink-smartplug `tplink_smartplug.py`; docs/protocol.md). Pure: the
+ * frames and the reply check, no I/O.
  *
  * Sending it twice is harmless (it sets a state, it does not flip one), so the kept-alive
  * connection's one resend on a stale socket stays safe.
@@ -15,7 +16,8 @@ export const RELAY_OFF_REQUEST = '{"system":{"set_relay_state":{"state":0}}}';
 
 /**
  * The relay request of one strip outlet: `system.set_relay_state` with
- * `"context":{"child_ids":[id]}` (REFERENCE.md §1; python-kasa sends the same for a strip's plug).
+ * `"context":{"child_ids":[id]}` (python-kasa's `kasa/iot/iotdevice.py` `_create_request` sends
+ * the same for a strip's plug; docs/protocol.md#power-strips).
  * @param childId the outlet's sysinfo `children[].id`
  * @param on true: relay on; false: off
  * @returns the request JSON text

@@ -10,7 +10,7 @@ export const BATCH_REQUEST = '{"system":{"get_sysinfo":{}},"emeter":{"get_realti
 
 /**
  * The emeter request of one strip outlet: `emeter.get_realtime` with
- * `"context":{"child_ids":[id]}` (REFERENCE.md §1: one outlet per request).
+ * `"context":{"child_ids":[id]}` (docs/protocol.md#power-strips: one outlet per request).
  * @param childId the outlet's sysinfo `children[].id`
  * @returns the request JSON text
  */
@@ -32,8 +32,9 @@ function isObject(v: unknown): v is Json {
 
 /**
  * Throws PLUG_DEVICE_ERROR when `obj` carries a non-zero `err_code`. Both levels occur on real
- * plugs (REFERENCE.md §1): module level `{"emeter":{"err_code":-1,...}}` (HS100 hw1) and method
- * level `{"emeter":{"get_realtime":{"err_code":-1,...}}}` (HS100 hw2, HS105).
+ * plugs, and python-kasa's `kasa/iot/iotdevice.py` (`_query_helper`) checks both: module level
+ * `{"emeter":{"err_code":-1,...}}` (HS100 hw1) and method level
+ * `{"emeter":{"get_realtime":{"err_code":-1,...}}}` (HS100 hw2, HS105).
  */
 function checkErrCode(obj: Json, where: string, target: string): void {
   const code = obj['err_code'];
@@ -48,7 +49,7 @@ function checkErrCode(obj: Json, where: string, target: string): void {
 
 /**
  * Returns `reply[module][method]` after checking both levels' `err_code` (also used by
- * `relay.ts` for `system.set_relay_state`).
+ * `iot-relay.ts` for `system.set_relay_state`).
  * @throws PlugError PLUG_BAD_REPLY (missing object), PLUG_DEVICE_ERROR (`err_code != 0`)
  */
 export function method(reply: Json, module: string, name: string, target: string): Json {

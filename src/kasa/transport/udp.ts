@@ -1,8 +1,8 @@
 /**
  * The Smart Home protocol over UDP port 9999: the same XOR autokey cipher as TCP, without the
- * 4-byte length prefix, one JSON document per datagram (REFERENCE.md §1 "UDP"; python-kasa
- * `kasa/discover.py`, tplink-smarthome-api `src/client.ts`). Plugs answer from port 9999 to the
- * sender's address and port, which is what makes broadcast discovery work.
+ * 4-byte length prefix, one JSON document per datagram (python-kasa `kasa/discover.py`,
+ * tplink-smarthome-api `src/client.ts`; docs/protocol.md#udp-and-discovery). Plugs answer from port
+ * 9999 to the sender's address and port, which is what makes broadcast discovery work.
  *
  * This file only moves datagrams: what a reply means is `src/kasa/discovery.ts`'s job.
  */

@@ -6,7 +6,8 @@
  * UTF-8 bytes, never on JS string characters (an alias with "é" is two bytes).
  *
  * TCP frame: 4-byte big-endian plaintext length, then the ciphertext. Current firmware rejects the
- * old all-zero prefix (REFERENCE.md §1, seed 003 thread). UDP uses the cipher without the prefix.
+ * old all-zero prefix (softScheck/tplink-smartplug#41, #44). UDP uses the cipher without the
+ * prefix.
  */
 
 /** The autokey's initial value. */

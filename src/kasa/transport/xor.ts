@@ -5,13 +5,14 @@
  * several requests per connection, one at a time). Saves the connect, the accept and the closing
  * handshake of every poll, which is most of a poll's cost on a small CPU.
  *
- * Framing rules (REFERENCE.md §1): the request frame goes out in ONE write; the reply is read as
- * exactly 4 + N bytes however it is segmented; the plug is never expected to close.
+ * Framing rules (docs/protocol.md#tcp-framing): the request frame goes out in ONE write; the
+ * reply is read as exactly 4 + N bytes however it is segmented; the plug is never expected to
+ * close.
  *
  * A reply can never be attributed to the wrong request: one request at a time; any timeout, error,
  * bad length, unsolicited byte (data while idle) or byte past the reply destroys the socket, so a
  * late or stray reply dies with the socket it was meant for, and the next request starts on a
- * fresh connection. `Plug` also closes the connection when a reply's content is bad.
+ * fresh connection. `KasaDevice` also closes the connection when a reply's content is bad.
  *
  * A plug that closed an idle kept-alive connection (reboot, its own idle limit) costs no failed
  * poll: when a reused socket closes or resets before any reply byte came back, the request is sent

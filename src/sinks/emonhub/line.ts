@@ -2,8 +2,9 @@
  * The strict line builder for emonhub's socket interfacer: a safety requirement, not a
  * formatting nicety. A malformed frame (empty line, non-integer node such as `27.0`, a leading
  * space, tabs, a non-UTF-8 byte) kills emonhub's socket thread until emonhub restarts
- * (REFERENCE.md §3, tested against emonhub 2.7.19), so every frame is checked here and a bad
- * one throws instead of going out.
+ * (`EmonHubSocketInterfacer.read` raises, and `EmonHubInterfacer.run` in emonhub's
+ * `emonhub_interfacer.py` then ends the thread; docs/emonhub.md), so every frame is checked here
+ * and a bad one throws instead of going out.
  *
  * Wire format (emonhub `EmonHubSocketInterfacer.read`): one `recv(1024)` per connection,
  * appended to a buffer that is split on `\r\n`; fields split on ONE space; with
@@ -104,7 +105,7 @@ export function buildFrame(input: FrameInput): string {
 
 /**
  * Picks the configured fields of a reading, in order, as numbers for a frame. `state` maps
- * `"ON"` → 1 and `"OFF"` → 0 (the community node config's `Status`, REFERENCE.md §3);
+ * `"ON"` → 1 and `"OFF"` → 0 (the community node config's `Status`, docs/emonhub.md);
  * `energy_total` is the collector's lifetime kWh, present only when the collector keeps totals
  * and the plug's `energy` passed the spike filter (else the frame is skipped as missing a field).
  * @param reading a normalized reading

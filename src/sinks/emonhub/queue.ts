@@ -4,7 +4,7 @@
  * strict check of every restored frame.
  *
  * The check matters more than for MQTT: a malformed frame can kill emonhub's socket thread
- * (REFERENCE.md §3), and a frame built under another config (`timestamped` switched, a field
+ * (docs/emonhub.md), and a frame built under another config (`timestamped` switched, a field
  * added) would put values into the wrong emonCMS inputs. So a restored frame must be exactly
  * what `buildFrame` makes of its own fields under the CURRENT config; one that is not makes
  * the whole file corrupt (set aside, reported), never sent.

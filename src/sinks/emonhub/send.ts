@@ -2,7 +2,7 @@
  * One frame to emonhub's socket interfacer over one fresh TCP connection, in ONE write.
  *
  * emonhub does a single `recv(1024)` per connection and closes without answering
- * (`EmonHubSocketInterfacer.read`, REFERENCE.md §3), so a second write on the same connection
+ * (emonhub `EmonHubSocketInterfacer.read`), so a second write on the same connection
  * is lost and there is no acknowledgement to wait for: the best this wire offers is "the kernel
  * took the whole frame on an established connection". A listener whose socket thread died
  * still completes the TCP handshake from the kernel's backlog; nothing tells the sender.

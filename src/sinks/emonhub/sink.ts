@@ -1,13 +1,13 @@
 /**
- * Sends readings to emonhub's socket interfacer as strict frames (`emonhub-line.ts`).
+ * Sends readings to emonhub's socket interfacer as strict frames (`line.ts`).
  *
- * Protocol facts this follows (REFERENCE.md §3, emonhub `EmonHubSocketInterfacer.read`):
+ * Protocol facts this follows (emonhub `src/interfacers/EmonHubSocketInterfacer.py`, `read`):
  * emonhub accepts one connection at a time, does ONE `recv(1024)` and closes; it never replies.
  * So: one frame per connection, in one write (`socket.end(frame)`), and a frame counts as sent
  * once the kernel took it on an established connection; nothing better exists on this wire.
  *
  * Failure policy: frames wait in a FIFO persisted in `<state.dir>/emonhub-queue.json`
- * (`emonhub-queue.ts`), so neither an emonhub outage nor a collector restart loses them,
+ * (`queue.ts`), so neither an emonhub outage nor a collector restart loses them,
  * bounded by `emonhub.queue.maxFrames` and `maxBytes` (overflow drops the oldest, counted,
  * warned once per episode). One sender loop sends the head; on refused, reset or timeout the
  * head stays and the loop retries after `retryMs` on the injected clock. Frames keep their tick

@@ -1,5 +1,6 @@
 /**
- * Home Assistant MQTT discovery messages, as pure functions (REFERENCE.md §4).
+ * Home Assistant MQTT discovery messages, as pure functions (Home Assistant's MQTT discovery
+ * docs, home-assistant.io/integrations/mqtt/#mqtt-discovery).
  *
  * One device-based message per plug, `<ha>/device/<id>/config`, retained: `dev` (the plug),
  * `o` (us), `cmps` (one component per field the plug has) and a shared `availability` that needs

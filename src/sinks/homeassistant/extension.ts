@@ -1,5 +1,5 @@
 /**
- * Home Assistant discovery on the MQTT sink's connection (messages from `ha-discovery.ts`).
+ * Home Assistant discovery on the MQTT sink's connection (messages from `discovery.ts`).
  *
  * - A device is announced after its first reading (its identity comes from the plug), and
  *   again whenever its message changes (a new field such as `energy_total`, a new firmware).

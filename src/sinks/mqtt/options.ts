@@ -161,7 +161,7 @@ export function sinkClientOptions(
   return { ...options, ...mqttClientOptions(config, log) };
 }
 
-/** Returns `url` with any password replaced by `***`, for logs (config-checks.ts does the work). */
+/** Returns `url` with any password replaced by `***`, for logs (`config/checks.ts` does it). */
 export function redactUrl(url: string): string {
   return URL.canParse(url) ? redactUserinfo(url, '***') : '(unparsable URL)';
 }

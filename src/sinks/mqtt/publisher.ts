@@ -6,7 +6,7 @@
  *   a QoS 2 message stays in flight until its PUBCOMP, and mosquitto takes at most
  *   `max_inflight_messages` (default 20) of them from a client (past that, messages are lost and
  *   the client is disconnected). The readings' window is sized to stay below that
- *   (`mqtt-outbox-store.ts`); these messages, published outside it, would not be.
+ *   (`outbox-store.ts`); these messages, published outside it, would not be.
  * - The socket is corked from the first publish of a turn of the event loop to its end
  *   (`setImmediate`), so the publishes of a burst (readings that came in together, the entries a
  *   batch of PUBACKs lets out) leave in one `writev` rather than one write each. On a fleet of

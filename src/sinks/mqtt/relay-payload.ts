@@ -1,6 +1,7 @@
 /**
  * Relay command payloads, parsed (pure). What users already send: zigbee2mqtt's `ON`/`OFF`/
- * `TOGGLE` and `{"state":"ON"}`, Tasmota's `POWER ON|OFF|TOGGLE` words (REFERENCE.md §4).
+ * `TOGGLE` and `{"state":"ON"}` (zigbee2mqtt's "MQTT Topics and Messages" guide), Tasmota's
+ * `POWER ON|OFF|TOGGLE` words (Tasmota's Commands docs, tasmota.github.io/docs/Commands/).
  */
 
 import type { RelayAction } from '../sink.js';

@@ -1,9 +1,9 @@
 /**
- * Publishes readings to an MQTT broker with MQTT.js, in the layout of `mqtt-topics.ts`.
+ * Publishes readings to an MQTT broker with MQTT.js, in the layout of `topics.ts`.
  *
  * Failure policy:
  * - `start()` never waits for the broker: MQTT.js reconnects every 2 s by itself.
- * - Readings go through our outbox (`mqtt-outbox.ts`, kept in `<state.dir>/mqtt-outbox.json`,
+ * - Readings go through our outbox (`outbox.ts`, kept in `<state.dir>/mqtt-outbox.json`,
  *   bounded by `mqtt.outbox`), not MQTT.js's offline queue (`queueQoSZero: false`): published
  *   only while connected, in order, with their original `time`, removed once acknowledged, kept
  *   across broker outages and collector restarts. At QoS 0 the outbox still bridges outages,
@@ -12,7 +12,7 @@
  *   broker restarted without persistence gets them back.
  * - The log gets one line per state change (connected, disconnected, a new kind of error), not
  *   one per reconnect attempt. The password is never logged (the URL is logged redacted).
- * - QoS and socket writes are `mqtt-publisher.ts`'s: readings at `mqtt.qos`, the "latest wins"
+ * - QoS and socket writes are `publisher.ts`'s: readings at `mqtt.qos`, the "latest wins"
  *   messages at most at QoS 1, a burst of publishes in one write.
  */
 import type { IClientOptions, MqttClient } from 'mqtt';

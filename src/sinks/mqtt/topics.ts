@@ -1,18 +1,19 @@
 /**
  * Topics and payloads of the MQTT sink, as pure functions (no client, no I/O).
  *
- * Layout (zigbee2mqtt's, REFERENCE.md §4, so users' existing habits and HA templates fit):
+ * Layout (zigbee2mqtt's, see its "MQTT Topics and Messages" guide, so users' existing habits
+ * and HA templates fit; docs/mqtt-and-home-assistant.md):
  * - `<p>/<name>`              JSON state, retained:
  *   `{"time":s,"power":W,"energy":kWh,"energy_total":kWh,"voltage":V,"current":A,
  *   "state":"ON"|"OFF","rssi":dBm}` (`energy` since the plug booted, `energy_total` lifetime)
  * - `<p>/<name>/<field>`      one plain value per present field, not retained (emonhub's and
- *   emonCMS's `emon/<node>/<name>` style, REFERENCE.md §3)
+ *   emonCMS's `emon/<node>/<name>` style, emonhub's `EmonHubMqttInterfacer.py`)
  * - `<p>/<name>/info`         JSON identity + address, retained, published on change only
  * - `<p>/<name>/availability` `online` | `offline`, retained
  * - `<p>/bridge/state`        `online` | `offline`, retained; `offline` is also the last will
  *
- * A field the reading lacks is left out, never published as 0 (REFERENCE.md §4: a 0 energy
- * total looks like a meter reset to Home Assistant).
+ * A field the reading lacks is left out, never published as 0 (a 0 energy total looks like a
+ * meter reset to Home Assistant: docs/protocol.md#energy-since-boot).
  */
 import type { DeviceInfo, Measurement, MeasurementField, Reading } from '../../reading.js';
 import { MEASUREMENT_FIELDS, topicName } from '../../reading.js';
@@ -254,7 +255,8 @@ export function bridgeStateMessage(prefix: string, online: boolean): MqttMessage
 
 /**
  * How readings and availability become messages: this file's layout, or Tasmota's
- * (`tasmota-topics.ts`), chosen by `mqtt.format`. `info` and `bridge/state` are the same in both.
+ * (`../tasmota/topics.ts`), chosen by `mqtt.format`. `info` and `bridge/state` are the same in
+ * both.
  */
 export interface TopicLayout {
   /** The messages of one reading, in order. @throws Error on an invalid prefix or name */

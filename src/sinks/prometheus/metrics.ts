@@ -1,10 +1,11 @@
 /**
- * The Prometheus metric families, named per REFERENCE.md §5 (Prometheus docs, "Metric and label
- * naming"): base units in the name (`_watts`, `_volts`, `_amperes`, `_joules_total`, `_seconds`),
- * `_total` only on counters, static facts in an `_info` gauge, `_up` per device.
+ * The Prometheus metric families, named per the Prometheus docs ("Metric and label naming",
+ * prometheus.io/docs/practices/naming/): base units in the name (`_watts`, `_volts`, `_amperes`,
+ * `_joules_total`, `_seconds`), `_total` only on counters, static facts in an `_info` gauge, `_up`
+ * per device.
  *
  * Every per-device series carries `device` (the MQTT name) and `outlet`: empty for a plug and for
- * a strip itself, the outlet's name for a strip's outlet (REFERENCE.md §5). A strip's summed
+ * a strip itself, the outlet's name for a strip's outlet (docs/metrics.md). A strip's summed
  * power, voltage, current and energy are NOT exported (only its outlets' are), so `sum()` over
  * a family never counts a strip twice; the strip keeps its `up`, `rssi` and `info` series.
  */

@@ -1,6 +1,7 @@
 /**
  * The Tasmota layout (`mqtt.format: "tasmota"`), for dashboards and Node-RED flows built on
- * Tasmota plugs (REFERENCE.md §4). Pure, like `mqtt-topics.ts`:
+ * Tasmota plugs (Tasmota's MQTT docs, tasmota.github.io/docs/MQTT/). Pure, like
+ * `../mqtt/topics.ts`:
  * - `tele/<name>/SENSOR` `{"Time":"2023-11-14T22:13:20Z","ENERGY":{"Total":kWh,"Power":W,
  *   "Voltage":V,"Current":A}}`, not retained (Tasmota's own default); `Total` is the lifetime
  *   `energy_total` when known, else the plug's since-boot `energy`. Not sent without any of them.

@@ -4,7 +4,7 @@ import { outletEmeterRequest, parseOutletEmeterReply } from '../../../src/kasa/p
 import { ReplyFieldError, childrenOf } from '../../../src/kasa/normalize.js';
 import { outletRelayRequest } from '../../../src/kasa/protocol/iot-relay.js';
 
-/** The per-outlet requests of a power strip and the checks of their replies (REFERENCE.md §1). */
+/** The per-outlet requests of a power strip and the checks of their replies (docs/protocol.md). */
 
 const DEVICE_ID = '8006' + 'AB12'.repeat(9);
 const CHILD = `${DEVICE_ID}01`;

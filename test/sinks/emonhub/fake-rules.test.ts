@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { emonhubViolations } from '../../fakes/emonhub.js';
 
-// The fake emonhub must catch what kills the real one (REFERENCE.md §3), or the sink tests
+// The fake emonhub must catch what kills the real one (docs/emonhub.md), or the sink tests
 // that assert "no violations" prove nothing.
 describe('fake emonhub validation', () => {
   it.each([

@@ -20,7 +20,7 @@ function file(name: string, text: string): string {
   return p;
 }
 
-// Shape only: these tests check which bytes go where, not TLS (mqtt-tls.test.ts does that).
+// Shape only: these tests check which bytes go where, not TLS (tls.test.ts does that).
 const CA = file('ca.pem', '-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n');
 const CERT = file('cert.pem', '-----BEGIN CERTIFICATE-----\nQ0VSVA==\n-----END CERTIFICATE-----\n');
 const KEY = file('key.pem', '-----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----\n');
