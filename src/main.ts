@@ -81,14 +81,15 @@ export function buildSinks(
       homeassistant: config.homeassistant,
       onCommand,
     });
-    sinks.push(new MqttSink(config.mqtt, log, undefined, { stateDir, extensions }));
+    sinks.push(new MqttSink(config.mqtt, { log, clock, stateDir, extensions }));
   }
   if (config.emonhub.enabled) {
-    sinks.push(new EmonhubSink(config.emonhub, log, clock, { stateDir }));
+    sinks.push(new EmonhubSink(config.emonhub, { log, clock, stateDir }));
   }
   if (config.http.enabled) {
-    const options = { ...config.http, intervalS: config.poll.interval };
-    sinks.push(new MetricsSink(options, { clock, log, sinks: sinks.filter(hasQueueStats) }));
+    const intervalS = config.poll.interval;
+    const backlogs = sinks.filter(hasQueueStats);
+    sinks.push(new MetricsSink(config.http, { log, clock, intervalS, sinks: backlogs }));
   }
   return sinks;
 }

@@ -3,7 +3,21 @@
  * out to every {@link Sink}; relay commands come back in as {@link RelayCommand}s; poll outcomes
  * reach a {@link PollObserver}. The collector knows this file and no sink behind it.
  */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { DeviceInfo, Reading } from '../reading.js';
+
+/**
+ * What every sink's constructor takes beside its config slice: `new XSink(slice, { log, clock,
+ * …the sink's own })` (zigbee2mqtt's and smartmeter2mqtt's habit: one shape, no positional
+ * lists). A sink adds what only it needs (a state dir, an injectable connect, timings).
+ */
+export interface SinkDeps {
+  /** Parent logger; the sink logs through a child with `sink: '<name>'`. */
+  log: Logger;
+  /** Drives the sink's timers (retries, pacing, backlog writes) and measures its bounds. */
+  clock: Clock;
+}
 
 /**
  * An output the collector fans readings out to (the shape of smartmeter2mqtt's `Output`).

@@ -25,10 +25,13 @@ import { buildFrame, readingToValues } from './line.js';
 import { createEmonhubQueue } from './queue.js';
 import type { EmonhubQueueOptions } from './queue.js';
 import { sendFrame } from './send.js';
-import type { Sink } from '../sink.js';
+import type { Sink, SinkDeps } from '../sink.js';
 
-/** Tuning of {@link EmonhubSink}. */
-export interface EmonhubSinkOptions extends EmonhubQueueOptions {
+/**
+ * What {@link EmonhubSink} is given beside the `emonhub` slice: logger and clock, the queue's
+ * state dir and write delay, and the pacing knobs.
+ */
+export interface EmonhubSinkDeps extends SinkDeps, EmonhubQueueOptions {
   /** Delay before retrying the head frame after a failed send, ms. Default 5000. */
   retryMs?: number;
   /** Pause between two frames, ms. Default 1000 / `emonhub.replayRate` (tests shorten it). */
@@ -60,25 +63,25 @@ export class EmonhubSink implements Sink {
   #stopping: Promise<void> | undefined;
   #onDrained: (() => void) | undefined;
   #sent = 0;
+  private readonly clock: Clock;
 
   /**
    * @param config the `emonhub` slice: host, port, timestamped, fields, replayRate, queue bounds
-   * @param log parent logger; the sink logs through a child with `sink: 'emonhub'`
-   * @param clock drives the retry, gap, stop and queue-write timers
-   * @param options state dir (the queue is memory-only without it) and timings
+   * @param deps logger (the sink logs through a child with `sink: 'emonhub'`), clock (drives the
+   *   retry, gap, stop and queue-write timers), state dir (the queue is memory-only without it)
+   *   and timings
    */
   constructor(
     private readonly config: EmonhubConfig,
-    log: Logger,
-    private readonly clock: Clock,
-    options: EmonhubSinkOptions = {},
+    deps: EmonhubSinkDeps,
   ) {
-    this.#log = log.child({ sink: 'emonhub' });
-    this.#retryMs = options.retryMs ?? 5_000;
-    this.#gapMs = options.gapMs ?? 1000 / config.replayRate;
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
-    this.#stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
-    this.#queue = createEmonhubQueue(config, options, this.#log, clock);
+    this.#log = deps.log.child({ sink: 'emonhub' });
+    this.clock = deps.clock;
+    this.#retryMs = deps.retryMs ?? 5_000;
+    this.#gapMs = deps.gapMs ?? 1000 / config.replayRate;
+    this.#connectTimeoutMs = deps.connectTimeoutMs ?? 2_000;
+    this.#stopTimeoutMs = deps.stopTimeoutMs ?? 2_000;
+    this.#queue = createEmonhubQueue(config, deps, this.#log, deps.clock);
   }
 
   /** Frames waiting, including the one being sent. */

@@ -31,13 +31,21 @@ import type { ExtensionFactory, MqttExtension } from './extension.js';
 import type { MqttOutbox } from './outbox.js';
 import { createMqttOutbox } from './outbox-store.js';
 import type { MqttOutboxOptions } from './outbox-store.js';
-import type { Sink } from '../sink.js';
+import type { Sink, SinkDeps } from '../sink.js';
 
 /** MQTT.js's `connect(url, options)`, injectable so tests can reach the client. */
 export type MqttConnect = (url: string, options: IClientOptions) => MqttClient;
 
-/** Tuning of {@link MqttSink} and its extensions (HA discovery, relay commands). */
-export interface MqttSinkOptions extends MqttOutboxOptions {
+/**
+ * What {@link MqttSink} is given beside the `mqtt` slice: logger and clock, the outbox's state
+ * dir and window, its extensions (HA discovery, relay commands), and test hooks.
+ */
+export interface MqttSinkDeps extends SinkDeps, MqttOutboxOptions {
+  /**
+   * MQTT.js `connect`, replaceable in tests; by default MQTT.js is loaded by `start()`, so a
+   * collector with MQTT off never loads it (~15 MB of RSS on a Pi).
+   */
+  connect?: MqttConnect | undefined;
   /** What rides on the connection besides readings (HA discovery, relay commands); default none. */
   extensions?: ExtensionFactory;
   /** Bound on `stop()`'s flush, ms. Default 2000. */
@@ -64,26 +72,25 @@ export class MqttSink implements Sink {
   readonly #layout: TopicLayout;
   readonly #extensions: MqttExtension[];
   readonly #publisher: MqttPublisher;
+  readonly #connect: MqttConnect | undefined;
 
   /**
    * @param config the `mqtt` config slice (url, credentials, topicPrefix, qos, clientId)
-   * @param log parent logger; the sink logs through `log.child({ sink: 'mqtt' })`
-   * @param connect MQTT.js `connect`, replaceable in tests; by default MQTT.js is loaded by
-   *   `start()`, so a collector with MQTT off never loads it (~15 MB of RSS on a Pi)
-   * @param options state dir (the outbox is memory-only without it), window, stop bound
+   * @param deps logger (the sink logs through `log.child({ sink: 'mqtt' })`), clock (the
+   *   outbox's writes), state dir (the outbox is memory-only without it), window, extensions,
+   *   stop bound, `connect`
    */
   constructor(
     private readonly config: MqttConfig,
-    log: Logger,
-    private readonly connect?: MqttConnect,
-    options: MqttSinkOptions = {},
+    deps: MqttSinkDeps,
   ) {
-    this.#log = log.child({ sink: 'mqtt' });
-    this.#stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
-    this.#outbox = createMqttOutbox(config, options, this.#log);
+    this.#log = deps.log.child({ sink: 'mqtt' });
+    this.#connect = deps.connect;
+    this.#stopTimeoutMs = deps.stopTimeoutMs ?? 2_000;
+    this.#outbox = createMqttOutbox(config, deps, this.#log, deps.clock);
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
     this.#publisher = new MqttPublisher(config.qos);
-    this.#extensions = options.extensions?.((m) => this.#publishNow(m), this.#log) ?? [];
+    this.#extensions = deps.extensions?.((m) => this.#publishNow(m), this.#log) ?? [];
   }
 
   /** Readings in the outbox (waiting or unacknowledged). */
@@ -112,7 +119,7 @@ export class MqttSink implements Sink {
    * @throws Error when the topic prefix is invalid, or MQTT.js rejects the URL
    */
   async start(): Promise<void> {
-    const connect = this.connect ?? (await import('mqtt')).connect;
+    const connect = this.#connect ?? (await import('mqtt')).connect;
     if (this.#client !== undefined || this.#stopping !== undefined) return;
     const { url, clientId, topicPrefix } = this.config;
     assertTopicPrefix(topicPrefix);
