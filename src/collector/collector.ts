@@ -7,6 +7,7 @@ import type { EnergyTotals } from '../energy/totals.js';
 import { totalsKey } from '../energy/totals-file.js';
 import { applyBounds } from './bounds.js';
 import { Poller, type PollResult } from './poller.js';
+import { PollErrorCode } from '../errors.js';
 import { topicName, type DeviceInfo, type Measurement, type PlugIdentity } from '../reading.js';
 import type { DeviceSample, OutletSample } from '../kasa/device.js';
 import { sumOutlets } from './strip-sum.js';
@@ -64,6 +65,8 @@ export class Collector {
   readonly #schedule: HarmonizedSchedule;
   readonly #poller: Poller<PolledDevice>;
   readonly #relay: RelayControl;
+  /** Devices whose last failure was a bug (`INTERNAL_ERROR`), logged once until a good poll. */
+  readonly #bugs = new WeakSet<PolledDevice>();
   #started = false;
 
   /**
@@ -204,6 +207,14 @@ export class Collector {
       const { error } = result;
       this.deps.observer?.poll(device.info, error.code, durationS);
       log.debug({ device: device.info.name, code: error.code, tick: tickS }, error.message);
+      if (error.code === PollErrorCode.INTERNAL && !this.#bugs.has(device)) {
+        // A bug is the collector's, not the plug's: shown once per run of them, with its stack.
+        this.#bugs.add(device);
+        log.error(
+          { device: device.info.name, code: error.code, err: error.cause },
+          `poll failed on an unexpected exception (a bug in the collector): ${error.message}`,
+        );
+      }
       if (device.availability.failure() === 'offline') {
         log.warn(
           {
@@ -220,6 +231,7 @@ export class Collector {
       return;
     }
     this.stats.pollsOk++;
+    this.#bugs.delete(device);
     const { sample } = result;
     if (!device.named) {
       const taken = new Set(

@@ -5,11 +5,11 @@
  *
  * Failure policy: nothing here throws. An unknown device or one without `control` is logged once
  * per name (a dashboard button pressed repeatedly must not flood the log); a plug error is
- * logged each time, with its stable code.
+ * logged each time, with its stable code (`INTERNAL_ERROR` for anything that is not a plug's).
  */
 import type { Logger } from 'pino';
 import type { PolledDevice } from './polled-device.js';
-import { PlugError } from '../errors.js';
+import { PlugError, PollErrorCode } from '../errors.js';
 import type { DeviceSample } from '../kasa/device.js';
 import type { RelayCommand } from '../sinks/sink.js';
 
@@ -84,7 +84,8 @@ export class RelayControl {
       this.log.info({ device: name, action, state: stateOf(sample) }, 'relay switched');
       return { outcome: 'switched', device, sample };
     } catch (err) {
-      const code = err instanceof PlugError ? err.code : undefined;
+      // A rejection that is not a PlugError is a bug in this path, not the plug's answer.
+      const code = err instanceof PlugError ? err.code : PollErrorCode.INTERNAL;
       this.log.warn({ device: name, action, code, err }, `relay command failed: ${String(err)}`);
       return { outcome: 'failed', device };
     }

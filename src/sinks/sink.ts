@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
+import type { ErrorCode } from '../errors.js';
 import type { DeviceInfo, Reading } from '../reading.js';
 
 /**
@@ -69,10 +70,11 @@ export type RelayCommandHandler = (command: RelayCommand) => void;
 export interface PollObserver {
   /**
    * @param device the polled device
-   * @param code the failure's code (`PLUG_TIMEOUT`, …); undefined for a good poll
+   * @param code the failure's stable code (`PLUG_TIMEOUT`, `POLL_NOT_STARTED`, …,
+   *   `src/errors.ts`); undefined for a good poll
    * @param durationS how long the poll took, s; undefined when the device was not polled at all
    */
-  poll(device: DeviceInfo, code: string | undefined, durationS: number | undefined): void;
+  poll(device: DeviceInfo, code: ErrorCode | undefined, durationS: number | undefined): void;
   /** One value the physical bounds removed. */
   spike(device: DeviceInfo, field: string): void;
 }

@@ -9,8 +9,9 @@
  * Failure policy: frames wait in a FIFO persisted in `<state.dir>/emonhub-queue.json`
  * (`emonhub-queue.ts`), so neither an emonhub outage nor a collector restart loses them,
  * bounded by `emonhub.queue.maxFrames` and `maxBytes` (overflow drops the oldest, counted,
- * warned once per episode). One sender loop sends the head; on refused, reset or timeout the
- * head stays and the loop retries after `retryMs` on the injected clock. Frames keep their tick
+ * warned once per episode). One sender loop sends the head; on a failed send (`SINK_REFUSED`,
+ * `SINK_UNREACHABLE`, `SINK_TIMEOUT`, `SINK_CLOSED`: all retryable) the head stays and the loop
+ * retries after `retryMs` on the injected clock. Frames keep their tick
  * timestamps, so a backlog lands at the right times in emonCMS. Frames are spaced by at least
  * 1/`emonhub.replayRate` s (emonhub's run loop reads one connection, then sleeps 0.1 s; with
  * its other work it moves about 5 frames/s); a lone frame long after the last goes out at once.
@@ -25,6 +26,7 @@ import { buildFrame, readingToValues } from './line.js';
 import { createEmonhubQueue } from './queue.js';
 import type { EmonhubQueueOptions } from './queue.js';
 import { sendFrame } from './send.js';
+import type { SinkError } from '../../errors.js';
 import type { Sink, SinkDeps } from '../sink.js';
 
 /**
@@ -218,7 +220,7 @@ export class EmonhubSink implements Sink {
     const seq = this.#queue.headSeq;
     sendFrame(host, port, frame, this.#connectTimeoutMs, this.#abort.signal).then(
       () => this.#onSent(seq),
-      (err: NodeJS.ErrnoException) => this.#onFailed(err),
+      (err: SinkError) => this.#onFailed(err),
     );
   }
 
@@ -238,7 +240,11 @@ export class EmonhubSink implements Sink {
     this.#pump();
   }
 
-  #onFailed(err: NodeJS.ErrnoException): void {
+  /**
+   * Every code `sendFrame` gives is retryable (`ERROR_CODES`): emonhub down or restarting, the
+   * network gone. The frame is not at fault, so it stays at the head and is sent again.
+   */
+  #onFailed(err: SinkError): void {
     this.#sending = false;
     if (this.#stopped) return;
     if (this.#up !== false) {
@@ -246,7 +252,7 @@ export class EmonhubSink implements Sink {
       const { host, port } = this.config;
       this.#log.warn(
         { host, port, code: err.code, queued: this.#queue.length },
-        `emonhub unreachable (${err.code ?? err.message}); keeping frames, retrying every ${this.#retryMs} ms`,
+        `emonhub unreachable: ${err.message}; keeping frames, retrying every ${this.#retryMs} ms`,
       );
     }
     this.#schedule(this.#retryMs);

@@ -18,7 +18,8 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../../config/types.js';
-import { errorKey, explainConnectErrors, redactUrl, sinkClientOptions } from './options.js';
+import { explainConnectErrors, redactUrl, sinkClientOptions } from './options.js';
+import { mqttErrorCode } from './errors.js';
 import { MqttPublisher } from './publisher.js';
 import { sameDeviceSource, type DeviceSource } from './same-device.js';
 import { sayOfflineAndEnd } from './close.js';
@@ -53,6 +54,15 @@ export interface MqttSinkDeps extends SinkDeps, MqttOutboxOptions {
 }
 
 export { redactUrl };
+
+/**
+ * What makes two connection errors "the same" for logging: their code and the detail behind it
+ * (errno, CONNACK code or message), so each new kind of failure gets one line, e.g. another TLS
+ * problem once the first is fixed.
+ */
+function errorKey(err: Error & { code?: unknown }): string {
+  return `${mqttErrorCode(err)} ${String(err.code ?? err.message)}`;
+}
 
 /** The MQTT {@link Sink}. Constructor assigns; `start()` connects; `stop()` disconnects. */
 export class MqttSink implements Sink {
@@ -144,7 +154,11 @@ export class MqttSink implements Sink {
       this.#lastError = cause === undefined ? undefined : errorKey(cause);
       if (this.#stopping !== undefined) return;
       const why = cause === undefined ? '' : ` (${cause.message})`;
-      this.#log.warn({ err: cause }, `disconnected from MQTT broker${why}; retrying every 2 s`);
+      const code = cause === undefined ? undefined : mqttErrorCode(cause);
+      this.#log.warn(
+        { code, err: cause },
+        `disconnected from MQTT broker${why}; retrying every 2 s`,
+      );
     });
     client.on('error', (err: Error) => {
       if (this.#stopping !== undefined) return;
@@ -157,7 +171,8 @@ export class MqttSink implements Sink {
       const key = errorKey(err);
       if (key === this.#lastError) return;
       this.#lastError = key;
-      this.#log.warn({ err, url: redactUrl(url) }, `MQTT error: ${err.message}`);
+      const code = mqttErrorCode(err);
+      this.#log.warn({ code, err, url: redactUrl(url) }, `MQTT error: ${err.message}`);
     });
     this.#log.info(
       { url: redactUrl(url), clientId: clientId || undefined },

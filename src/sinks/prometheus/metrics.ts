@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ErrorCode } from '../../errors.js';
 import { topicName, type DeviceInfo, type Measurement, type Reading } from '../../reading.js';
 
 /**
@@ -105,7 +106,7 @@ export class KasaMetrics {
     });
     this.#polls = new Counter({
       name: 'kasa_polls_total',
-      help: 'Polls by outcome: result="ok" or the failure code (PLUG_TIMEOUT, ...).',
+      help: 'Polls by outcome: result="ok" or the failure code (PLUG_TIMEOUT, POLL_NOT_STARTED, ...; docs/error-codes.md).',
       labelNames: ['device', 'result'],
       registers,
     });
@@ -188,8 +189,8 @@ export class KasaMetrics {
     this.#joules.delete(key);
   }
 
-  /** Counts one poll outcome (`code` undefined: ok) and observes its duration when it ran. */
-  poll(device: DeviceInfo, code: string | undefined, durationS: number | undefined): void {
+  /** Counts one poll outcome (`code` undefined: ok; else a stable code, `src/errors.ts`) and observes its duration when it ran. */
+  poll(device: DeviceInfo, code: ErrorCode | undefined, durationS: number | undefined): void {
     this.#polls.inc({ device: device.name, result: code ?? 'ok' });
     if (durationS !== undefined) this.#duration.observe({ device: device.name }, durationS);
   }

@@ -5,6 +5,7 @@
  * what never reaches a sink (failed polls, durations, spikes).
  */
 import type { HttpConfig } from '../../config/types.js';
+import type { ErrorCode } from '../../errors.js';
 import type { DeviceInfo, Reading } from '../../reading.js';
 import type { PollObserver, Sink, SinkDeps } from '../sink.js';
 import { Health } from './health.js';
@@ -85,7 +86,7 @@ export class MetricsSink implements Sink, PollObserver {
   }
 
   /** {@link PollObserver.poll}: `kasa_polls_total`, `kasa_poll_duration_seconds`. */
-  poll(device: DeviceInfo, code: string | undefined, durationS: number | undefined): void {
+  poll(device: DeviceInfo, code: ErrorCode | undefined, durationS: number | undefined): void {
     this.metrics.poll(device, code, durationS);
   }
 

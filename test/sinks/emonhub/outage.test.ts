@@ -27,7 +27,7 @@ describe('EmonhubSink during an emonhub outage', () => {
       );
     await waitFor(() => down() === 1 && clock.pending === 1, 5000, 'first refusal');
     expect(lines.find((l) => l.msg.startsWith('emonhub unreachable'))).toMatchObject({
-      code: 'ECONNREFUSED',
+      code: 'SINK_REFUSED',
       queued: 3,
     });
 

@@ -52,6 +52,7 @@ describe('MqttSink logging', () => {
     expect(lines.find((l) => l.msg.startsWith('MQTT error'))?.['err']).toMatchObject({
       code: 'ECONNREFUSED',
     });
+    expect(lines.find((l) => l.msg.startsWith('MQTT error'))?.['code']).toBe('SINK_REFUSED');
 
     broker = await startBroker({ port });
     await waitFor(() => sink.connected, 5000, 'connect');

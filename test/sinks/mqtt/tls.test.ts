@@ -145,6 +145,7 @@ describe('MqttSink over TLS', () => {
     expect(errors[0]?.msg).toContain('certificate verification failed');
     expect(errors[0]?.msg).toContain('set mqtt.ca to the PEM file of the CA');
     expect(errors[0]?.['err']).toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    expect(errors[0]?.['code']).toBe('SINK_TLS');
   });
 
   it('with mqtt.rejectUnauthorized false: connects, and warns at start', async () => {
