@@ -8,12 +8,12 @@ import { totalsKey } from '../energy/totals-file.js';
 import { applyBounds } from './bounds.js';
 import { Poller, type PollResult } from './poller.js';
 import { PollErrorCode } from '../errors.js';
-import { topicName, type DeviceInfo, type Measurement, type PlugIdentity } from '../reading.js';
+import { deviceKey, type DeviceInfo, type Measurement, type PlugIdentity } from '../reading.js';
 import type { DeviceSample, OutletSample } from '../kasa/device.js';
 import { sumOutlets } from './strip-sum.js';
 import { HarmonizedSchedule } from './schedule.js';
 import type { PollObserver, RelayCommand, Sink } from '../sinks/sink.js';
-import { RelayControl, type CommandOutcome } from './relay-control.js';
+import { RelayControl, type RelayCommandOutcome } from './relay-control.js';
 
 /** What the collector needs from outside; everything is injected (STYLE.md habit 6). */
 export interface CollectorDeps {
@@ -171,7 +171,7 @@ export class Collector {
    * Runs a relay command (`relay-control.ts`) and, once switched, publishes the re-poll as a
    * reading stamped with the current unix second (not a tick: it is an extra reading). Never rejects.
    */
-  async command(command: RelayCommand): Promise<CommandOutcome> {
+  async relayCommand(command: RelayCommand): Promise<RelayCommandOutcome> {
     const { outcome, device, sample } = await this.#relay.run(this.#devices, command);
     if (sample && device && this.#devices.includes(device)) {
       this.onResult(device, Math.floor(this.deps.clock.now() / 1000), { ok: true, sample });
@@ -299,7 +299,7 @@ export class Collector {
       identity: sample.identity,
       values: { ...sample.values, ...sumOutlets(published) },
       hasEmeter: sample.hasEmeter,
-      outlets: outlets.length,
+      outletCount: outlets.length,
     });
   }
 
@@ -323,7 +323,7 @@ export class Collector {
       for (const { field, value, reason } of bounded.rejected) {
         this.stats.spikes++;
         this.deps.observer?.spike(info, field);
-        log.warn({ device: topicName(info), field, value, reason, tick: tickS }, 'spike rejected');
+        log.warn({ device: deviceKey(info), field, value, reason, tick: tickS }, 'spike rejected');
       }
     }
     const { energy } = values;

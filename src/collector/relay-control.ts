@@ -11,14 +11,15 @@ import type { Logger } from 'pino';
 import type { PolledDevice } from './polled-device.js';
 import { PlugError, PollErrorCode } from '../errors.js';
 import type { DeviceSample } from '../kasa/device.js';
+import type { RelayState } from '../reading.js';
 import type { RelayCommand } from '../sinks/sink.js';
 
 /** How a command ended. */
-export type CommandOutcome = 'switched' | 'unknown-device' | 'not-controlled' | 'failed';
+export type RelayCommandOutcome = 'switched' | 'unknown-device' | 'not-controlled' | 'failed';
 
 /** The result of {@link RelayControl.run}: the fresh sample when switched. */
-export interface CommandResult {
-  outcome: CommandOutcome;
+export interface RelayCommandResult {
+  outcome: RelayCommandOutcome;
   device?: PolledDevice;
   sample?: DeviceSample;
 }
@@ -41,7 +42,7 @@ export class RelayControl {
    * @param command the device (and a strip's outlet, switched with `context.child_ids`) and the
    *   action: ON, OFF or TOGGLE (TOGGLE flips the last state read; unknown: read first)
    */
-  async run(devices: readonly PolledDevice[], command: RelayCommand): Promise<CommandResult> {
+  async run(devices: readonly PolledDevice[], command: RelayCommand): Promise<RelayCommandResult> {
     const { action, outlet: outletName } = command;
     const name = outletName === undefined ? command.device : `${command.device}/${outletName}`;
     const device = devices.find((d) => d.named && d.info.name === command.device);
@@ -67,21 +68,21 @@ export class RelayControl {
       return { outcome };
     }
     const { client } = device;
-    const stateOf = (sample: DeviceSample): 'ON' | 'OFF' | undefined =>
+    const relayOf = (sample: DeviceSample): RelayState | undefined =>
       outlet === undefined
         ? sample.values.state
         : sample.outlets?.find((o) => o.id === outlet.id)?.values.state;
     try {
       const sample = await device.exclusive(async () => {
-        let state = outlet === undefined ? device.relay : undefined;
-        if (action === 'TOGGLE' && state === undefined) {
-          state = stateOf(await client.poll(this.timeoutMs));
+        let relay = outlet === undefined ? device.relay : undefined;
+        if (action === 'TOGGLE' && relay === undefined) {
+          relay = relayOf(await client.poll(this.timeoutMs));
         }
-        const on = action === 'TOGGLE' ? state !== 'ON' : action === 'ON';
+        const on = action === 'TOGGLE' ? relay !== 'ON' : action === 'ON';
         await client.setRelay(on, this.timeoutMs, outlet?.id);
         return client.poll(this.timeoutMs);
       });
-      this.log.info({ device: name, action, state: stateOf(sample) }, 'relay switched');
+      this.log.info({ device: name, action, state: relayOf(sample) }, 'relay switched');
       return { outcome: 'switched', device, sample };
     } catch (err) {
       // A rejection that is not a PlugError is a bug in this path, not the plug's answer.

@@ -63,7 +63,7 @@ export interface RelayCommand {
   action: RelayAction;
 }
 
-/** Where sinks hand relay commands (the collector's `command`); must not throw. */
+/** Where sinks hand relay commands (the collector's `relayCommand`); must not throw. */
 export type RelayCommandHandler = (command: RelayCommand) => void;
 
 /** Poll outcomes as they happen, beyond what reaches the sinks as readings. Must not throw. */

@@ -20,7 +20,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { EmonhubConfig } from '../../config/types.js';
-import { topicName, type DeviceInfo, type Reading } from '../../reading.js';
+import { deviceKey, type DeviceInfo, type Reading } from '../../reading.js';
 import type { Outbox } from '../../storage/outbox.js';
 import { buildFrame, readingToValues } from './line.js';
 import { createEmonhubQueue } from './queue.js';
@@ -124,7 +124,7 @@ export class EmonhubSink implements Sink {
    */
   write(reading: Reading): void {
     const { node } = reading.device;
-    const name = topicName(reading.device);
+    const name = deviceKey(reading.device);
     if (!this.#started || this.#stopping !== undefined || node === undefined) return;
     const values = readingToValues(reading, this.config.fields);
     if (!Array.isArray(values)) {

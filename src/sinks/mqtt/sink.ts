@@ -23,7 +23,7 @@ import { mqttErrorCode } from './errors.js';
 import { MqttPublisher } from './publisher.js';
 import { sameDeviceSource, type DeviceSource } from './same-device.js';
 import { sayOfflineAndEnd } from './close.js';
-import { topicName, type DeviceInfo, type Reading } from '../../reading.js';
+import { deviceKey, type DeviceInfo, type Reading } from '../../reading.js';
 import type { MqttMessage } from './topics.js';
 import { DEFAULT_LAYOUT, assertTopicPrefix, bridgeStateMessage, infoMessage } from './topics.js';
 import type { TopicLayout } from './topics.js';
@@ -185,9 +185,9 @@ export class MqttSink implements Sink {
     this.#lastError = undefined;
     this.#log.info({ url: redactUrl(this.config.url) }, 'connected to MQTT broker');
     const publisher = this.#publisher;
-    publisher.state(client, bridgeStateMessage(this.config.topicPrefix, true));
-    for (const { message } of this.#info.values()) publisher.state(client, message);
-    for (const m of this.#availability.values()) publisher.state(client, m);
+    publisher.latest(client, bridgeStateMessage(this.config.topicPrefix, true));
+    for (const { message } of this.#info.values()) publisher.latest(client, message);
+    for (const m of this.#availability.values()) publisher.latest(client, m);
     const topics = this.#extensions.flatMap((e) => e.subscriptions);
     if (topics.length > 0) client.subscribe(topics, { qos: this.config.qos });
     for (const ext of this.#extensions) ext.onConnect();
@@ -197,7 +197,7 @@ export class MqttSink implements Sink {
 
   /** Publishes now when connected, else drops: for "latest wins" messages re-sent on connect. */
   #publishNow(m: MqttMessage): void {
-    if (this.#connected && this.#client !== undefined) this.#publisher.state(this.#client, m);
+    if (this.#connected && this.#client !== undefined) this.#publisher.latest(this.#client, m);
   }
 
   /** Logs once per device that its name cannot be a topic level (what `err` says). */
@@ -219,7 +219,7 @@ export class MqttSink implements Sink {
     const client = this.#client;
     if (client === undefined || this.#stopping !== undefined) return;
     const prefix = this.config.topicPrefix;
-    const name = topicName(reading.device);
+    const name = deviceKey(reading.device);
     const source = this.#info.get(name)?.source;
     let messages: MqttMessage[];
     let info: MqttMessage | undefined;
@@ -237,7 +237,7 @@ export class MqttSink implements Sink {
     if (info === undefined) return;
     const changed = this.#info.get(name)?.message.payload !== info.payload;
     this.#info.set(name, { message: info, source: reading });
-    if (changed && this.#connected) this.#publisher.state(client, info);
+    if (changed && this.#connected) this.#publisher.latest(client, info);
   }
 
   /** Publishes the retained availability now, or on the next connect when offline. Never throws. */
@@ -251,8 +251,8 @@ export class MqttSink implements Sink {
       this.#badDevice(device, err);
       return;
     }
-    this.#availability.set(topicName(device), m);
-    if (this.#connected) this.#publisher.state(client, m);
+    this.#availability.set(deviceKey(device), m);
+    if (this.#connected) this.#publisher.latest(client, m);
   }
 
   /** The device left the config: extensions clean up after it (HA removes its device). */
