@@ -39,7 +39,7 @@ export const PollErrorCode = {
    * more time than `poll.concurrency` workers have in one `poll.interval`.
    */
   NOT_STARTED: 'POLL_NOT_STARTED',
-  /** The plug's poll from an earlier tick was still running: a plug is never polled twice at once. */
+  /** The plug's poll from an earlier tick was still running (never two polls of a plug at once). */
   OVERLAP: 'POLL_OVERLAP',
   /** An unexpected exception in the poll path: a bug in the collector, not the plug's fault. */
   INTERNAL: 'INTERNAL_ERROR',
@@ -50,7 +50,7 @@ export type PollErrorCode = (typeof PollErrorCode)[keyof typeof PollErrorCode];
 
 /** Failures of a sink reaching its remote end (the MQTT broker, emonhub). */
 export const SinkErrorCode = {
-  /** Connection refused: nothing listens (restarting?), or the MQTT broker said it is unavailable or busy. */
+  /** Connection refused (restarting?), or the MQTT broker said it is unavailable or busy. */
   REFUSED: 'SINK_REFUSED',
   /** No route, host down or name not resolvable. */
   UNREACHABLE: 'SINK_UNREACHABLE',
@@ -60,7 +60,7 @@ export const SinkErrorCode = {
   CLOSED: 'SINK_CLOSED',
   /** The MQTT broker refused the login: user name, password or ACL. */
   AUTH: 'SINK_AUTH',
-  /** The TLS handshake failed: certificate not trusted, expired, wrong host, client certificate missing. */
+  /** The TLS handshake failed: certificate untrusted, expired or for another host, or none sent. */
   TLS: 'SINK_TLS',
   /** The MQTT broker refused the connection for a protocol reason (version, client id, limits). */
   PROTOCOL: 'SINK_PROTOCOL',

@@ -124,7 +124,7 @@ export class Collector {
 
   /**
    * Replaces the device list without a restart (SIGHUP). A device whose entry is unchanged keeps
-   * its state (plug session, availability, name); a changed or new entry starts fresh; a removed
+   * its plug session, availability and name; a changed or new entry starts fresh; a removed
    * device is published `offline` so dashboards do not show it as live. Polls in flight finish
    * and are delivered as usual.
    * @param devices the new `devices` config, already validated

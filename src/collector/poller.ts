@@ -12,7 +12,8 @@ export interface Pollable {
 
 /**
  * Why a poll failed: the plug's answer or its absence ({@link PlugError}, classified by the
- * transport and protocol), or the collector's side ({@link PollError}: not started, overlap, a bug).
+ * transport and protocol), or the collector's side ({@link PollError}: not started, overlap,
+ * a bug).
  */
 export type PollFailure = PlugError | PollError;
 

@@ -1,7 +1,8 @@
 /**
  * Relay commands, as the collector runs them: find the device (or a strip's outlet), check it opted in
  * (`devices[].control`), then — queued behind any poll of that plug — set the relay and read
- * the plug again at once, so the caller can publish the new state without waiting for a tick.
+ * the plug again at once, so the caller can publish the new relay position without waiting for
+ * a tick.
  *
  * Failure policy: nothing here throws. An unknown device or one without `control` is logged once
  * per name (a dashboard button pressed repeatedly must not flood the log); a plug error is
@@ -40,7 +41,7 @@ export class RelayControl {
   /**
    * @param devices the current devices
    * @param command the device (and a strip's outlet, switched with `context.child_ids`) and the
-   *   action: ON, OFF or TOGGLE (TOGGLE flips the last state read; unknown: read first)
+   *   action: ON, OFF or TOGGLE (TOGGLE flips the relay as last read; unknown: read first)
    */
   async run(devices: readonly PolledDevice[], command: RelayCommand): Promise<RelayCommandResult> {
     const { action, outlet: outletName } = command;

@@ -26,7 +26,10 @@ export const UNTRUSTED = new Set([
  */
 export const REFUSED_AUTH = new Set([4, 5, 134, 135]);
 
-/** Refused credentials, or a client the broker will not let in: MQTT 5 138 (banned), 140 (bad authentication method). */
+/**
+ * Refused credentials, or a client the broker will not let in: also MQTT 5 reason codes 138
+ * (banned) and 140 (bad authentication method).
+ */
 const AUTH = new Set([...REFUSED_AUTH, 138, 140]);
 
 /**
