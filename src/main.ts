@@ -9,7 +9,7 @@ import { EmonhubSink } from './sinks/emonhub/sink.js';
 import { Fanout } from './sinks/fanout.js';
 import { HaDiscovery } from './sinks/homeassistant/extension.js';
 import type { ExtensionFactory, MqttExtension } from './sinks/mqtt/extension.js';
-import { MqttCommands } from './sinks/mqtt/relay-commands.js';
+import { MqttRelayCommands } from './sinks/mqtt/relay-commands.js';
 import { MqttSink } from './sinks/mqtt/sink.js';
 import type { RelayCommandHandler, Sink } from './sinks/sink.js';
 import { runUntilSignal } from './service/signals.js';
@@ -19,7 +19,7 @@ export interface MqttExtensionOptions {
   /** The `homeassistant` slice; discovery runs when `enabled` and `mqtt.format` is `default`. */
   homeassistant?: HomeAssistantConfig;
   /** Where relay commands go; absent: `<p>/+/set` is not subscribed. */
-  onCommand?: RelayCommandHandler | undefined;
+  onRelayCommand?: RelayCommandHandler | undefined;
   /** For the discovery origin; default: package.json's version. */
   version?: string;
 }
@@ -51,8 +51,8 @@ export function mqttExtensions(
       const ctx = { haPrefix: ha.prefix, topicPrefix: config.topicPrefix, version };
       out.push(new HaDiscovery(ctx, publish, log));
     }
-    if (options.onCommand !== undefined) {
-      out.push(new MqttCommands(config.topicPrefix, options.onCommand, log));
+    if (options.onRelayCommand !== undefined) {
+      out.push(new MqttRelayCommands(config.topicPrefix, options.onRelayCommand, log));
     }
     return out;
   };
@@ -64,7 +64,7 @@ export function mqttExtensions(
  * @param config validated config
  * @param log root logger
  * @param clock time source for pacing, retries and backlog writes
- * @param onCommand where the MQTT sink sends relay commands (`<p>/<name>/set`); absent: none
+ * @param onRelayCommand where the MQTT sink sends relay commands (`<p>/<name>/set`); absent: none
  * @returns the enabled sinks (possibly none: polling still runs and logs); the metrics sink
  *   (`http.enabled`) comes last and reports the backlogs of the others
  */
@@ -72,23 +72,24 @@ export function buildSinks(
   config: Config,
   log: Logger,
   clock: Clock,
-  onCommand?: RelayCommandHandler,
+  onRelayCommand?: RelayCommandHandler,
 ): Sink[] {
   const sinks: Sink[] = [];
   const stateDir = config.state.dir;
   if (config.mqtt.enabled) {
     const extensions = mqttExtensions(config.mqtt, {
       homeassistant: config.homeassistant,
-      onCommand,
+      onRelayCommand,
     });
-    sinks.push(new MqttSink(config.mqtt, log, undefined, { stateDir, extensions }));
+    sinks.push(new MqttSink(config.mqtt, { log, clock, stateDir, extensions }));
   }
   if (config.emonhub.enabled) {
-    sinks.push(new EmonhubSink(config.emonhub, log, clock, { stateDir }));
+    sinks.push(new EmonhubSink(config.emonhub, { log, clock, stateDir }));
   }
   if (config.http.enabled) {
-    const options = { ...config.http, intervalS: config.poll.interval };
-    sinks.push(new MetricsSink(options, { clock, log, sinks: sinks.filter(hasQueueStats) }));
+    const intervalS = config.poll.interval;
+    const backlogs = sinks.filter(hasQueueStats);
+    sinks.push(new MetricsSink(config.http, { log, clock, intervalS, sinks: backlogs }));
   }
   return sinks;
 }
@@ -103,8 +104,8 @@ export function buildSinks(
  */
 export function buildCollector(config: Config, log: Logger, clock: Clock): Collector {
   // Commands arrive only once the sink is connected, after `collector` below is initialized.
-  const onCommand: RelayCommandHandler = (command) => void collector.command(command);
-  const sinks = buildSinks(config, log, clock, onCommand);
+  const onRelayCommand: RelayCommandHandler = (command) => void collector.relayCommand(command);
+  const sinks = buildSinks(config, log, clock, onRelayCommand);
   const sink = new Fanout(sinks, log);
   const energyTotals = new EnergyTotals({
     dir: config.state.dir,

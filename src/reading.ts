@@ -8,6 +8,10 @@ export type RelayState = 'ON' | 'OFF';
 
 /**
  * Normalized values of one poll. A field the plug did not send is absent, never 0.
+ *
+ * The field names are the published ones (MQTT JSON and per-field topics, `emonhub.fields`,
+ * Home Assistant templates), hence `state` for the relay: zigbee2mqtt's name, which dashboards
+ * and HA templates already use. Everywhere else in the code the relay is called `relay`.
  */
 export interface Measurement {
   /** RMS voltage, V. */
@@ -25,7 +29,10 @@ export interface Measurement {
    * for a Home Assistant `total_increasing` sensor, which reads a drop as a meter reset.
    */
   energy_total?: number;
-  /** Relay state from sysinfo `relay_state`. */
+  /**
+   * The relay, from sysinfo `relay_state` (a strip outlet's from its `children[].state`);
+   * published as `state` (zigbee2mqtt's field name, kept for compatibility).
+   */
   state?: RelayState;
   /** WiFi signal strength, dBm. */
   rssi?: number;
@@ -97,8 +104,8 @@ export interface DeviceInfo {
   control?: boolean;
   /**
    * Present when this is one outlet of a power strip (HS300, KP303): `name`, `host` and `port`
-   * are then the strip's, `node` and `control` the outlet's. Topics live under
-   * `<p>/<strip>/<outlet>` ({@link topicName}).
+   * are then the strip's, `node` and `control` the outlet's. Its key is `<strip>/<outlet>`
+   * ({@link deviceKey}), and so are its MQTT topic levels.
    */
   outlet?: OutletInfo;
 }
@@ -117,12 +124,14 @@ export interface OutletInfo {
 }
 
 /**
- * The topic path of a device below the prefix: its name, or `<strip>/<outlet>` for an outlet.
- * Also the key sinks use to tell devices apart.
+ * The key that tells devices apart (in sinks' maps, metrics' bookkeeping, logs): a device's
+ * name, or `<strip>/<outlet>` for an outlet. Names are unique among devices, and outlet names
+ * within their strip, so keys are unique. (MQTT's topic levels happen to read the same:
+ * `sinks/mqtt/topics.ts` `topicPath`.)
  * @param device a device or outlet
  * @returns e.g. `fridge`, `office_strip/kettle`
  */
-export function topicName(device: DeviceInfo): string {
+export function deviceKey(device: DeviceInfo): string {
   return device.outlet === undefined ? device.name : `${device.name}/${device.outlet.name}`;
 }
 
@@ -140,5 +149,5 @@ export interface Reading {
    * outlets (voltage: the outlets' mean), published beside each outlet's reading. Sinks that
    * aggregate (Prometheus `sum()`) skip them so nothing is counted twice.
    */
-  outlets?: number;
+  outletCount?: number;
 }

@@ -4,15 +4,11 @@ import type { Clock } from '../clock.js';
 import type { Config, FilterConfig } from '../config/types.js';
 import { PolledDevice } from './polled-device.js';
 import type { EnergyTotals } from '../energy/totals.js';
-import { totalsKey } from '../energy/totals-file.js';
-import { applyBounds } from './bounds.js';
 import { Poller, type PollResult } from './poller.js';
-import { topicName, type DeviceInfo, type Measurement, type PlugIdentity } from '../reading.js';
-import type { DeviceSample, OutletSample } from '../kasa/device.js';
-import { sumOutlets } from './strip-sum.js';
+import { PollOutcomes, type PollCounters } from './outcome.js';
 import { HarmonizedSchedule } from './schedule.js';
 import type { PollObserver, RelayCommand, Sink } from '../sinks/sink.js';
-import { RelayControl, type CommandOutcome } from './relay-control.js';
+import { RelayControl, type RelayCommandOutcome } from './relay-control.js';
 
 /** What the collector needs from outside; everything is injected. */
 export interface CollectorDeps {
@@ -20,7 +16,7 @@ export interface CollectorDeps {
   log: Logger;
   /** Usually a `Fanout` over the configured sinks. */
   sink: Sink;
-  /** Builds a device's state; tests inject plugs through it. */
+  /** Builds a polled device; tests inject plugs through it. */
   makeDevice?: (config: Config['devices'][number], offlineAfter: number) => PolledDevice;
   /** Physical bounds (the `filter` slice); absent: values are published as the plug sent them. */
   filter?: FilterConfig;
@@ -39,18 +35,15 @@ export const POLL_CHANNEL = 'kasa-collector:poll';
 const pollChannel = channel(POLL_CHANNEL);
 
 /** Counters since start, for logs, the demo and tests. */
-export interface CollectorStats {
+export interface CollectorStats extends PollCounters {
   ticks: number;
   skippedTicks: number;
-  pollsOk: number;
-  pollsFailed: number;
-  /** Values removed by the spike filter (one per field per reading). */
-  spikes: number;
 }
 
 /**
  * The main loop: on each harmonized tick, poll every device, stamp each good sample with the
- * tick's time, and hand it to the sink; track availability and log one line per change.
+ * tick's time, and hand it to the sink; track availability and log one line per change (what
+ * happens with each outcome is `outcome.ts`; how a sample becomes readings, `readings.ts`).
  */
 export class Collector {
   #devices: PolledDevice[];
@@ -64,6 +57,7 @@ export class Collector {
   readonly #schedule: HarmonizedSchedule;
   readonly #poller: Poller<PolledDevice>;
   readonly #relay: RelayControl;
+  readonly #outcomes: PollOutcomes;
   #started = false;
 
   /**
@@ -76,6 +70,7 @@ export class Collector {
   ) {
     this.#devices = config.devices.map((d) => this.makeDevice(d));
     this.#relay = new RelayControl(config.poll.timeout * 1000, deps.log);
+    this.#outcomes = new PollOutcomes(deps, this.stats);
     this.#poller = new Poller<PolledDevice>(
       { timeoutMs: config.poll.timeout * 1000, concurrency: config.poll.concurrency },
       (d, tick, result, durationS) => this.onResult(d, tick, result, durationS),
@@ -129,7 +124,7 @@ export class Collector {
 
   /**
    * Replaces the device list without a restart (SIGHUP). A device whose entry is unchanged keeps
-   * its state (plug session, availability, name); a changed or new entry starts fresh; a removed
+   * its plug session, availability and name; a changed or new entry starts fresh; a removed
    * device is published `offline` so dashboards do not show it as live. Polls in flight finish
    * and are delivered as usual.
    * @param devices the new `devices` config, already validated
@@ -168,7 +163,7 @@ export class Collector {
    * Runs a relay command (`relay-control.ts`) and, once switched, publishes the re-poll as a
    * reading stamped with the current unix second (not a tick: it is an extra reading). Never rejects.
    */
-  async command(command: RelayCommand): Promise<CommandOutcome> {
+  async relayCommand(command: RelayCommand): Promise<RelayCommandOutcome> {
     const { outcome, device, sample } = await this.#relay.run(this.#devices, command);
     if (sample && device && this.#devices.includes(device)) {
       this.onResult(device, Math.floor(this.deps.clock.now() / 1000), { ok: true, sample });
@@ -196,128 +191,9 @@ export class Collector {
     result: PollResult,
     durationS?: number,
   ): void {
-    const { log, sink } = this.deps;
     if (pollChannel.hasSubscribers)
       pollChannel.publish({ device: device.info.name, ok: result.ok });
-    if (!result.ok) {
-      this.stats.pollsFailed++;
-      const { error } = result;
-      this.deps.observer?.poll(device.info, error.code, durationS);
-      log.debug({ device: device.info.name, code: error.code, tick: tickS }, error.message);
-      if (device.availability.failure() === 'offline') {
-        log.warn(
-          {
-            device: device.info.name,
-            host: device.config.host,
-            code: error.code,
-            failures: device.availability.failures,
-          },
-          `plug offline: ${error.message}`,
-        );
-        sink.availability(device.info, false);
-        for (const o of device.outlets) sink.availability(device.outletInfo(o), false);
-      }
-      return;
-    }
-    this.stats.pollsOk++;
-    const { sample } = result;
-    if (!device.named) {
-      const taken = new Set(
-        this.devices.filter((d) => d !== device && d.named).map((d) => d.info.name),
-      );
-      device.settleName(sample.identity, taken);
-    }
-    device.identity = sample.identity;
-    device.relay = sample.values.state;
-    const info = device.info;
-    this.deps.observer?.poll(info, undefined, durationS);
-    const cameOnline = device.availability.success() === 'online';
-    if (cameOnline) {
-      log.info({ device: info.name, host: info.host, model: sample.identity.model }, 'plug online');
-      sink.availability(info, true);
-    }
-    if (sample.outlets !== undefined) {
-      this.writeStrip(device, tickS, sample, sample.outlets, cameOnline);
-      return;
-    }
-    const key = totalsKey(device.identity, device.config.host, device.config.port);
-    sink.write({
-      time: tickS,
-      device: info,
-      identity: sample.identity,
-      values: this.checkedValues(info, key, tickS, sample.values),
-      hasEmeter: sample.hasEmeter,
-    });
-  }
-
-  /**
-   * A strip's good sample: one reading per outlet (`<p>/<strip>/<outlet>`, each with its own
-   * spike filter, lifetime total and emonhub node), then the strip's own reading, its values
-   * the sums of the outlets' published ones (`strip-sum.ts`). Outlets share the strip's
-   * availability; one seen for the first time while the strip is online is announced online.
-   */
-  private writeStrip(
-    device: PolledDevice,
-    tickS: number,
-    sample: DeviceSample,
-    outlets: readonly OutletSample[],
-    cameOnline: boolean,
-  ): void {
-    const { sink } = this.deps;
-    const stripKey = totalsKey(device.identity, device.config.host, device.config.port);
-    const settled = device.settleOutlets(outlets);
-    const published: Measurement[] = [];
-    outlets.forEach((o, i) => {
-      const [outlet, isNew] = settled[i] as (typeof settled)[number];
-      const info = device.outletInfo(outlet);
-      if (cameOnline || isNew) sink.availability(info, true);
-      const identity: PlugIdentity = { ...sample.identity };
-      if (o.alias !== undefined) identity.alias = o.alias;
-      else delete identity.alias;
-      // The outlet's WiFi is the strip's: its rssi goes with every outlet (emonhub frames need it).
-      const raw =
-        sample.values.rssi === undefined ? o.values : { ...o.values, rssi: sample.values.rssi };
-      const values = this.checkedValues(info, `${stripKey}/${o.position}`, tickS, raw);
-      published.push(values);
-      sink.write({ time: tickS, device: info, identity, values, hasEmeter: sample.hasEmeter });
-    });
-    sink.write({
-      time: tickS,
-      device: device.info,
-      identity: sample.identity,
-      values: { ...sample.values, ...sumOutlets(published) },
-      hasEmeter: sample.hasEmeter,
-      outlets: outlets.length,
-    });
-  }
-
-  /**
-   * A good sample's values as published: spikes removed (each logged at warn and counted), then
-   * the lifetime `energy_total` added when the plug's `energy` survived the filter. A rejected
-   * `energy` gets no `energy_total`: a total computed from a glitch could never be taken back.
-   * @returns a new object; the sample is not modified
-   */
-  private checkedValues(
-    info: DeviceInfo,
-    totalsKeyOf: string,
-    tickS: number,
-    raw: Measurement,
-  ): Measurement {
-    const { filter, energyTotals, log } = this.deps;
-    let values: Measurement = { ...raw };
-    if (filter) {
-      const bounded = applyBounds(raw, filter);
-      values = bounded.values;
-      for (const { field, value, reason } of bounded.rejected) {
-        this.stats.spikes++;
-        this.deps.observer?.spike(info, field);
-        log.warn({ device: topicName(info), field, value, reason, tick: tickS }, 'spike rejected');
-      }
-    }
-    const { energy } = values;
-    if (energyTotals && energy !== undefined && Number.isFinite(energy) && energy >= 0) {
-      values.energy_total = energyTotals.update(totalsKeyOf, energy, tickS);
-    }
-    return values;
+    if (result.ok) this.#outcomes.success(device, tickS, result.sample, durationS, this.#devices);
+    else this.#outcomes.failure(device, tickS, result.error, durationS);
   }
 }

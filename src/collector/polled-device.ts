@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../clock.js';
 import type { DeviceConfig } from '../config/types.js';
 import { KasaDevice, type DeviceSample, type OutletSample } from '../kasa/device.js';
 import { XorTransport } from '../kasa/transport/xor.js';
-import type { DeviceInfo, OutletInfo, PlugIdentity } from '../reading.js';
+import type { DeviceInfo, OutletInfo, PlugIdentity, RelayState } from '../reading.js';
 import { AvailabilityTracker } from './availability.js';
 import { deviceName, outletName } from './naming.js';
 import type { Pollable } from './poller.js';
@@ -21,7 +21,7 @@ export class PolledDevice implements Pollable {
   readonly availability: AvailabilityTracker;
   identity: PlugIdentity = {};
   /** The relay as last read, for `TOGGLE`; undefined before the first good poll. */
-  relay: 'ON' | 'OFF' | undefined;
+  relay: RelayState | undefined;
   #name: string | undefined;
   #tail: Promise<unknown> = Promise.resolve();
   /** A strip's outlets by child id, named once for the life of the process. */

@@ -1,17 +1,24 @@
 import { systemClock, type Clock } from '../clock.js';
-import { PlugError, PlugErrorCode } from '../errors.js';
+import { PlugError, PollError, PollErrorCode } from '../errors.js';
 import type { DeviceSample } from '../kasa/device.js';
 
 /** Something the poller can poll: a `PolledDevice` or a test double. */
 export interface Pollable {
   /** `host:port`, for messages. */
   readonly target: string;
-  /** One poll with a deadline in ms; rejects with a PlugError. */
+  /** One poll with a deadline in ms; rejects with a PlugError (anything else is a bug). */
   poll(timeoutMs: number): Promise<DeviceSample>;
 }
 
+/**
+ * Why a poll failed: the plug's answer or its absence ({@link PlugError}, classified by the
+ * transport and protocol), or the collector's side ({@link PollError}: not started, overlap,
+ * a bug).
+ */
+export type PollFailure = PlugError | PollError;
+
 /** The outcome of one plug's poll at one tick. */
-export type PollResult = { ok: true; sample: DeviceSample } | { ok: false; error: PlugError };
+export type PollResult = { ok: true; sample: DeviceSample } | { ok: false; error: PollFailure };
 
 /** Poller limits (the `poll` config slice, in ms). */
 export interface PollerOptions {
@@ -26,9 +33,10 @@ export interface PollerOptions {
  *
  * Isolation rules: a slow plug only ever costs its own poll (each has its own deadline), never
  * delays the others or the next tick; two polls of the same plug never overlap (a plug still in
- * flight when its next tick comes is reported failed for that tick, not polled twice); plugs a
- * tick could not even start before the next tick (concurrency too low for the fleet) are
- * reported failed so the gap is visible.
+ * flight when its next tick comes is reported `POLL_OVERLAP` for that tick, not polled twice);
+ * plugs a tick could not even start before the next tick (concurrency too low for the fleet) are
+ * reported `POLL_NOT_STARTED` so the gap is visible. A rejection that is not a {@link PlugError}
+ * is a bug in the poll path, reported `INTERNAL_ERROR` rather than blamed on the plug.
  *
  * @typeParam D the caller's per-device record
  */
@@ -70,7 +78,7 @@ export class Poller<D extends Pollable> {
     const queue: D[] = [];
     for (const d of devices) {
       if (this.#inFlight.has(d)) {
-        this.fail(d, tickS, PlugErrorCode.TIMEOUT, 'previous poll still running at this tick');
+        this.fail(d, tickS, PollErrorCode.OVERLAP, 'previous poll still running at this tick');
       } else {
         queue.push(d);
       }
@@ -90,7 +98,7 @@ export class Poller<D extends Pollable> {
         this.fail(
           queue[i] as D,
           tickS,
-          PlugErrorCode.TIMEOUT,
+          PollErrorCode.NOT_STARTED,
           'not polled before the next tick: raise poll.concurrency or poll.interval',
         );
       }
@@ -120,8 +128,8 @@ export class Poller<D extends Pollable> {
       const error =
         err instanceof PlugError
           ? err
-          : new PlugError(
-              PlugErrorCode.BAD_REPLY,
+          : new PollError(
+              PollErrorCode.INTERNAL,
               device.target,
               `unexpected failure: ${String(err)}`,
               err,
@@ -133,10 +141,10 @@ export class Poller<D extends Pollable> {
     this.onResult(device, tickS, result, (this.clock.monotonic() - started) / 1000);
   }
 
-  private fail(device: D, tickS: number, code: PlugErrorCode, message: string): void {
+  private fail(device: D, tickS: number, code: PollErrorCode, message: string): void {
     this.onResult(device, tickS, {
       ok: false,
-      error: new PlugError(code, device.target, message),
+      error: new PollError(code, device.target, message),
     });
   }
 }

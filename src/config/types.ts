@@ -122,8 +122,11 @@ export interface FilterConfig {
   maxVoltage: number;
 }
 
-/** `state` slice. */
-export interface StateConfig {
+/**
+ * `state` slice: where what must survive a restart is stored (`src/storage/` files). The key
+ * keeps systemd's name for it (`StateDirectory=`, `$STATE_DIRECTORY`).
+ */
+export interface StorageConfig {
   /** Directory for the energy totals and the outboxes. */
   dir: string;
 }
@@ -160,6 +163,6 @@ export interface Config {
   emonhub: EmonhubConfig;
   log: LogConfig;
   filter: FilterConfig;
-  state: StateConfig;
+  state: StorageConfig;
   http: HttpConfig;
 }

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { JsonFile } from '../storage/json-file.js';
-import { stepTotal, type DeviceTotal } from './step.js';
+import { stepTotal, type DeviceTotal, type StepResult } from './step.js';
 import { TOTALS_FILE, TOTALS_VERSION, validateTotals, type TotalsDocument } from './totals-file.js';
 
 /** What {@link EnergyTotals} needs; everything injected. */
@@ -116,8 +116,30 @@ export class EnergyTotals {
    * @throws RangeError when `energy` is negative or not finite
    */
   update(key: string, energy: number, time: number): number {
+    return this.commit(key, this.preview(key, energy, time));
+  }
+
+  /**
+   * What {@link update} would do, without doing it: the step from the device's entry as it
+   * stands (`step.ts`). Nothing changes until {@link commit}, so a pure caller can read totals
+   * (`collector/readings.ts`).
+   * @param key from `totalsKey()`
+   * @param energy the plug's `energy`, kWh, finite and ≥ 0
+   * @param time the reading's tick, unix s
+   * @throws RangeError when `energy` is negative or not finite
+   */
+  preview(key: string, energy: number, time: number): StepResult {
+    return stepTotal(this.#totals.get(key), energy, time, this.opts.maxPower);
+  }
+
+  /**
+   * Applies a step {@link preview} returned for `key`: stores its entry, logs a counter reset
+   * (info) or an implausible step (warn), and schedules the write.
+   * @returns the lifetime total, kWh
+   */
+  commit(key: string, step: StepResult): number {
     const prev = this.#totals.get(key);
-    const step = stepTotal(prev, energy, time, this.opts.maxPower);
+    const { last: energy, updated: time } = step.entry;
     this.#totals.set(key, step.entry);
     if (step.kind === 'reset') {
       this.opts.log.info(

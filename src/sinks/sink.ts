@@ -3,7 +3,22 @@
  * out to every {@link Sink}; relay commands come back in as {@link RelayCommand}s; poll outcomes
  * reach a {@link PollObserver}. The collector knows this file and no sink behind it.
  */
+import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
+import type { ErrorCode } from '../errors.js';
 import type { DeviceInfo, Reading } from '../reading.js';
+
+/**
+ * What every sink's constructor takes beside its config slice: `new XSink(slice, { log, clock,
+ * …the sink's own })` (zigbee2mqtt's and smartmeter2mqtt's habit: one shape, no positional
+ * lists). A sink adds what only it needs (a state dir, an injectable connect, timings).
+ */
+export interface SinkDeps {
+  /** Parent logger; the sink logs through a child with `sink: '<name>'`. */
+  log: Logger;
+  /** Drives the sink's timers (retries, pacing, backlog writes) and measures its bounds. */
+  clock: Clock;
+}
 
 /**
  * An output the collector fans readings out to (the shape of smartmeter2mqtt's `Output`).
@@ -48,17 +63,18 @@ export interface RelayCommand {
   action: RelayAction;
 }
 
-/** Where sinks hand relay commands (the collector's `command`); must not throw. */
+/** Where sinks hand relay commands (the collector's `relayCommand`); must not throw. */
 export type RelayCommandHandler = (command: RelayCommand) => void;
 
 /** Poll outcomes as they happen, beyond what reaches the sinks as readings. Must not throw. */
 export interface PollObserver {
   /**
    * @param device the polled device
-   * @param code the failure's code (`PLUG_TIMEOUT`, …); undefined for a good poll
+   * @param code the failure's stable code (`PLUG_TIMEOUT`, `POLL_NOT_STARTED`, …,
+   *   `src/errors.ts`); undefined for a good poll
    * @param durationS how long the poll took, s; undefined when the device was not polled at all
    */
-  poll(device: DeviceInfo, code: string | undefined, durationS: number | undefined): void;
+  poll(device: DeviceInfo, code: ErrorCode | undefined, durationS: number | undefined): void;
   /** One value the physical bounds removed. */
   spike(device: DeviceInfo, field: string): void;
 }

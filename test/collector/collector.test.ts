@@ -8,16 +8,20 @@ import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
 import { RecordingSink } from '../fakes/recording-sink.js';
 
+/** One poll of a scripted plug: a sample, a plug failure, or any other exception (a bug). */
+type Step = DeviceSample | PlugErrorCode | Error;
+
 /** A scripted plug: each poll takes the next behaviour, the last one repeats. */
 class ScriptedPlug {
   calls = 0;
   constructor(
     readonly target: string,
-    private readonly script: (DeviceSample | PlugErrorCode)[],
+    private readonly script: Step[],
   ) {}
   async poll(): Promise<DeviceSample> {
     const step = this.script[Math.min(this.calls++, this.script.length - 1)];
     if (typeof step === 'string') throw new PlugError(step, this.target, 'scripted failure');
+    if (step instanceof Error) throw step;
     return step as DeviceSample;
   }
 }
@@ -36,7 +40,7 @@ const lamp: DeviceSample = {
 const T0 = 1_700_000_005_000;
 const flush = () => new Promise((r) => setImmediate(r));
 
-function build(scripts: (DeviceSample | PlugErrorCode)[][], names: (string | undefined)[] = []) {
+function build(scripts: Step[][], names: (string | undefined)[] = []) {
   const clock = new ManualClock(T0);
   const sink = new RecordingSink();
   const mem = memoryLogger();
@@ -114,6 +118,22 @@ describe('Collector', () => {
     );
     expect(changes.map((l) => l['level'])).toEqual([30, 40, 30]);
     expect(collector.stats).toMatchObject({ pollsOk: 2, pollsFailed: 5 });
+  });
+
+  it('reports a bug in the poll path as INTERNAL_ERROR, logged at error once per run of them', async () => {
+    const bug = new TypeError("Cannot read properties of undefined (reading 'x')");
+    const script = [fridge, bug, bug, fridge, bug];
+    const { collector, tick, mem } = build([script], ['fridge']);
+    await collector.start();
+    for (let i = 0; i < 5; i++) await tick();
+    await collector.stop();
+    const failures = mem.lines.filter((l) => l['level'] === 20 && l['code'] !== undefined);
+    expect(failures.map((l) => l['code'])).toEqual(Array(3).fill('INTERNAL_ERROR'));
+    const errors = mem.lines.filter((l) => l['level'] === 50);
+    expect(errors).toHaveLength(2); // ticks 2 and 5: tick 3 repeats tick 2's, tick 4 was good
+    expect(errors[0]).toMatchObject({ device: 'fridge', code: 'INTERNAL_ERROR' });
+    expect(String(errors[0]?.['msg'])).toContain('a bug in the collector');
+    expect(JSON.stringify(errors[0]?.['err'])).toContain('TypeError');
   });
 
   it('stop() is idempotent and no tick fires after it', async () => {

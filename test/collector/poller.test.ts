@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PlugError, PlugErrorCode } from '../../src/errors.js';
+import { PlugError, PlugErrorCode, PollErrorCode } from '../../src/errors.js';
 import type { DeviceSample } from '../../src/kasa/device.js';
 import { Poller, type Pollable, type PollResult } from '../../src/collector/poller.js';
 
@@ -75,6 +75,10 @@ describe('Poller', () => {
     expect(plugs[0]!.polls).toBe(1); // still in flight: not polled again
     const overlap = results.find((r) => r.tick === 110 && r.plug === 'p0');
     expect(overlap?.result.ok).toBe(false);
+    if (overlap?.result.ok === false) {
+      expect(overlap.result.error.code).toBe(PollErrorCode.OVERLAP);
+      expect(overlap.result.error.retryable).toBe(true);
+    }
     plugs[1]!.answer();
     plugs[2]!.answer();
     await second;
@@ -89,7 +93,7 @@ describe('Poller', () => {
     expect(late.map((r) => r.tick)).toEqual([110, 100]);
   });
 
-  it('wraps a non-PlugError rejection so callers always get a stable code', async () => {
+  it('wraps a non-PlugError rejection as INTERNAL_ERROR (a bug, not the plug) with its cause', async () => {
     const { plugs, results, poller } = setup(1, 1);
     const done = poller.pollTick(plugs, 100);
     await flush();
@@ -97,7 +101,11 @@ describe('Poller', () => {
     await done;
     const r = results[0]!.result;
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.error.code).toBe(PlugErrorCode.BAD_REPLY);
+    if (!r.ok) {
+      expect(r.error.code).toBe(PollErrorCode.INTERNAL);
+      expect(r.error.retryable).toBe(false);
+      expect(r.error.cause).toMatchObject({ message: 'boom' });
+    }
   });
 
   it('plugs a tick could not start before the next tick are reported failed', async () => {
@@ -114,5 +122,7 @@ describe('Poller', () => {
       ['p2', false],
     ]);
     expect(plugs[1]!.polls).toBe(0);
+    const codes = t100.map((r) => (r.result.ok ? 'ok' : r.result.error.code));
+    expect(codes).toEqual(['ok', PollErrorCode.NOT_STARTED, PollErrorCode.NOT_STARTED]);
   });
 });

@@ -8,7 +8,7 @@ import { PolledDevice } from '../../src/collector/polled-device.js';
 import { EnergyTotals } from '../../src/energy/totals.js';
 import { PlugError, PlugErrorCode } from '../../src/errors.js';
 import type { OutletSample, KasaDevice, DeviceSample } from '../../src/kasa/device.js';
-import { topicName, type DeviceInfo, type Reading } from '../../src/reading.js';
+import { deviceKey, type DeviceInfo, type Reading } from '../../src/reading.js';
 import type { Sink } from '../../src/sinks/sink.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
@@ -34,10 +34,10 @@ class PathSink implements Sink {
     this.readings.push(reading);
   }
   availability(device: DeviceInfo, online: boolean): void {
-    this.events.push(`${topicName(device)} ${online ? 'online' : 'offline'}`);
+    this.events.push(`${deviceKey(device)} ${online ? 'online' : 'offline'}`);
   }
   removed(device: DeviceInfo): void {
-    this.events.push(`${topicName(device)} removed`);
+    this.events.push(`${deviceKey(device)} removed`);
   }
   async stop(): Promise<void> {}
 }
@@ -152,7 +152,7 @@ function build(script: Step[], device: DeviceConfig = STRIP) {
   return { sink, mem, collector, ticks, plugs, energyTotals, clock };
 }
 
-const paths = (readings: Reading[]): string[] => readings.map((r) => topicName(r.device));
+const paths = (readings: Reading[]): string[] => readings.map((r) => deviceKey(r.device));
 
 describe('a power strip through the collector', () => {
   it('writes one reading per outlet, then the strip with the sums, at each tick', async () => {
@@ -200,7 +200,7 @@ describe('a power strip through the collector', () => {
       node: 30,
       control: true,
     });
-    expect(strip!.outlets).toBe(3);
+    expect(strip!.outletCount).toBe(3);
     expect(strip!.identity).toEqual(IDENTITY);
     expect(strip!.values).toEqual({
       rssi: -55,
@@ -254,9 +254,9 @@ describe('a power strip through the collector', () => {
       'office_strip/tv online',
       'office_strip/outlet_3 online',
     ]);
-    expect(sink.readings.filter((r) => r.outlets !== undefined).map((r) => r.outlets)).toEqual([
-      2, 3,
-    ]);
+    expect(
+      sink.readings.filter((r) => r.outletCount !== undefined).map((r) => r.outletCount),
+    ).toEqual([2, 3]);
   });
 
   it("leaves a spike out of that outlet's reading and out of the strip's sum", async () => {
@@ -333,11 +333,11 @@ describe('a power strip through the collector', () => {
     await collector.start();
     await ticks(1);
     const before = sink.readings.length;
-    expect(await collector.command({ device: 'office_strip', outlet: 'tv', action: 'OFF' })).toBe(
-      'switched',
-    );
     expect(
-      await collector.command({ device: 'office_strip', outlet: 'kettle', action: 'ON' }),
+      await collector.relayCommand({ device: 'office_strip', outlet: 'tv', action: 'OFF' }),
+    ).toBe('switched');
+    expect(
+      await collector.relayCommand({ device: 'office_strip', outlet: 'kettle', action: 'ON' }),
     ).toBe('switched');
     await collector.stop();
     expect(plugs[0]!.relays).toEqual([
@@ -346,7 +346,7 @@ describe('a power strip through the collector', () => {
     ]);
     const fresh = sink.readings.slice(before);
     expect(fresh).toHaveLength(8);
-    expect(fresh[3]!.outlets).toBe(3);
+    expect(fresh[3]!.outletCount).toBe(3);
     expect(fresh[0]!.time).toBe(Math.floor(clock.now() / 1000));
   });
 
@@ -356,10 +356,14 @@ describe('a power strip through the collector', () => {
     await ticks(1);
     const polls = plugs[0]!.calls;
     expect(
-      await collector.command({ device: 'office_strip', outlet: 'outlet_3', action: 'TOGGLE' }),
+      await collector.relayCommand({
+        device: 'office_strip',
+        outlet: 'outlet_3',
+        action: 'TOGGLE',
+      }),
     ).toBe('switched');
     expect(
-      await collector.command({ device: 'office_strip', outlet: 'tv', action: 'TOGGLE' }),
+      await collector.relayCommand({ device: 'office_strip', outlet: 'tv', action: 'TOGGLE' }),
     ).toBe('switched');
     await collector.stop();
     // outlet 3 is OFF, tv is ON in every sample.
@@ -375,16 +379,16 @@ describe('a power strip through the collector', () => {
     const { collector, ticks, plugs, mem } = build([HS300]);
     await collector.start();
     await ticks(1);
-    expect(await collector.command({ device: 'office_strip', action: 'ON' })).toBe(
+    expect(await collector.relayCommand({ device: 'office_strip', action: 'ON' })).toBe(
       'unknown-device',
     );
-    expect(await collector.command({ device: 'office_strip', action: 'ON' })).toBe(
+    expect(await collector.relayCommand({ device: 'office_strip', action: 'ON' })).toBe(
       'unknown-device',
     );
-    expect(await collector.command({ device: 'office_strip', outlet: 'fan', action: 'ON' })).toBe(
-      'unknown-device',
-    );
-    expect(await collector.command({ device: 'other', outlet: 'kettle', action: 'ON' })).toBe(
+    expect(
+      await collector.relayCommand({ device: 'office_strip', outlet: 'fan', action: 'ON' }),
+    ).toBe('unknown-device');
+    expect(await collector.relayCommand({ device: 'other', outlet: 'kettle', action: 'ON' })).toBe(
       'unknown-device',
     );
     await collector.stop();
@@ -405,7 +409,7 @@ describe('a power strip through the collector', () => {
     await collector.start();
     await ticks(1);
     expect(
-      await collector.command({ device: 'office_strip', outlet: 'kettle', action: 'ON' }),
+      await collector.relayCommand({ device: 'office_strip', outlet: 'kettle', action: 'ON' }),
     ).toBe('not-controlled');
     await collector.stop();
     expect(plugs[0]!.relays).toEqual([]);
@@ -422,7 +426,7 @@ describe('a power strip through the collector', () => {
     await collector.start();
     await ticks(1);
     await collector.stop();
-    expect(sink.readings.map((r) => [topicName(r.device), r.values, r.hasEmeter])).toEqual([
+    expect(sink.readings.map((r) => [deviceKey(r.device), r.values, r.hasEmeter])).toEqual([
       ['office_strip/kettle', { state: 'ON', rssi: -61 }, false],
       ['office_strip/tv', { state: 'ON', rssi: -61 }, false],
       ['office_strip/outlet_3', { state: 'OFF', rssi: -61 }, false],

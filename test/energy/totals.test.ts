@@ -117,6 +117,28 @@ describe('EnergyTotals.update', () => {
   });
 });
 
+describe('EnergyTotals.preview and commit', () => {
+  it('preview changes nothing; commit applies the step as update would', () => {
+    const { totals, feed, mem } = open(undefined, 4000);
+    feed('a', [2]);
+    const before = totals.get('a');
+    const step = totals.preview('a', 0.5, T0 + 10);
+    expect(step).toMatchObject({ kind: 'reset', entry: { total: 2, last: 0.5 } });
+    expect(totals.preview('a', 0.5, T0 + 10)).toEqual(step);
+    expect(totals.get('a')).toEqual(before);
+    expect(mem.lines.some((l) => String(l['msg']).includes('went down'))).toBe(false);
+    expect(totals.commit('a', step)).toBe(2);
+    expect(totals.get('a')).toEqual({ total: 2, last: 0.5, updated: T0 + 10 });
+    expect(mem.lines.find((l) => String(l['msg']).includes('went down'))).toMatchObject({
+      key: 'a',
+      last: 2,
+      energy: 0.5,
+      total: 2,
+    });
+    expect(totals.update('a', 0.5078125, T0 + 20)).toBe(2.0078125);
+  });
+});
+
 describe('EnergyTotals persistence', () => {
   it('writes at most once a minute (one write per delay) and on close', () => {
     const { dir, clock, totals } = open();

@@ -38,8 +38,8 @@ describe('collector → metrics sink → /metrics', () => {
     devices[2] = { ...devices[2]!, name: 'stuck' } as (typeof devices)[number];
     const poll = { interval: 10, timeout: 0.3, concurrency: 4, offlineAfter: 1 };
     metrics = new MetricsSink(
-      { host: '127.0.0.1', port: 0, intervalS: poll.interval },
-      { clock: systemClock, log },
+      { host: '127.0.0.1', port: 0 },
+      { log, clock: systemClock, intervalS: poll.interval },
     );
     energyTotals = new EnergyTotals({ dir: stateDir, clock: systemClock, log });
     const collector = new Collector(

@@ -237,8 +237,8 @@ describe.skipIf(!fixturesAvailable)('a power strip in /metrics', () => {
     const { log } = memoryLogger('silent');
     const strip = await startFixtureStrip(CAPTURE);
     const metrics = new MetricsSink(
-      { host: '127.0.0.1', port: 0, intervalS: 10 },
-      { clock: systemClock, log },
+      { host: '127.0.0.1', port: 0 },
+      { log, clock: systemClock, intervalS: 10 },
     );
     const collector = new Collector(
       {

@@ -41,10 +41,12 @@ describe('sinks are independent (Fanout over the real MQTT and emonhub sinks)', 
     await fake.start();
     await fake.stop(); // emonhub's port now refuses
     const { log } = captureLogger();
-    const emonhub = new EmonhubSink(emonhubConfig(fake.port), log, systemClock, {
+    const emonhub = new EmonhubSink(emonhubConfig(fake.port), {
+      log,
+      clock: systemClock,
       stopTimeoutMs: 100,
     });
-    const mqtt = new MqttSink(mqttConfig(broker.url), log);
+    const mqtt = new MqttSink(mqttConfig(broker.url), { log, clock: systemClock });
     const fanout = new Fanout([emonhub, mqtt], log); // emonhub first: it must not hold MQTT up
     cleanup.push(() => fanout.stop());
     await fanout.start();
@@ -64,11 +66,17 @@ describe('sinks are independent (Fanout over the real MQTT and emonhub sinks)', 
   it('MQTT broker down: every emonhub frame still arrives promptly after its write', async () => {
     await fake.start();
     const { log } = captureLogger();
-    const mqtt = new MqttSink(mqttConfig(`mqtt://127.0.0.1:${await freePort()}`), log, undefined, {
+    const mqtt = new MqttSink(mqttConfig(`mqtt://127.0.0.1:${await freePort()}`), {
+      log,
+      clock: systemClock,
       stopTimeoutMs: 100,
     });
     // No pacing here: each write is a tick of its own, the live path.
-    const emonhub = new EmonhubSink(emonhubConfig(fake.port), log, systemClock, { gapMs: 0 });
+    const emonhub = new EmonhubSink(emonhubConfig(fake.port), {
+      log,
+      clock: systemClock,
+      gapMs: 0,
+    });
     const fanout = new Fanout([mqtt, emonhub], log); // MQTT first: it must not hold emonhub up
     cleanup.push(() => fanout.stop());
     await fanout.start();

@@ -3,7 +3,7 @@ import { KasaMetrics } from '../../src/sinks/prometheus/metrics.js';
 import type { DeviceInfo, MeasurementField, Reading } from '../../src/reading.js';
 import type { RelayCommand } from '../../src/sinks/sink.js';
 import { discoveryId, discoveryMessage } from '../../src/sinks/homeassistant/discovery.js';
-import { MqttCommands } from '../../src/sinks/mqtt/relay-commands.js';
+import { MqttRelayCommands } from '../../src/sinks/mqtt/relay-commands.js';
 import {
   assertDeviceName,
   availabilityMessage,
@@ -75,7 +75,7 @@ function stripReading(device: DeviceInfo = STRIP): Reading {
       current: 9.125,
     },
     hasEmeter: true,
-    outlets: 3,
+    outletCount: 3,
   };
 }
 
@@ -270,7 +270,7 @@ describe('Home Assistant discovery of a strip and its outlets', () => {
   });
 });
 
-describe('MqttCommands for outlets', () => {
+describe('MqttRelayCommands for outlets', () => {
   function commands(prefix = 'kasa') {
     const got: [string, string][] = [];
     const cap = captureLogger();
@@ -278,7 +278,7 @@ describe('MqttCommands for outlets', () => {
       c.outlet === undefined ? c.device : `${c.device}/${c.outlet}`,
       c.action,
     ];
-    const ext = new MqttCommands(prefix, (c) => void got.push(toPair(c)), cap.log);
+    const ext = new MqttRelayCommands(prefix, (c) => void got.push(toPair(c)), cap.log);
     return { ext, got, cap };
   }
 

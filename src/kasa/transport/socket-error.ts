@@ -2,17 +2,7 @@
  * Socket errors as stable plug error codes. Refused and unreachable are final for this tick; the
  * rest mean "the plug went away mid-exchange" (python-kasa `xortransport.py` draws the same line).
  */
-import { PlugError, PlugErrorCode } from '../../errors.js';
-
-const UNREACHABLE = new Set([
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENETDOWN',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EADDRNOTAVAIL',
-]);
+import { PlugError, PlugErrorCode, UNREACHABLE_ERRNOS } from '../../errors.js';
 
 /**
  * Maps a socket error to a stable code.
@@ -31,7 +21,7 @@ export function classifySocketError(target: string, err: NodeJS.ErrnoException):
       err,
     );
   }
-  if (UNREACHABLE.has(code)) {
+  if (UNREACHABLE_ERRNOS.has(code)) {
     return new PlugError(
       PlugErrorCode.UNREACHABLE,
       target,

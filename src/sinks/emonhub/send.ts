@@ -8,6 +8,26 @@
  * still completes the TCP handshake from the kernel's backlog; nothing tells the sender.
  */
 import net from 'node:net';
+import { SinkError, SinkErrorCode } from '../../errors.js';
+import { socketErrorCode } from '../socket-error.js';
+
+/**
+ * A failed send as a {@link SinkError}: refused, unreachable, timed out, or lost; all retryable
+ * (emonhub restarting, the network coming back).
+ */
+function classify(target: string, err: NodeJS.ErrnoException): SinkError {
+  const code = socketErrorCode(err.code) ?? SinkErrorCode.CLOSED;
+  const detail = err.code ?? err.message;
+  const what =
+    code === SinkErrorCode.REFUSED
+      ? 'connection refused: is emonhub running, with a socket interfacer on this port?'
+      : code === SinkErrorCode.UNREACHABLE
+        ? 'unreachable: check emonhub.host'
+        : code === SinkErrorCode.TIMEOUT
+          ? 'connect timed out'
+          : 'connection lost';
+  return new SinkError(code, target, `${what} (${detail})`, err);
+}
 
 /**
  * Sends one frame over a fresh TCP connection in ONE write, then half-closes.
@@ -17,7 +37,8 @@ import net from 'node:net';
  * @param timeoutMs deadline for connect + write, ms
  * @param signal aborts the attempt (used by `stop()`)
  * @returns resolves once the kernel accepted the whole frame on an established connection
- * @throws the socket error (`ECONNREFUSED`, `ECONNRESET`, ...), or an `ETIMEDOUT` Error
+ * @throws SinkError `SINK_REFUSED`, `SINK_UNREACHABLE`, `SINK_TIMEOUT` (no connect within
+ *   `timeoutMs`) or `SINK_CLOSED` (reset, or aborted by `signal`); the socket error is its `cause`
  */
 export function sendFrame(
   host: string,
@@ -26,22 +47,24 @@ export function sendFrame(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<void> {
+  const target = `${host}:${port}`;
   return new Promise((resolve, reject) => {
     let settled = false;
     const socket = net.connect({ host, port });
-    const fail = (err: Error): void => {
+    const fail = (err: SinkError): void => {
       socket.destroy();
       if (settled) return;
       settled = true;
       reject(err);
     };
-    const onAbort = (): void => fail(new Error('aborted'));
+    const onAbort = (): void =>
+      fail(new SinkError(SinkErrorCode.CLOSED, target, 'aborted: the sink is stopping'));
     signal?.addEventListener('abort', onAbort, { once: true });
     socket.on('close', () => signal?.removeEventListener('abort', onAbort));
     // An error after success (a reset as emonhub closes) changes nothing: the frame is out.
-    socket.on('error', fail);
+    socket.on('error', (err: NodeJS.ErrnoException) => fail(classify(target, err)));
     socket.setTimeout(timeoutMs, () =>
-      fail(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+      fail(new SinkError(SinkErrorCode.TIMEOUT, target, `no answer within ${timeoutMs} ms`)),
     );
     socket.once('connect', () => {
       socket.end(frame, () => {

@@ -9,8 +9,9 @@
  * Failure policy: frames wait in a FIFO persisted in `<state.dir>/emonhub-queue.json`
  * (`queue.ts`), so neither an emonhub outage nor a collector restart loses them,
  * bounded by `emonhub.queue.maxFrames` and `maxBytes` (overflow drops the oldest, counted,
- * warned once per episode). One sender loop sends the head; on refused, reset or timeout the
- * head stays and the loop retries after `retryMs` on the injected clock. Frames keep their tick
+ * warned once per episode). One sender loop sends the head; on a failed send (`SINK_REFUSED`,
+ * `SINK_UNREACHABLE`, `SINK_TIMEOUT`, `SINK_CLOSED`: all retryable) the head stays and the loop
+ * retries after `retryMs` on the injected clock. Frames keep their tick
  * timestamps, so a backlog lands at the right times in emonCMS. Frames are spaced by at least
  * 1/`emonhub.replayRate` s (emonhub's run loop reads one connection, then sleeps 0.1 s; with
  * its other work it moves about 5 frames/s); a lone frame long after the last goes out at once.
@@ -19,16 +20,20 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { EmonhubConfig } from '../../config/types.js';
-import { topicName, type DeviceInfo, type Reading } from '../../reading.js';
+import { deviceKey, type DeviceInfo, type Reading } from '../../reading.js';
 import type { Outbox } from '../../storage/outbox.js';
 import { buildFrame, readingToValues } from './line.js';
 import { createEmonhubQueue } from './queue.js';
 import type { EmonhubQueueOptions } from './queue.js';
 import { sendFrame } from './send.js';
-import type { Sink } from '../sink.js';
+import type { SinkError } from '../../errors.js';
+import type { Sink, SinkDeps } from '../sink.js';
 
-/** Tuning of {@link EmonhubSink}. */
-export interface EmonhubSinkOptions extends EmonhubQueueOptions {
+/**
+ * What {@link EmonhubSink} is given beside the `emonhub` slice: logger and clock, the queue's
+ * state dir and write delay, and the pacing knobs.
+ */
+export interface EmonhubSinkDeps extends SinkDeps, EmonhubQueueOptions {
   /** Delay before retrying the head frame after a failed send, ms. Default 5000. */
   retryMs?: number;
   /** Pause between two frames, ms. Default 1000 / `emonhub.replayRate` (tests shorten it). */
@@ -60,25 +65,25 @@ export class EmonhubSink implements Sink {
   #stopping: Promise<void> | undefined;
   #onDrained: (() => void) | undefined;
   #sent = 0;
+  private readonly clock: Clock;
 
   /**
    * @param config the `emonhub` slice: host, port, timestamped, fields, replayRate, queue bounds
-   * @param log parent logger; the sink logs through a child with `sink: 'emonhub'`
-   * @param clock drives the retry, gap, stop and queue-write timers
-   * @param options state dir (the queue is memory-only without it) and timings
+   * @param deps logger (the sink logs through a child with `sink: 'emonhub'`), clock (drives the
+   *   retry, gap, stop and queue-write timers), state dir (the queue is memory-only without it)
+   *   and timings
    */
   constructor(
     private readonly config: EmonhubConfig,
-    log: Logger,
-    private readonly clock: Clock,
-    options: EmonhubSinkOptions = {},
+    deps: EmonhubSinkDeps,
   ) {
-    this.#log = log.child({ sink: 'emonhub' });
-    this.#retryMs = options.retryMs ?? 5_000;
-    this.#gapMs = options.gapMs ?? 1000 / config.replayRate;
-    this.#connectTimeoutMs = options.connectTimeoutMs ?? 2_000;
-    this.#stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
-    this.#queue = createEmonhubQueue(config, options, this.#log, clock);
+    this.#log = deps.log.child({ sink: 'emonhub' });
+    this.clock = deps.clock;
+    this.#retryMs = deps.retryMs ?? 5_000;
+    this.#gapMs = deps.gapMs ?? 1000 / config.replayRate;
+    this.#connectTimeoutMs = deps.connectTimeoutMs ?? 2_000;
+    this.#stopTimeoutMs = deps.stopTimeoutMs ?? 2_000;
+    this.#queue = createEmonhubQueue(config, deps, this.#log, deps.clock);
   }
 
   /** Frames waiting, including the one being sent. */
@@ -119,7 +124,7 @@ export class EmonhubSink implements Sink {
    */
   write(reading: Reading): void {
     const { node } = reading.device;
-    const name = topicName(reading.device);
+    const name = deviceKey(reading.device);
     if (!this.#started || this.#stopping !== undefined || node === undefined) return;
     const values = readingToValues(reading, this.config.fields);
     if (!Array.isArray(values)) {
@@ -215,7 +220,7 @@ export class EmonhubSink implements Sink {
     const seq = this.#queue.headSeq;
     sendFrame(host, port, frame, this.#connectTimeoutMs, this.#abort.signal).then(
       () => this.#onSent(seq),
-      (err: NodeJS.ErrnoException) => this.#onFailed(err),
+      (err: SinkError) => this.#onFailed(err),
     );
   }
 
@@ -235,7 +240,11 @@ export class EmonhubSink implements Sink {
     this.#pump();
   }
 
-  #onFailed(err: NodeJS.ErrnoException): void {
+  /**
+   * Every code `sendFrame` gives is retryable (`ERROR_CODES`): emonhub down or restarting, the
+   * network gone. The frame is not at fault, so it stays at the head and is sent again.
+   */
+  #onFailed(err: SinkError): void {
     this.#sending = false;
     if (this.#stopped) return;
     if (this.#up !== false) {
@@ -243,7 +252,7 @@ export class EmonhubSink implements Sink {
       const { host, port } = this.config;
       this.#log.warn(
         { host, port, code: err.code, queued: this.#queue.length },
-        `emonhub unreachable (${err.code ?? err.message}); keeping frames, retrying every ${this.#retryMs} ms`,
+        `emonhub unreachable: ${err.message}; keeping frames, retrying every ${this.#retryMs} ms`,
       );
     }
     this.#schedule(this.#retryMs);

@@ -16,9 +16,9 @@
  * `energy_total` (it never drops). The Energy dashboard should use `energy_total`.
  */
 import type { DeviceInfo, MeasurementField, Reading } from '../../reading.js';
-import { MEASUREMENT_FIELDS, topicName } from '../../reading.js';
+import { MEASUREMENT_FIELDS } from '../../reading.js';
 import type { MqttMessage } from '../mqtt/topics.js';
-import { BRIDGE_LEVEL } from '../mqtt/topics.js';
+import { BRIDGE_LEVEL, topicPath } from '../mqtt/topics.js';
 
 /** Where a discovery message points: both prefixes and our version for `o`. */
 export interface DiscoveryContext {
@@ -106,14 +106,14 @@ export function discoveryTopic(haPrefix: string, id: string): string {
  * Whether a device has anything to show in HA: a sensor field, or a relay switch (with
  * `control`, not on a strip itself). A KP303 outlet without control has neither, and an empty
  * `cmps` would make an empty device.
- * @param reading the device (control, outlets)
+ * @param reading the device (control, outletCount)
  * @param fields the fields it has had so far
  */
 export function hasComponents(
-  reading: Pick<Reading, 'device' | 'outlets'>,
+  reading: Pick<Reading, 'device' | 'outletCount'>,
   fields: ReadonlySet<MeasurementField>,
 ): boolean {
-  if (reading.device.control === true && reading.outlets === undefined) return true;
+  if (reading.device.control === true && reading.outletCount === undefined) return true;
   return [...fields].some((f) => f !== 'state');
 }
 
@@ -127,13 +127,13 @@ export function hasComponents(
  * @param ctx prefixes and version
  */
 export function discoveryMessage(
-  reading: Pick<Reading, 'identity' | 'device' | 'outlets'>,
+  reading: Pick<Reading, 'identity' | 'device' | 'outletCount'>,
   fields: ReadonlySet<MeasurementField>,
   ctx: DiscoveryContext,
 ): MqttMessage {
   const id = discoveryId(reading);
   const { identity, device } = reading;
-  const state = `${ctx.topicPrefix}/${topicName(device)}`;
+  const state = `${ctx.topicPrefix}/${topicPath(device)}`;
   const cmps: Record<string, Record<string, unknown>> = {};
   for (const field of MEASUREMENT_FIELDS) {
     if (field === 'state' || !fields.has(field)) continue;
@@ -145,7 +145,7 @@ export function discoveryMessage(
       value_template: `{{ value_json.${field} }}`,
     };
   }
-  if (device.control === true && reading.outlets === undefined)
+  if (device.control === true && reading.outletCount === undefined)
     cmps['relay'] = switchComponent(id, state);
   const dev: Record<string, unknown> = {
     identifiers: [id],
@@ -192,7 +192,7 @@ function switchComponent(id: string, state: string): Record<string, unknown> {
 function availabilityOf(device: DeviceInfo, prefix: string): { topic: string }[] {
   return [
     { topic: `${prefix}/${BRIDGE_LEVEL}/state` },
-    { topic: `${prefix}/${topicName(device)}/availability` },
+    { topic: `${prefix}/${topicPath(device)}/availability` },
   ];
 }
 

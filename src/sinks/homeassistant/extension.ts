@@ -9,7 +9,7 @@
  * - A device dropped from the config gets an empty retained config: HA removes it.
  */
 import type { Logger } from 'pino';
-import { topicName, type DeviceInfo, type MeasurementField, type Reading } from '../../reading.js';
+import { deviceKey, type DeviceInfo, type MeasurementField, type Reading } from '../../reading.js';
 import type { DiscoveryContext } from './discovery.js';
 import { discoveryMessage, hasComponents, removalMessage } from './discovery.js';
 import type { MqttExtension, Publish } from '../mqtt/extension.js';
@@ -62,7 +62,7 @@ export class HaDiscovery implements MqttExtension {
    * device (a rename, new firmware): on every other poll this is a few comparisons.
    */
   onReading(reading: Reading): void {
-    const name = topicName(reading.device);
+    const name = deviceKey(reading.device);
     const old = this.#byName.get(name);
     if (old && !hasNewField(reading, old.fields) && sameDeviceSource(old.source, reading)) return;
     const fields = new Set(old?.fields);
@@ -93,7 +93,7 @@ export class HaDiscovery implements MqttExtension {
 
   /** Publishes the empty retained config of a device dropped from the config. */
   removed(device: DeviceInfo): void {
-    const name = topicName(device);
+    const name = deviceKey(device);
     const old = this.#byName.get(name);
     if (old === undefined) return;
     this.#byName.delete(name);

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { MqttConfig } from '../../config/types.js';
 import { redactUrl as redactUserinfo } from '../../config/checks.js';
 import { isTlsUrl, readMqttFile, readPasswordFile } from '../../config/secret-files.js';
+import { REFUSED_AUTH, UNTRUSTED } from './errors.js';
 
 /** The part of MQTT.js's `IClientOptions` that {@link mqttClientOptions} sets. */
 export type MqttSecurityOptions = Pick<
@@ -51,20 +52,6 @@ export function mqttClientOptions(config: MqttConfig, log?: Logger): MqttSecurit
   }
   return options;
 }
-
-/** Node's codes for a broker certificate no trusted CA vouches for. */
-const UNTRUSTED = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_UNTRUSTED',
-  'CERT_SIGNATURE_FAILURE',
-]);
-
-/** MQTT 3.1.1 and 5 CONNACK codes for refused credentials (MQTT.js puts them in `code`). */
-const REFUSED_AUTH = new Set([4, 5, 134, 135]);
 
 const PASSWORD_SOURCES = 'mqtt.password, $MQTT_PASSWORD, mqtt.passwordFile or the URL';
 
@@ -164,9 +151,4 @@ export function sinkClientOptions(
 /** Returns `url` with any password replaced by `***`, for logs (`config/checks.ts` does it). */
 export function redactUrl(url: string): string {
   return URL.canParse(url) ? redactUserinfo(url, '***') : '(unparsable URL)';
-}
-
-/** What makes two errors "the same" for logging: the socket code, else the message. */
-export function errorKey(err: Error & { code?: string | number }): string {
-  return String(err.code ?? err.message);
 }

@@ -4,6 +4,7 @@
  * every restored entry (a hand-edited or foreign file must not publish garbage).
  */
 import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
 import type { MqttConfig } from '../../config/types.js';
 import { Outbox } from '../../storage/outbox.js';
 import { DEFAULT_WINDOW, MqttOutbox } from './outbox.js';
@@ -80,11 +81,13 @@ export const QOS2_WINDOW = 2;
  * @param config the `mqtt` slice
  * @param opts state dir, window, write delay
  * @param log the sink's logger
+ * @param clock debounces the writes; default the system clock
  */
 export function createMqttOutbox(
   config: MqttConfig,
   opts: MqttOutboxOptions,
   log: Logger,
+  clock?: Clock,
 ): MqttOutbox {
   const queue = new Outbox<MqttMessage[]>({
     dir: opts.stateDir,
@@ -94,6 +97,7 @@ export function createMqttOutbox(
     validateItem: entryValidator(config.topicPrefix),
     sizeOf: entryBytes,
     log,
+    ...(clock !== undefined && { clock }),
     ...(opts.persistMs !== undefined && { persistMs: opts.persistMs }),
     label: 'MQTT outbox',
     unit: 'readings',

@@ -10,12 +10,16 @@
  *   mqtt/build/lib/client.js), then completes their callbacks. Re-sending them here too would
  *   deliver each twice, so this resumes after them. After a restart that store is gone and the
  *   outbox re-sends from its head (what was in flight at the crash arrives twice);
- * - a socket-level failure (`Connection closed`, `client disconnecting`) pauses publishing and
- *   the next connect re-sends from the head; a message the broker refuses (MQTT 5 reason code,
- *   an Error with a numeric `code`) would fail again, so it is counted in `rejected`, logged
- *   once per code, and not retried, rather than blocking every later reading.
+ * - a failed publish is classified (`errors.ts` `publishErrorCode`) and the registry decides:
+ *   a retryable one (`SINK_CLOSED`: `Connection closed`, `client disconnecting`) pauses
+ *   publishing and the next connect re-sends from the head; one that is not (`SINK_REJECTED`: the
+ *   broker refused the message with an MQTT 5 reason code) would fail again, so it is counted in
+ *   `rejected`, logged once per reason code, and not retried, rather than blocking every later
+ *   reading.
  */
 import type { Logger } from 'pino';
+import { isRetryable } from '../../errors.js';
+import { publishErrorCode } from './errors.js';
 import type { Outbox, OutboxLoadResult } from '../../storage/outbox.js';
 import type { MqttMessage } from './topics.js';
 
@@ -41,7 +45,7 @@ export class MqttOutbox {
   #pumping = false;
   #sent = 0;
   #rejected = 0;
-  readonly #rejectCodes = new Set<number>();
+  readonly #rejectCodes = new Set<unknown>();
   #waiters: (() => void)[] = [];
 
   /**
@@ -165,18 +169,23 @@ export class MqttOutbox {
   /** @param err MQTT.js passes `null` or `undefined` for success */
   #completed(seq: number, epoch: number, m: MqttMessage, err: Error | null | undefined): void {
     if (this.#closed || epoch !== this.#epoch) return;
-    const code = (err as { code?: unknown } | null | undefined)?.code;
-    if (err && typeof code !== 'number') {
-      // Not delivered and MQTT.js will not re-send it: these errors mean the connection is
-      // going or gone, so wait for the next connect and start over from the head.
-      this.log.debug({ err, topic: m.topic }, 'MQTT publish failed; re-sending from the outbox');
-      this.#epoch++;
-      this.#remaining.clear();
-      this.#next = this.queue.headSeq;
-      this.#publish = undefined;
-      return;
+    if (err) {
+      const code = publishErrorCode(err);
+      if (isRetryable(code)) {
+        // Not delivered and MQTT.js will not re-send it: the connection is going or gone, so
+        // wait for the next connect and start over from the head.
+        this.log.debug(
+          { err, code, topic: m.topic },
+          'MQTT publish failed; re-sending from the outbox',
+        );
+        this.#epoch++;
+        this.#remaining.clear();
+        this.#next = this.queue.headSeq;
+        this.#publish = undefined;
+        return;
+      }
+      this.#reject(m, err);
     }
-    if (err && typeof code === 'number') this.#reject(m, err, code);
     const remaining = this.#remaining.get(seq);
     if (remaining === undefined) return; // not in flight (cannot happen within one epoch)
     const left = remaining - 1;
@@ -195,12 +204,14 @@ export class MqttOutbox {
     this.#pump();
   }
 
-  #reject(m: MqttMessage, err: Error, code: number): void {
+  /** Counts a message the broker refused; logs once per reason code. */
+  #reject(m: MqttMessage, err: Error & { code?: unknown }): void {
     this.#rejected++;
-    if (this.#rejectCodes.has(code)) return;
-    this.#rejectCodes.add(code);
+    const reasonCode = err.code;
+    if (this.#rejectCodes.has(reasonCode)) return;
+    this.#rejectCodes.add(reasonCode);
     this.log.error(
-      { err, topic: m.topic, code },
+      { err, topic: m.topic, code: publishErrorCode(err), reasonCode },
       `MQTT broker refused a publish (${err.message}); not retrying it`,
     );
   }

@@ -22,7 +22,7 @@ export class MqttPublisher {
   readonly #retained: IClientPublishOptions;
   readonly #plain: IClientPublishOptions;
   /** QoS of the "latest wins" messages. */
-  readonly #stateQos: 0 | 1;
+  readonly #latestQos: 0 | 1;
   /** The socket corked until the end of this turn of the event loop. */
   #corked: MqttClient['stream'] | undefined;
   readonly #uncork = (): void => {
@@ -35,7 +35,7 @@ export class MqttPublisher {
   constructor(qos: 0 | 1 | 2) {
     this.#retained = { qos, retain: true };
     this.#plain = { qos, retain: false };
-    this.#stateQos = Math.min(qos, 1) as 0 | 1;
+    this.#latestQos = Math.min(qos, 1) as 0 | 1;
   }
 
   /**
@@ -48,9 +48,9 @@ export class MqttPublisher {
   }
 
   /** A "latest wins" message, at `mqtt.qos` but never above 1. */
-  state(client: MqttClient, m: MqttMessage): void {
+  latest(client: MqttClient, m: MqttMessage): void {
     this.#batch(client);
-    client.publish(m.topic, m.payload, { qos: this.#stateQos, retain: m.retain });
+    client.publish(m.topic, m.payload, { qos: this.#latestQos, retain: m.retain });
   }
 
   /** Corks the client's socket until the end of this turn of the event loop, once per turn. */

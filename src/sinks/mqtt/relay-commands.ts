@@ -9,15 +9,15 @@
 import type { Logger } from 'pino';
 import type { RelayCommand, RelayCommandHandler } from '../sink.js';
 import type { MqttExtension } from './extension.js';
-import { parseRelayCommand } from './relay-payload.js';
+import { parseRelayAction } from './relay-payload.js';
 
 /** The relay command {@link MqttExtension}. */
-export class MqttCommands implements MqttExtension {
+export class MqttRelayCommands implements MqttExtension {
   readonly subscriptions: readonly string[];
 
   /**
    * @param prefix `mqtt.topicPrefix`
-   * @param handler where commands go (the collector's `command`)
+   * @param handler where commands go (the collector's `relayCommand`)
    * @param log the sink's logger
    */
   constructor(
@@ -45,7 +45,7 @@ export class MqttCommands implements MqttExtension {
       );
       return;
     }
-    const action = parseRelayCommand(payload);
+    const action = parseRelayAction(payload);
     if (action === undefined) {
       this.log.warn(
         { device: name, payload: payload.slice(0, 64) },

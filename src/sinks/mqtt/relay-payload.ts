@@ -21,7 +21,7 @@ function asAction(v: unknown): RelayAction | undefined {
  * @param payload the message text, e.g. `on`, ` TOGGLE `, `{"state":"off"}` (case-insensitive)
  * @returns the action, or undefined for anything else (empty, unknown word, other JSON)
  */
-export function parseRelayCommand(payload: string): RelayAction | undefined {
+export function parseRelayAction(payload: string): RelayAction | undefined {
   if (payload.length > MAX_COMMAND_BYTES) return undefined;
   const text = payload.trim();
   if (!text.startsWith('{')) return asAction(text);

@@ -6,7 +6,7 @@
 import type { Reading } from '../../reading.js';
 
 /** What a per-device message is built from: the plug's identity, the device, a strip's outlet count. */
-export type DeviceSource = Pick<Reading, 'identity' | 'device' | 'outlets'>;
+export type DeviceSource = Pick<Reading, 'identity' | 'device' | 'outletCount'>;
 
 /**
  * Own enumerable keys equal and their values `===`, but for `outlet` (a strip outlet's
@@ -36,7 +36,7 @@ function sameRecord(a: object | undefined, b: object | undefined): boolean {
  */
 export function sameDeviceSource(source: DeviceSource, reading: DeviceSource): boolean {
   return (
-    source.outlets === reading.outlets &&
+    source.outletCount === reading.outletCount &&
     sameRecord(source.identity, reading.identity) &&
     sameRecord(source.device, reading.device)
   );

@@ -18,11 +18,12 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { MqttConfig } from '../../config/types.js';
-import { errorKey, explainConnectErrors, redactUrl, sinkClientOptions } from './options.js';
+import { explainConnectErrors, redactUrl, sinkClientOptions } from './options.js';
+import { mqttErrorCode } from './errors.js';
 import { MqttPublisher } from './publisher.js';
 import { sameDeviceSource, type DeviceSource } from './same-device.js';
 import { sayOfflineAndEnd } from './close.js';
-import { topicName, type DeviceInfo, type Reading } from '../../reading.js';
+import { deviceKey, type DeviceInfo, type Reading } from '../../reading.js';
 import type { MqttMessage } from './topics.js';
 import { DEFAULT_LAYOUT, assertTopicPrefix, bridgeStateMessage, infoMessage } from './topics.js';
 import type { TopicLayout } from './topics.js';
@@ -31,13 +32,21 @@ import type { ExtensionFactory, MqttExtension } from './extension.js';
 import type { MqttOutbox } from './outbox.js';
 import { createMqttOutbox } from './outbox-store.js';
 import type { MqttOutboxOptions } from './outbox-store.js';
-import type { Sink } from '../sink.js';
+import type { Sink, SinkDeps } from '../sink.js';
 
 /** MQTT.js's `connect(url, options)`, injectable so tests can reach the client. */
 export type MqttConnect = (url: string, options: IClientOptions) => MqttClient;
 
-/** Tuning of {@link MqttSink} and its extensions (HA discovery, relay commands). */
-export interface MqttSinkOptions extends MqttOutboxOptions {
+/**
+ * What {@link MqttSink} is given beside the `mqtt` slice: logger and clock, the outbox's state
+ * dir and window, its extensions (HA discovery, relay commands), and test hooks.
+ */
+export interface MqttSinkDeps extends SinkDeps, MqttOutboxOptions {
+  /**
+   * MQTT.js `connect`, replaceable in tests; by default MQTT.js is loaded by `start()`, so a
+   * collector with MQTT off never loads it (~15 MB of RSS on a Pi).
+   */
+  connect?: MqttConnect | undefined;
   /** What rides on the connection besides readings (HA discovery, relay commands); default none. */
   extensions?: ExtensionFactory;
   /** Bound on `stop()`'s flush, ms. Default 2000. */
@@ -45,6 +54,15 @@ export interface MqttSinkOptions extends MqttOutboxOptions {
 }
 
 export { redactUrl };
+
+/**
+ * What makes two connection errors "the same" for logging: their code and the detail behind it
+ * (errno, CONNACK code or message), so each new kind of failure gets one line, e.g. another TLS
+ * problem once the first is fixed.
+ */
+function errorKey(err: Error & { code?: unknown }): string {
+  return `${mqttErrorCode(err)} ${String(err.code ?? err.message)}`;
+}
 
 /** The MQTT {@link Sink}. Constructor assigns; `start()` connects; `stop()` disconnects. */
 export class MqttSink implements Sink {
@@ -64,26 +82,25 @@ export class MqttSink implements Sink {
   readonly #layout: TopicLayout;
   readonly #extensions: MqttExtension[];
   readonly #publisher: MqttPublisher;
+  readonly #connect: MqttConnect | undefined;
 
   /**
    * @param config the `mqtt` config slice (url, credentials, topicPrefix, qos, clientId)
-   * @param log parent logger; the sink logs through `log.child({ sink: 'mqtt' })`
-   * @param connect MQTT.js `connect`, replaceable in tests; by default MQTT.js is loaded by
-   *   `start()`, so a collector with MQTT off never loads it (~15 MB of RSS on a Pi)
-   * @param options state dir (the outbox is memory-only without it), window, stop bound
+   * @param deps logger (the sink logs through `log.child({ sink: 'mqtt' })`), clock (the
+   *   outbox's writes), state dir (the outbox is memory-only without it), window, extensions,
+   *   stop bound, `connect`
    */
   constructor(
     private readonly config: MqttConfig,
-    log: Logger,
-    private readonly connect?: MqttConnect,
-    options: MqttSinkOptions = {},
+    deps: MqttSinkDeps,
   ) {
-    this.#log = log.child({ sink: 'mqtt' });
-    this.#stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
-    this.#outbox = createMqttOutbox(config, options, this.#log);
+    this.#log = deps.log.child({ sink: 'mqtt' });
+    this.#connect = deps.connect;
+    this.#stopTimeoutMs = deps.stopTimeoutMs ?? 2_000;
+    this.#outbox = createMqttOutbox(config, deps, this.#log, deps.clock);
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
     this.#publisher = new MqttPublisher(config.qos);
-    this.#extensions = options.extensions?.((m) => this.#publishNow(m), this.#log) ?? [];
+    this.#extensions = deps.extensions?.((m) => this.#publishNow(m), this.#log) ?? [];
   }
 
   /** Readings in the outbox (waiting or unacknowledged). */
@@ -112,7 +129,7 @@ export class MqttSink implements Sink {
    * @throws Error when the topic prefix is invalid, or MQTT.js rejects the URL
    */
   async start(): Promise<void> {
-    const connect = this.connect ?? (await import('mqtt')).connect;
+    const connect = this.#connect ?? (await import('mqtt')).connect;
     if (this.#client !== undefined || this.#stopping !== undefined) return;
     const { url, clientId, topicPrefix } = this.config;
     assertTopicPrefix(topicPrefix);
@@ -137,7 +154,11 @@ export class MqttSink implements Sink {
       this.#lastError = cause === undefined ? undefined : errorKey(cause);
       if (this.#stopping !== undefined) return;
       const why = cause === undefined ? '' : ` (${cause.message})`;
-      this.#log.warn({ err: cause }, `disconnected from MQTT broker${why}; retrying every 2 s`);
+      const code = cause === undefined ? undefined : mqttErrorCode(cause);
+      this.#log.warn(
+        { code, err: cause },
+        `disconnected from MQTT broker${why}; retrying every 2 s`,
+      );
     });
     client.on('error', (err: Error) => {
       if (this.#stopping !== undefined) return;
@@ -150,7 +171,8 @@ export class MqttSink implements Sink {
       const key = errorKey(err);
       if (key === this.#lastError) return;
       this.#lastError = key;
-      this.#log.warn({ err, url: redactUrl(url) }, `MQTT error: ${err.message}`);
+      const code = mqttErrorCode(err);
+      this.#log.warn({ code, err, url: redactUrl(url) }, `MQTT error: ${err.message}`);
     });
     this.#log.info(
       { url: redactUrl(url), clientId: clientId || undefined },
@@ -163,9 +185,9 @@ export class MqttSink implements Sink {
     this.#lastError = undefined;
     this.#log.info({ url: redactUrl(this.config.url) }, 'connected to MQTT broker');
     const publisher = this.#publisher;
-    publisher.state(client, bridgeStateMessage(this.config.topicPrefix, true));
-    for (const { message } of this.#info.values()) publisher.state(client, message);
-    for (const m of this.#availability.values()) publisher.state(client, m);
+    publisher.latest(client, bridgeStateMessage(this.config.topicPrefix, true));
+    for (const { message } of this.#info.values()) publisher.latest(client, message);
+    for (const m of this.#availability.values()) publisher.latest(client, m);
     const topics = this.#extensions.flatMap((e) => e.subscriptions);
     if (topics.length > 0) client.subscribe(topics, { qos: this.config.qos });
     for (const ext of this.#extensions) ext.onConnect();
@@ -175,7 +197,7 @@ export class MqttSink implements Sink {
 
   /** Publishes now when connected, else drops: for "latest wins" messages re-sent on connect. */
   #publishNow(m: MqttMessage): void {
-    if (this.#connected && this.#client !== undefined) this.#publisher.state(this.#client, m);
+    if (this.#connected && this.#client !== undefined) this.#publisher.latest(this.#client, m);
   }
 
   /** Logs once per device that its name cannot be a topic level (what `err` says). */
@@ -197,7 +219,7 @@ export class MqttSink implements Sink {
     const client = this.#client;
     if (client === undefined || this.#stopping !== undefined) return;
     const prefix = this.config.topicPrefix;
-    const name = topicName(reading.device);
+    const name = deviceKey(reading.device);
     const source = this.#info.get(name)?.source;
     let messages: MqttMessage[];
     let info: MqttMessage | undefined;
@@ -215,7 +237,7 @@ export class MqttSink implements Sink {
     if (info === undefined) return;
     const changed = this.#info.get(name)?.message.payload !== info.payload;
     this.#info.set(name, { message: info, source: reading });
-    if (changed && this.#connected) this.#publisher.state(client, info);
+    if (changed && this.#connected) this.#publisher.latest(client, info);
   }
 
   /** Publishes the retained availability now, or on the next connect when offline. Never throws. */
@@ -229,8 +251,8 @@ export class MqttSink implements Sink {
       this.#badDevice(device, err);
       return;
     }
-    this.#availability.set(topicName(device), m);
-    if (this.#connected) this.#publisher.state(client, m);
+    this.#availability.set(deviceKey(device), m);
+    if (this.#connected) this.#publisher.latest(client, m);
   }
 
   /** The device left the config: extensions clean up after it (HA removes its device). */

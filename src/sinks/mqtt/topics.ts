@@ -16,7 +16,17 @@
  * meter reset to Home Assistant: docs/protocol.md#energy-since-boot).
  */
 import type { DeviceInfo, Measurement, MeasurementField, Reading } from '../../reading.js';
-import { MEASUREMENT_FIELDS, topicName } from '../../reading.js';
+import { MEASUREMENT_FIELDS } from '../../reading.js';
+
+/**
+ * The topic levels of a device below the prefix: its name, or `<strip>/<outlet>` for a strip's
+ * outlet (names are topic-safe: `reading.ts` `NAME_PATTERN`).
+ * @param device a device or outlet
+ * @returns e.g. `fridge`, `office_strip/kettle`
+ */
+export function topicPath(device: DeviceInfo): string {
+  return device.outlet === undefined ? device.name : `${device.name}/${device.outlet.name}`;
+}
 
 /** One message to publish. QoS is the sink's business, not the topic layout's. */
 export interface MqttMessage {
@@ -170,12 +180,12 @@ function presentFields(values: Measurement): [MeasurementField, number | string]
 export function readingMessages(reading: Reading, prefix: string): MqttMessage[] {
   assertTopicPrefix(prefix);
   assertDeviceName(reading.device);
-  const base = `${prefix}/${topicName(reading.device)}`;
+  const base = `${prefix}/${topicPath(reading.device)}`;
   const fields = presentFields(reading.values);
-  const state: Record<string, number | string> = { time: reading.time };
-  for (const [field, value] of fields) state[field] = value;
+  const json: Record<string, number | string> = { time: reading.time };
+  for (const [field, value] of fields) json[field] = value;
   return [
-    { topic: base, payload: JSON.stringify(state), retain: true },
+    { topic: base, payload: JSON.stringify(json), retain: true },
     ...fields.map(([field, value]) => ({
       topic: `${base}/${field}`,
       payload: String(value),
@@ -210,7 +220,7 @@ export function infoMessage(reading: Reading, prefix: string): MqttMessage {
   info['port'] = device.port;
   if (device.node !== undefined) info['node'] = device.node;
   return {
-    topic: `${prefix}/${topicName(device)}/info`,
+    topic: `${prefix}/${topicPath(device)}/info`,
     payload: JSON.stringify(info),
     retain: true,
   };
@@ -231,7 +241,7 @@ export function availabilityMessage(
   assertTopicPrefix(prefix);
   assertDeviceName(device);
   return {
-    topic: `${prefix}/${topicName(device)}/availability`,
+    topic: `${prefix}/${topicPath(device)}/availability`,
     payload: online ? 'online' : 'offline',
     retain: true,
   };

@@ -12,7 +12,8 @@
 import { createRequire } from 'node:module';
 import type * as PromClient from 'prom-client';
 import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { topicName, type DeviceInfo, type Measurement, type Reading } from '../../reading.js';
+import type { ErrorCode } from '../../errors.js';
+import { deviceKey, type DeviceInfo, type Measurement, type Reading } from '../../reading.js';
 
 /**
  * prom-client, loaded when the first {@link KasaMetrics} is built rather than when this module
@@ -62,7 +63,7 @@ export class KasaMetrics {
   readonly #polls: Counter<'device' | 'result'>;
   readonly #spikes: Counter<'device' | 'outlet' | 'field'>;
   readonly #duration: Histogram<'device'>;
-  /** Lifetime energy per device or outlet (by topic name), J; only ever raised. */
+  /** Lifetime energy per device or outlet (by `deviceKey`), J; only ever raised. */
   readonly #joules = new Map<string, { labels: Labels; j: number }>();
   /** The `kasa_device_info` labels last set per device, to remove them when they change. */
   readonly #infoLabels = new Map<string, Record<string, string>>();
@@ -106,7 +107,7 @@ export class KasaMetrics {
     });
     this.#polls = new Counter({
       name: 'kasa_polls_total',
-      help: 'Polls by outcome: result="ok" or the failure code (PLUG_TIMEOUT, ...).',
+      help: 'Polls by outcome: result="ok" or the failure code (PLUG_TIMEOUT, POLL_NOT_STARTED, ...; docs/error-codes.md).',
       labelNames: ['device', 'result'],
       registers,
     });
@@ -134,14 +135,14 @@ export class KasaMetrics {
 
   /**
    * Sets the device's gauges from a published reading; a field it lacks loses its series. A
-   * strip's own reading (`outlets` set) sets only `rssi` and `info`: its sums would double
+   * strip's own reading (`outletCount` set) sets only `rssi` and `info`: its sums would double
    * every `sum()` over the outlets, and its `state` is derived from theirs.
    */
   reading(r: Reading): void {
     const labels = labelsOf(r.device);
-    const key = topicName(r.device);
+    const key = deviceKey(r.device);
     const v: Measurement = r.values;
-    const strip = r.outlets !== undefined;
+    const strip = r.outletCount !== undefined;
     for (const k of Object.keys(this.#instant) as Instant[]) {
       const value = strip && k !== 'rssi' ? undefined : v[k];
       if (value === undefined) this.#instant[k].remove(labels);
@@ -181,7 +182,7 @@ export class KasaMetrics {
    */
   removed(device: DeviceInfo): void {
     const labels = labelsOf(device);
-    const key = topicName(device);
+    const key = deviceKey(device);
     for (const g of [...Object.values(this.#instant), this.#relay, this.#up]) g.remove(labels);
     const info = this.#infoLabels.get(key);
     if (info) this.#info.remove(info);
@@ -189,8 +190,8 @@ export class KasaMetrics {
     this.#joules.delete(key);
   }
 
-  /** Counts one poll outcome (`code` undefined: ok) and observes its duration when it ran. */
-  poll(device: DeviceInfo, code: string | undefined, durationS: number | undefined): void {
+  /** Counts one poll outcome (`code` undefined: ok; else a stable code, `src/errors.ts`) and observes its duration when it ran. */
+  poll(device: DeviceInfo, code: ErrorCode | undefined, durationS: number | undefined): void {
     this.#polls.inc({ device: device.name, result: code ?? 'ok' });
     if (durationS !== undefined) this.#duration.observe({ device: device.name }, durationS);
   }

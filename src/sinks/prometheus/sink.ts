@@ -4,28 +4,21 @@
  * so shutdown needs no extra step. It is also the collector's {@link PollObserver}, for
  * what never reaches a sink (failed polls, durations, spikes).
  */
-import type { Logger } from 'pino';
-import type { Clock } from '../../clock.js';
+import type { HttpConfig } from '../../config/types.js';
+import type { ErrorCode } from '../../errors.js';
 import type { DeviceInfo, Reading } from '../../reading.js';
-import type { PollObserver, Sink } from '../sink.js';
+import type { PollObserver, Sink, SinkDeps } from '../sink.js';
 import { Health } from './health.js';
 import { MetricsHttpServer } from './http-server.js';
 import { KasaMetrics, type QueueStats } from './metrics.js';
 
-/** Where to serve and how fresh a success must be. */
-export interface MetricsSinkOptions {
-  /** Bind address (`http.host`). */
-  host: string;
-  /** `http.port`; 0 picks a free port (tests). */
-  port: number;
+/** Where to serve: the `http` slice's bind address and port (0 picks a free port, for tests). */
+export type MetricsSinkConfig = Pick<HttpConfig, 'host' | 'port'>;
+
+/** What {@link MetricsSink} is given beside the `http` slice. */
+export interface MetricsSinkDeps extends SinkDeps {
   /** `poll.interval`, s: `/healthz` fails after 3 intervals without a successful poll. */
   intervalS: number;
-}
-
-/** What the sink is given. */
-export interface MetricsSinkDeps {
-  clock: Clock;
-  log: Logger;
   /** Sinks whose backlog is reported (`kasa_sink_queue_depth`, `kasa_sink_dropped_total`). */
   sinks?: readonly QueueStats[];
 }
@@ -44,11 +37,16 @@ export class MetricsSink implements Sink, PollObserver {
   readonly #health: Health;
   readonly #server: MetricsHttpServer;
 
-  constructor(options: MetricsSinkOptions, deps: MetricsSinkDeps) {
+  /**
+   * @param config the `http` slice: bind address and port
+   * @param deps logger (the endpoint logs through a child with `sink: 'metrics'`), clock (the
+   *   health check's freshness), `poll.interval` and the sinks whose backlogs are reported
+   */
+  constructor(config: MetricsSinkConfig, deps: MetricsSinkDeps) {
     this.metrics.watchSinks(deps.sinks ?? []);
-    this.#health = new Health(options.intervalS, deps.clock);
+    this.#health = new Health(deps.intervalS, deps.clock);
     this.#server = new MetricsHttpServer(
-      { host: options.host, port: options.port },
+      { host: config.host, port: config.port },
       {
         registry: this.metrics.registry,
         health: () => this.#health.report(),
@@ -88,7 +86,7 @@ export class MetricsSink implements Sink, PollObserver {
   }
 
   /** {@link PollObserver.poll}: `kasa_polls_total`, `kasa_poll_duration_seconds`. */
-  poll(device: DeviceInfo, code: string | undefined, durationS: number | undefined): void {
+  poll(device: DeviceInfo, code: ErrorCode | undefined, durationS: number | undefined): void {
     this.metrics.poll(device, code, durationS);
   }
 

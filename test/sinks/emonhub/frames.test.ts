@@ -19,7 +19,7 @@ describe('EmonhubSink frames', () => {
   it('sends one exact frame per reading and per connection, only for devices with a node', async () => {
     await fake.start();
     const clock = new ManualClock(1_700_000_000_000);
-    sink = new EmonhubSink(emonhubConfig(fake.port), captureLogger().log, clock);
+    sink = new EmonhubSink(emonhubConfig(fake.port), { log: captureLogger().log, clock });
     await sink.start();
     sink.write(makeReading());
     sink.write(
@@ -55,7 +55,7 @@ describe('EmonhubSink frames', () => {
     await fake.start();
     const clock = new ManualClock(0);
     const config = emonhubConfig(fake.port, { timestamped: false, fields: ['power', 'state'] });
-    sink = new EmonhubSink(config, captureLogger().log, clock);
+    sink = new EmonhubSink(config, { log: captureLogger().log, clock });
     await sink.start();
     sink.write(makeReading());
     await waitFor(() => fake.received.length === 1, 5000, 'frame');
@@ -65,7 +65,10 @@ describe('EmonhubSink frames', () => {
 
   it('does nothing before start', async () => {
     await fake.start();
-    sink = new EmonhubSink(emonhubConfig(fake.port), captureLogger().log, new ManualClock(0));
+    sink = new EmonhubSink(emonhubConfig(fake.port), {
+      log: captureLogger().log,
+      clock: new ManualClock(0),
+    });
     sink.write(makeReading());
     expect(sink.queued).toBe(0);
   });

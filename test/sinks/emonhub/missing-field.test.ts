@@ -9,7 +9,11 @@ describe('EmonhubSink with a reading that lacks a configured field', () => {
     const fake = new FakeEmonhub();
     await fake.start();
     const { log, lines } = captureLogger();
-    const sink = new EmonhubSink(emonhubConfig(fake.port), log, new ManualClock(0), { gapMs: 0 });
+    const sink = new EmonhubSink(emonhubConfig(fake.port), {
+      log,
+      clock: new ManualClock(0),
+      gapMs: 0,
+    });
     await sink.start();
     const warnings = (): typeof lines => lines.filter((l) => l.msg.startsWith('not sending'));
     const noEmeter = { state: 'ON' as const, rssi: -60 };
@@ -42,7 +46,7 @@ describe('EmonhubSink with a reading that lacks a configured field', () => {
 
   it('logs an unsendable value once per device and never throws', async () => {
     const { log, lines } = captureLogger();
-    const sink = new EmonhubSink(emonhubConfig(1), log, new ManualClock(0));
+    const sink = new EmonhubSink(emonhubConfig(1), { log, clock: new ManualClock(0) });
     await sink.start();
     const huge = makeReading({
       values: { voltage: 1e20, current: 1, power: 1, energy: 1, state: 'ON', rssi: -1 },

@@ -11,7 +11,7 @@ describe('EmonhubSink during an emonhub outage', () => {
     await fake.stop(); // the port is known and now refuses connections
     const clock = new ManualClock(1_700_000_100_000);
     const { log, lines } = captureLogger();
-    const sink = new EmonhubSink(emonhubConfig(fake.port), log, clock, { retryMs: 5000 });
+    const sink = new EmonhubSink(emonhubConfig(fake.port), { log, clock, retryMs: 5000 });
     await sink.start();
     const down = (): number => lines.filter((l) => l.msg.startsWith('emonhub unreachable')).length;
     const up = (): number =>
@@ -27,7 +27,7 @@ describe('EmonhubSink during an emonhub outage', () => {
       );
     await waitFor(() => down() === 1 && clock.pending === 1, 5000, 'first refusal');
     expect(lines.find((l) => l.msg.startsWith('emonhub unreachable'))).toMatchObject({
-      code: 'ECONNREFUSED',
+      code: 'SINK_REFUSED',
       queued: 3,
     });
 

@@ -12,7 +12,9 @@ describe('EmonhubSink queue bound (emonhub.queue.maxFrames)', () => {
     const clock = new ManualClock(0);
     const { log, lines } = captureLogger();
     const queue = { maxFrames: 3, maxBytes: 1 << 20 };
-    const sink = new EmonhubSink(emonhubConfig(fake.port, { queue }), log, clock, {
+    const sink = new EmonhubSink(emonhubConfig(fake.port, { queue }), {
+      log,
+      clock,
       retryMs: 1000,
       gapMs: 0,
     });

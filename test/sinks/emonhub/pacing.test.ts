@@ -10,7 +10,9 @@ describe('EmonhubSink pacing', () => {
     const fake = new FakeEmonhub();
     await fake.start();
     const clock = new ManualClock(1_700_000_000_000);
-    const sink = new EmonhubSink(emonhubConfig(fake.port), captureLogger().log, clock, {
+    const sink = new EmonhubSink(emonhubConfig(fake.port), {
+      log: captureLogger().log,
+      clock,
       gapMs: 250,
     });
     await sink.start();

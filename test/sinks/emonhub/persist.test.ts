@@ -31,7 +31,9 @@ describe('EmonhubSink with a persisted queue', () => {
     await fake.stop();
     const clock = new ManualClock(1_700_001_000_000);
     const a = captureLogger();
-    const sinkA = new EmonhubSink(emonhubConfig(fake.port), a.log, clock, {
+    const sinkA = new EmonhubSink(emonhubConfig(fake.port), {
+      log: a.log,
+      clock,
       stateDir: state.dir,
     });
     await sinkA.start();
@@ -45,7 +47,9 @@ describe('EmonhubSink with a persisted queue', () => {
 
     await fake.start();
     const b = captureLogger();
-    const sinkB = new EmonhubSink(emonhubConfig(fake.port), b.log, clock, {
+    const sinkB = new EmonhubSink(emonhubConfig(fake.port), {
+      log: b.log,
+      clock,
       stateDir: state.dir,
     });
     await sinkB.start();
@@ -68,7 +72,7 @@ describe('EmonhubSink with a persisted queue', () => {
   ])('paces a backlog at emonhub.replayRate (%s/s: %s ms apart)', async (rate, gap) => {
     const clock = new ManualClock(1_700_001_000_000);
     const config = emonhubConfig(fake.port, rate === undefined ? {} : { replayRate: rate });
-    const sink = new EmonhubSink(config, captureLogger().log, clock);
+    const sink = new EmonhubSink(config, { log: captureLogger().log, clock });
     await sink.start();
     for (let i = 0; i < 3; i++) sink.write(reading(i));
     for (let n = 1; n <= 3; n++) {
@@ -93,7 +97,9 @@ describe('EmonhubSink with a persisted queue', () => {
     const size = Buffer.byteLength(JSON.stringify(`${line(0)}\r\n`));
     const queue = { maxFrames: 100, maxBytes: 2 * size + 1 };
     const clock = new ManualClock(1_700_001_000_000);
-    const sink = new EmonhubSink(emonhubConfig(fake.port, { queue }), captureLogger().log, clock, {
+    const sink = new EmonhubSink(emonhubConfig(fake.port, { queue }), {
+      log: captureLogger().log,
+      clock,
       retryMs: 1000,
       gapMs: 0,
     });
@@ -111,7 +117,9 @@ describe('EmonhubSink with a persisted queue', () => {
     writeFileSync(file(), JSON.stringify({ version: 1, items: [`${line(0)}\r\n`] }));
     const { log, lines } = captureLogger();
     const config = emonhubConfig(fake.port, { timestamped: false });
-    const sink = new EmonhubSink(config, log, new ManualClock(1_700_001_000_000), {
+    const sink = new EmonhubSink(config, {
+      log,
+      clock: new ManualClock(1_700_001_000_000),
       stateDir: state.dir,
     });
     await sink.start();

@@ -13,12 +13,15 @@ describe('sendFrame', () => {
     await fake.stop();
   });
 
-  it('rejects with ECONNREFUSED when nothing listens', async () => {
+  it('rejects with SINK_REFUSED (retryable, the socket error as its cause) when nothing listens', async () => {
     const fake = new FakeEmonhub();
     await fake.start();
     await fake.stop();
     await expect(sendFrame('127.0.0.1', fake.port, '5 1\r\n', 2000)).rejects.toMatchObject({
-      code: 'ECONNREFUSED',
+      code: 'SINK_REFUSED',
+      retryable: true,
+      target: `127.0.0.1:${fake.port}`,
+      cause: { code: 'ECONNREFUSED' },
     });
   });
 

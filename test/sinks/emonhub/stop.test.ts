@@ -7,7 +7,7 @@ import { captureLogger, emonhubConfig, makeReading, waitFor } from '../helpers.j
 describe('EmonhubSink stop', () => {
   it('resolves at once with an empty queue, is idempotent, and ignores later writes', async () => {
     const clock = new ManualClock(0);
-    const sink = new EmonhubSink(emonhubConfig(1), captureLogger().log, clock);
+    const sink = new EmonhubSink(emonhubConfig(1), { log: captureLogger().log, clock });
     await sink.start();
     await Promise.all([sink.stop(), sink.stop()]);
     sink.write(makeReading());
@@ -18,14 +18,11 @@ describe('EmonhubSink stop', () => {
   it('flushes a backlog when emonhub is up', async () => {
     const fake = new FakeEmonhub();
     await fake.start();
-    const sink = new EmonhubSink(
-      emonhubConfig(fake.port),
-      captureLogger().log,
-      new ManualClock(0),
-      {
-        gapMs: 0,
-      },
-    );
+    const sink = new EmonhubSink(emonhubConfig(fake.port), {
+      log: captureLogger().log,
+      clock: new ManualClock(0),
+      gapMs: 0,
+    });
     await sink.start();
     for (let i = 0; i < 3; i++) sink.write(makeReading({ time: 1_700_000_000 + i }));
     await sink.stop();
@@ -40,7 +37,7 @@ describe('EmonhubSink stop', () => {
     await fake.stop();
     const clock = new ManualClock(0);
     const { log, lines } = captureLogger();
-    const sink = new EmonhubSink(emonhubConfig(fake.port), log, clock, { retryMs: 5000 });
+    const sink = new EmonhubSink(emonhubConfig(fake.port), { log, clock, retryMs: 5000 });
     await sink.start();
     sink.write(makeReading());
     await waitFor(() => clock.pending === 1, 5000, 'refused');

@@ -20,6 +20,7 @@ import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
 import { configFile } from '../../config/helpers.js';
 import { waitFor } from '../helpers.js';
+import { systemClock } from '../../../src/clock.js';
 
 // Two distinctive halves around an `@`: a redactor that stopped at the first `@` would leak TAIL.
 const HEAD = 'Qx7HeadSecret';
@@ -97,7 +98,7 @@ describe.each(Object.entries(ROUTES))('a password given in %s', (_, route) => {
     const config = loadConfig(opts);
     const { log, text } = realLogger();
     log.info({ config: redactConfig(config) }, 'effective config');
-    const sink = new MqttSink(config.mqtt, log, undefined, { stopTimeoutMs: 300 });
+    const sink = new MqttSink(config.mqtt, { log, clock: systemClock, stopTimeoutMs: 300 });
     await sink.start();
     await waitFor(() => sink.connected, 5000, 'login');
     await sink.stop();
@@ -115,7 +116,12 @@ describe.each(Object.entries(ROUTES))('a password given in %s', (_, route) => {
       return client;
     };
     const { log, text } = realLogger();
-    const sink = new MqttSink(config.mqtt, log, fast, { stopTimeoutMs: 300 });
+    const sink = new MqttSink(config.mqtt, {
+      log,
+      clock: systemClock,
+      connect: fast,
+      stopTimeoutMs: 300,
+    });
     await sink.start();
     await waitFor(() => closes >= 4, 5000, '4 refused logins');
     expect(sink.connected).toBe(false);

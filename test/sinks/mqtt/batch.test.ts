@@ -7,6 +7,7 @@ import { sinkClientOptions } from '../../../src/sinks/mqtt/options.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
 import { captureLogger, makeReading, mqttConfig, subscribe, waitFor } from '../helpers.js';
+import { systemClock } from '../../../src/clock.js';
 
 /** Counts the socket writes (`_write` and `_writev` calls) of a client's stream. */
 function countWrites(client: MqttClient): { readonly count: number } {
@@ -36,7 +37,11 @@ describe('MqttSink batching', () => {
     let client: MqttClient | undefined;
     const spy: MqttConnect = (url, opts) => (client = connect(url, opts));
     const sub = await subscribe(broker.url, 'kasa/+/power');
-    const sink = new MqttSink(mqttConfig(broker.url), captureLogger().log, spy);
+    const sink = new MqttSink(mqttConfig(broker.url), {
+      log: captureLogger().log,
+      clock: systemClock,
+      connect: spy,
+    });
     await sink.start();
     await waitFor(() => sink.connected, 5000, 'connect');
     await new Promise((r) => setImmediate(r)); // let the connect burst (bridge online) go out

@@ -7,6 +7,7 @@ import type { TestBroker } from '../../fakes/broker.js';
 import { freePort, startBroker } from '../../fakes/broker.js';
 import type { LogLine } from '../helpers.js';
 import { captureLogger, mqttConfig, waitFor } from '../helpers.js';
+import { systemClock } from '../../../src/clock.js';
 
 const PASSWORD = 'Pa55-w0rd-never-logged';
 const URL_PASSWORD = 'url-secret-never-logged';
@@ -33,7 +34,12 @@ describe('MqttSink logging', () => {
       username: 'kasa',
       password: PASSWORD,
     });
-    const sink = new MqttSink(config, log, fast, { stopTimeoutMs: 300 });
+    const sink = new MqttSink(config, {
+      log,
+      clock: systemClock,
+      connect: fast,
+      stopTimeoutMs: 300,
+    });
     const count = (pred: (l: LogLine) => boolean): number => lines.filter(pred).length;
     const errors = (): number => count((l) => l.msg.startsWith('MQTT error'));
     const connects = (): number => count((l) => l.msg === 'connected to MQTT broker');
@@ -46,6 +52,7 @@ describe('MqttSink logging', () => {
     expect(lines.find((l) => l.msg.startsWith('MQTT error'))?.['err']).toMatchObject({
       code: 'ECONNREFUSED',
     });
+    expect(lines.find((l) => l.msg.startsWith('MQTT error'))?.['code']).toBe('SINK_REFUSED');
 
     broker = await startBroker({ port });
     await waitFor(() => sink.connected, 5000, 'connect');

@@ -6,6 +6,7 @@ import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
 import { captureLogger, mqttConfig, subscribe, waitFor } from '../helpers.js';
+import { systemClock } from '../../../src/clock.js';
 
 describe('MqttSink last will', () => {
   let broker: TestBroker;
@@ -20,7 +21,11 @@ describe('MqttSink last will', () => {
     let client: MqttClient | undefined;
     const spy: MqttConnect = (url, opts) => (client = connect(url, opts));
     const sub = await subscribe(broker.url, 'kasa/bridge/state');
-    const sink = new MqttSink(mqttConfig(broker.url), captureLogger().log, spy);
+    const sink = new MqttSink(mqttConfig(broker.url), {
+      log: captureLogger().log,
+      clock: systemClock,
+      connect: spy,
+    });
     await sink.start();
     await waitFor(() => sub.seen.length === 1, 5000, 'online');
 

@@ -3,11 +3,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { MqttConfig } from '../../../src/config/types.js';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
-import type { MqttSinkOptions } from '../../../src/sinks/mqtt/sink.js';
+import type { MqttSinkDeps } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
 import { captureLogger, makeReading, mqttConfig, subscribe, waitFor } from '../helpers.js';
 import { TcpGate, fastConnect, stateTimes, tempStateDir } from './gate.js';
+import { systemClock } from '../../../src/clock.js';
 
 const T0 = 1_700_000_000;
 /** Reading `i` of a plug polled every 10 s: `time` T0 + 10 i, power i W. */
@@ -42,12 +43,15 @@ describe('MqttSink through broker outages (outbox in the state dir)', () => {
   /** A started sink behind the gate (or on `url`), retrying every 50 ms; stopped after the test. */
   async function sinkVia(
     over: Partial<MqttConfig> = {},
-    opts: MqttSinkOptions = {},
+    opts: Partial<MqttSinkDeps> = {},
     url = `mqtt://127.0.0.1:${gate.port}`,
   ): Promise<{ sink: MqttSink; log: ReturnType<typeof captureLogger>; refused(): Promise<void> }> {
     const fast = fastConnect();
     const log = captureLogger();
-    const sink = new MqttSink(mqttConfig(url, over), log.log, fast.connect, {
+    const sink = new MqttSink(mqttConfig(url, over), {
+      log: log.log,
+      clock: systemClock,
+      connect: fast.connect,
       stateDir: state.dir,
       ...opts,
     });

@@ -139,6 +139,10 @@ describe('MqttOutbox', () => {
     expect(box.length).toBe(0);
     expect(box.rejected).toBe(2);
     expect(log.lines.filter((l) => l.level === 50)).toHaveLength(1);
+    expect(log.lines.find((l) => l.level === 50)).toMatchObject({
+      code: 'SINK_REJECTED',
+      reasonCode: 135,
+    });
   });
 
   it('drops the oldest past its bound, in flight or not, and keeps publishing the rest in order', () => {

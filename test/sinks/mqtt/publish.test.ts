@@ -10,6 +10,7 @@ import {
   subscribe,
   waitFor,
 } from '../helpers.js';
+import { systemClock } from '../../../src/clock.js';
 
 const INFO =
   '{"alias":"Fridge","model":"HS110(EU)","hw_ver":"2.0","sw_ver":"1.5.10","mac":"50:C7:BF:00:00:01",' +
@@ -33,7 +34,7 @@ describe('MqttSink publishing against a real broker', () => {
   it('publishes exact topics and payloads, info once, availability', async () => {
     const sub = await subscribe(broker.url, 'kasa/#');
     closers.push(sub.close);
-    sink = new MqttSink(mqttConfig(broker.url), captureLogger().log);
+    sink = new MqttSink(mqttConfig(broker.url), { log: captureLogger().log, clock: systemClock });
     await sink.start();
     await waitFor(() => sub.seen.length === 1, 5000, 'bridge online');
 
@@ -69,7 +70,7 @@ describe('MqttSink publishing against a real broker', () => {
   });
 
   it('retains exactly the state JSON, info, availability and bridge state', async () => {
-    sink = new MqttSink(mqttConfig(broker.url), captureLogger().log);
+    sink = new MqttSink(mqttConfig(broker.url), { log: captureLogger().log, clock: systemClock });
     await sink.start();
     const r = makeReading();
     sink.write(r);
@@ -92,7 +93,7 @@ describe('MqttSink publishing against a real broker', () => {
   it('republishes info when the identity or address changes, not on every tick', async () => {
     const sub = await subscribe(broker.url, 'kasa/+/info');
     closers.push(sub.close);
-    sink = new MqttSink(mqttConfig(broker.url), captureLogger().log);
+    sink = new MqttSink(mqttConfig(broker.url), { log: captureLogger().log, clock: systemClock });
     await sink.start();
     await waitFor(() => sink?.connected === true, 5000, 'connect');
     const r = makeReading();
@@ -114,7 +115,7 @@ describe('MqttSink publishing against a real broker', () => {
     const sub = await subscribe(broker.url, 'kasa/#');
     closers.push(sub.close);
     const { log, lines } = captureLogger();
-    sink = new MqttSink(mqttConfig(broker.url), log);
+    sink = new MqttSink(mqttConfig(broker.url), { log, clock: systemClock });
     await sink.start();
     const bad = makeReading({ device: { name: 'a/#', host: '10.0.0.66' } });
     expect(() => sink?.write(bad)).not.toThrow();
@@ -127,10 +128,10 @@ describe('MqttSink publishing against a real broker', () => {
   });
 
   it('rejects start() on an invalid topic prefix', async () => {
-    const bad = new MqttSink(
-      mqttConfig(broker.url, { topicPrefix: 'kasa/#' }),
-      captureLogger().log,
-    );
+    const bad = new MqttSink(mqttConfig(broker.url, { topicPrefix: 'kasa/#' }), {
+      log: captureLogger().log,
+      clock: systemClock,
+    });
     await expect(bad.start()).rejects.toThrow(/MQTT topic prefix "kasa\/#"/);
     await bad.stop();
   });

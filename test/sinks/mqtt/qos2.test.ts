@@ -4,6 +4,7 @@ import { QOS2_WINDOW } from '../../../src/sinks/mqtt/outbox-store.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
 import { captureLogger, makeReading, mqttConfig, subscribe, waitFor } from '../helpers.js';
+import { systemClock } from '../../../src/clock.js';
 
 /**
  * QoS 2 against a broker as installed: mosquitto's default `max_inflight_messages` is 20, and it
@@ -25,7 +26,10 @@ describe('MqttSink at QoS 2', () => {
     expect(QOS2_WINDOW * 8).toBeLessThanOrEqual(20);
     const sub = await subscribe(broker.url, 'kasa/+');
     const log = captureLogger();
-    const sink = new MqttSink(mqttConfig(broker.url, { qos: 2 }), log.log);
+    const sink = new MqttSink(mqttConfig(broker.url, { qos: 2 }), {
+      log: log.log,
+      clock: systemClock,
+    });
     await sink.start();
     await waitFor(() => sink.connected, 5000, 'connect');
     // One tick of N devices: N readings of 5 messages plus N info and N availability messages.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseRelayCommand } from '../../../src/sinks/mqtt/relay-payload.js';
+import { parseRelayAction } from '../../../src/sinks/mqtt/relay-payload.js';
 
-describe('parseRelayCommand', () => {
+describe('parseRelayAction', () => {
   it.each([
     ['ON', 'ON'],
     ['off', 'OFF'],
@@ -10,7 +10,7 @@ describe('parseRelayCommand', () => {
     ['{"state":"off"}', 'OFF'],
     ['{"state":"toggle","brightness":3}', 'TOGGLE'],
   ])('accepts %j', (payload, action) => {
-    expect(parseRelayCommand(payload)).toBe(action);
+    expect(parseRelayAction(payload)).toBe(action);
   });
 
   it.each([
@@ -26,6 +26,6 @@ describe('parseRelayCommand', () => {
     '"ON"',
     'O'.repeat(300),
   ])('rejects %j', (payload) => {
-    expect(parseRelayCommand(payload)).toBeUndefined();
+    expect(parseRelayAction(payload)).toBeUndefined();
   });
 });

@@ -10,6 +10,7 @@ import {
   subscribe,
   waitFor,
 } from '../helpers.js';
+import { systemClock } from '../../../src/clock.js';
 
 describe('MqttSink stop', () => {
   let broker: TestBroker;
@@ -22,7 +23,10 @@ describe('MqttSink stop', () => {
 
   it('publishes retained bridge/state offline on a clean stop; stop is idempotent', async () => {
     const sub = await subscribe(broker.url, 'kasa/bridge/state');
-    const sink = new MqttSink(mqttConfig(broker.url), captureLogger().log);
+    const sink = new MqttSink(mqttConfig(broker.url), {
+      log: captureLogger().log,
+      clock: systemClock,
+    });
     await sink.start();
     await waitFor(() => sub.seen.length === 1, 5000, 'online');
     await Promise.all([sink.stop(), sink.stop()]);
@@ -38,7 +42,10 @@ describe('MqttSink stop', () => {
 
   it('delivers what was written before stop (QoS 1) before disconnecting', async () => {
     const sub = await subscribe(broker.url, 'kasa/fridge/power');
-    const sink = new MqttSink(mqttConfig(broker.url), captureLogger().log);
+    const sink = new MqttSink(mqttConfig(broker.url), {
+      log: captureLogger().log,
+      clock: systemClock,
+    });
     await sink.start();
     await waitFor(() => sink.connected, 5000, 'connect');
     for (let i = 0; i < 50; i++)
@@ -50,7 +57,10 @@ describe('MqttSink stop', () => {
   });
 
   it('ignores writes after stop and resolves stop of a sink never started', async () => {
-    const never = new MqttSink(mqttConfig(broker.url), captureLogger().log);
+    const never = new MqttSink(mqttConfig(broker.url), {
+      log: captureLogger().log,
+      clock: systemClock,
+    });
     await never.stop();
     expect(() => never.write(makeReading())).not.toThrow();
   });
@@ -58,7 +68,7 @@ describe('MqttSink stop', () => {
   it('gives up within its bound when the broker is down', async () => {
     const url = `mqtt://127.0.0.1:${await freePort()}`;
     const { log, lines } = captureLogger();
-    const sink = new MqttSink(mqttConfig(url), log, undefined, { stopTimeoutMs: 300 });
+    const sink = new MqttSink(mqttConfig(url), { log, clock: systemClock, stopTimeoutMs: 300 });
     await sink.start();
     sink.write(makeReading());
     const t0 = Date.now();

@@ -18,6 +18,7 @@ import type { MqttConnect } from '../../../src/sinks/mqtt/sink.js';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import { configFile } from '../../config/helpers.js';
 import { captureLogger, makeReading, subscribe, waitFor } from '../helpers.js';
+import { systemClock } from '../../../src/clock.js';
 
 type Pems = Awaited<ReturnType<typeof selfsigned.generate>>;
 
@@ -114,7 +115,7 @@ describe('MqttSink over TLS', () => {
     const sub = await subscribe(plainUrl, 'kasa/#');
     const { log, lines } = captureLogger();
     const config = mqttSlice({ url: `${scheme}://127.0.0.1:${tlsPort}`, ca: files.ca });
-    const sink = new MqttSink(config, log, undefined, { stopTimeoutMs: 500 });
+    const sink = new MqttSink(config, { log, clock: systemClock, stopTimeoutMs: 500 });
     await sink.start();
     await waitFor(() => sink.connected, 5000, 'TLS connect');
     sink.write(makeReading());
@@ -128,7 +129,12 @@ describe('MqttSink over TLS', () => {
     const fast = fastConnect();
     const { log, lines } = captureLogger();
     const config = mqttSlice({ url: `mqtts://127.0.0.1:${tlsPort}` });
-    const sink = new MqttSink(config, log, fast.connect, { stopTimeoutMs: 300 });
+    const sink = new MqttSink(config, {
+      log,
+      clock: systemClock,
+      connect: fast.connect,
+      stopTimeoutMs: 300,
+    });
     await sink.start();
     await waitFor(() => fast.closes() >= 4, 5000, '4 failed handshakes');
     expect(sink.connected).toBe(false);
@@ -139,12 +145,13 @@ describe('MqttSink over TLS', () => {
     expect(errors[0]?.msg).toContain('certificate verification failed');
     expect(errors[0]?.msg).toContain('set mqtt.ca to the PEM file of the CA');
     expect(errors[0]?.['err']).toMatchObject({ code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' });
+    expect(errors[0]?.['code']).toBe('SINK_TLS');
   });
 
   it('with mqtt.rejectUnauthorized false: connects, and warns at start', async () => {
     const { log, lines } = captureLogger();
     const config = mqttSlice({ url: `mqtts://127.0.0.1:${tlsPort}`, rejectUnauthorized: false });
-    const sink = new MqttSink(config, log, undefined, { stopTimeoutMs: 500 });
+    const sink = new MqttSink(config, { log, clock: systemClock, stopTimeoutMs: 500 });
     await sink.start();
     const warning = lines.find((l) => l.msg.includes('certificate verification is off'));
     expect(warning?.level).toBe(40);
@@ -155,7 +162,7 @@ describe('MqttSink over TLS', () => {
   it('with mqtt.cert and mqtt.key: a broker that requires a client certificate gets it', async () => {
     const { log } = captureLogger();
     const config = mqttSlice({ url: `mqtts://127.0.0.1:${mutualPort}`, ...files });
-    const sink = new MqttSink(config, log, undefined, { stopTimeoutMs: 500 });
+    const sink = new MqttSink(config, { log, clock: systemClock, stopTimeoutMs: 500 });
     await sink.start();
     await waitFor(() => sink.connected, 5000, 'mutual TLS connect');
     await sink.stop();
@@ -166,7 +173,12 @@ describe('MqttSink over TLS', () => {
     const fast = fastConnect();
     const { log, lines } = captureLogger();
     const config = mqttSlice({ url: `mqtts://127.0.0.1:${mutualPort}`, ca: files.ca });
-    const sink = new MqttSink(config, log, fast.connect, { stopTimeoutMs: 300 });
+    const sink = new MqttSink(config, {
+      log,
+      clock: systemClock,
+      connect: fast.connect,
+      stopTimeoutMs: 300,
+    });
     await sink.start();
     await waitFor(() => fast.closes() >= 3, 5000, '3 refused handshakes');
     await sink.stop();

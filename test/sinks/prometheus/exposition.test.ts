@@ -51,11 +51,13 @@ describe('metrics sink: /metrics', () => {
     sink.poll(FRIDGE, undefined, 0.012);
     sink.poll(FRIDGE, 'PLUG_TIMEOUT', 2);
     sink.poll(FRIDGE, 'PLUG_TIMEOUT', undefined);
+    sink.poll(FRIDGE, 'POLL_NOT_STARTED', undefined);
     sink.spike(FRIDGE, 'power');
     const { text } = await started.get('/metrics');
     expect(family(text, 'kasa_polls_total').slice(2)).toEqual([
       'kasa_polls_total{device="fridge",result="ok"} 1',
       'kasa_polls_total{device="fridge",result="PLUG_TIMEOUT"} 2',
+      'kasa_polls_total{device="fridge",result="POLL_NOT_STARTED"} 1',
     ]);
     expect(text).toContain('# TYPE kasa_poll_duration_seconds histogram');
     expect(text).toContain('kasa_poll_duration_seconds_bucket{le="0.005",device="fridge"} 0');

@@ -42,8 +42,8 @@ export async function startSink(sinks: QueueStats[] = []): Promise<{
 }> {
   const clock = new ManualClock(T0);
   const sink = new MetricsSink(
-    { host: '127.0.0.1', port: 0, intervalS: 10 },
-    { clock, log: memoryLogger('silent').log, sinks },
+    { host: '127.0.0.1', port: 0 },
+    { log: memoryLogger('silent').log, clock, intervalS: 10, sinks },
   );
   await sink.start();
   const get = async (path: string) => {

@@ -10,6 +10,7 @@ import {
   subscribe,
   waitFor,
 } from '../helpers.js';
+import { systemClock } from '../../../src/clock.js';
 
 describe('MqttSink with mqtt.format "tasmota" against a real broker', () => {
   let broker: TestBroker;
@@ -28,7 +29,7 @@ describe('MqttSink with mqtt.format "tasmota" against a real broker', () => {
     const extensions = mqttExtensions(config, {
       homeassistant: { enabled: true, prefix: 'homeassistant' },
     });
-    const sink = new MqttSink(config, log, undefined, { extensions });
+    const sink = new MqttSink(config, { log, clock: systemClock, extensions });
     await sink.start();
     sink.availability(makeReading().device, true);
     sink.write(makeReading({ time: 1_700_000_010 }));
