@@ -23,6 +23,12 @@ export const PlugErrorCode = {
   BAD_REPLY: 'PLUG_BAD_REPLY',
   /** The plug answered with `err_code != 0` at module or method level. */
   DEVICE_ERROR: 'PLUG_DEVICE_ERROR',
+  /**
+   * A KLAP or AES plug rejected every account tried (the configured TP-Link account, the default
+   * and blank accounts unbound plugs accept): fix `kasa.username` / `kasa.password` (or
+   * `kasa.passwordFile`, or the device's own `username` / `password`). Retried with a back-off.
+   */
+  AUTH: 'PLUG_AUTH',
 } as const;
 
 /** One of the {@link PlugErrorCode} values. */
