@@ -54,6 +54,8 @@ export class SimulatedHttpPlug {
   readonly received: unknown[] = [];
   /** Fault knobs in force (set them directly). */
   faults: HttpFaults = {};
+  /** HTTP requests received (handshakes included). */
+  requests = 0;
   readonly #klap: KlapServer | undefined;
   readonly #aes: AesServer | undefined;
   readonly #sockets = new Set<Socket>();
@@ -137,6 +139,7 @@ export class SimulatedHttpPlug {
       else chunks.push(c);
     });
     req.on('end', () => {
+      this.requests++;
       const url = new URL(req.url ?? '/', 'http://plug');
       const body = Buffer.concat(chunks);
       const faults = this.faults;
