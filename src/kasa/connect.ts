@@ -54,6 +54,8 @@ export interface Connection {
 export class AutoDevice implements DeviceClient {
   #client: DeviceClient | undefined;
   #connection: Connection | undefined;
+  /** A forced KLAP transport whose first handshake has not succeeded yet. */
+  #klap: KlapTransport | undefined;
   readonly #clock: Clock;
 
   /** @param options address, forced transport, account, clock, logger */
@@ -92,6 +94,7 @@ export class AutoDevice implements DeviceClient {
   /** Closes the client in use. Idempotent. */
   close(): void {
     this.#client?.close();
+    this.#klap?.close();
   }
 
   async #run<T>(timeoutMs: number, use: (c: DeviceClient, left: number) => Promise<T>): Promise<T> {
@@ -137,8 +140,11 @@ export class AutoDevice implements DeviceClient {
       this.#set(new SmartDevice(aes, clock), { transport: 'aes', protocol: 'smart', port });
       return;
     }
-    const klap = new KlapTransport(address, { ...(account ? { account } : {}), clock });
+    // Kept until its handshake succeeds: a rejected account's back-off lives in the transport.
+    this.#klap ??= new KlapTransport(address, { ...(account ? { account } : {}), clock });
+    const klap = this.#klap;
     const version = await klap.handshake(timeoutMs);
+    this.#klap = undefined;
     const connection: Connection = {
       transport: 'klap',
       protocol: version === 1 ? 'iot' : 'smart',
