@@ -13,6 +13,7 @@
  * `aes` on the configured port (80 by default), the KLAP generation (hence IOT or SMART) learned
  * from the handshake, AES always SMART.
  */
+import net from 'node:net';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { PlugError, PlugErrorCode, isPlugError } from '../errors.js';
@@ -25,6 +26,7 @@ import type { Credentials } from './transport/credentials.js';
 import { KlapTransport } from './transport/klap.js';
 import { lookupTdp } from './transport/tdp-lookup.js';
 import { TDP_PORT } from './transport/tdp.js';
+import type { PlugAddress, Transport } from './transport/transport.js';
 import { XorTransport } from './transport/xor.js';
 
 /** How to build an {@link AutoDevice}. */
@@ -99,7 +101,11 @@ export class AutoDevice implements DeviceClient {
 
   async #run<T>(timeoutMs: number, use: (c: DeviceClient, left: number) => Promise<T>): Promise<T> {
     const started = this.#clock.monotonic();
-    const left = (): number => Math.max(1, timeoutMs - (this.#clock.monotonic() - started));
+    // Whole ms, and the deadline as given while nothing has taken time yet (messages quote it).
+    const left = (): number => {
+      const spent = this.#clock.monotonic() - started;
+      return spent < 1 ? timeoutMs : Math.max(1, Math.floor(timeoutMs - spent));
+    };
     const auto = this.options.transport === undefined;
     if (this.#client === undefined) await this.#build(left());
     try {
@@ -221,4 +227,89 @@ export class AutoDevice implements DeviceClient {
     this.#client?.close();
     this.#client = undefined;
   }
+}
+
+/** A transport for one-shot tools (`send`), with the protocol it carries. */
+export interface OpenedTransport {
+  transport: Transport;
+  connection: Connection;
+}
+
+/** True when a TCP connection to `address` is accepted within `timeoutMs`. */
+function tcpAccepts(address: PlugAddress, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(address);
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Opens the transport a plug needs, found as {@link AutoDevice} finds it (a TCP connect to the
+ * configured port standing in for the first XOR request), for tools that send raw requests.
+ * @param options address, forced transport, account
+ * @param timeoutMs deadline of the search (and of KLAP's handshake when forced)
+ * @throws PlugError PLUG_REFUSED when nothing answers, or as the transports do
+ */
+export async function openTransport(
+  options: AutoDeviceOptions,
+  timeoutMs: number,
+): Promise<OpenedTransport> {
+  const { host, port, account } = options;
+  const clock = options.clock ?? systemClock;
+  const acc = account ? { account } : {};
+  const address = { host, port };
+  const forced = options.transport;
+  if (forced === 'xor' || (forced === undefined && (await tcpAccepts(address, timeoutMs)))) {
+    return {
+      transport: new XorTransport(address),
+      connection: { transport: 'xor', protocol: 'iot', port },
+    };
+  }
+  if (forced === 'aes') {
+    return {
+      transport: new AesTransport(address, { ...acc, clock }),
+      connection: { transport: 'aes', protocol: 'smart', port },
+    };
+  }
+  if (forced === 'klap') {
+    const klap = new KlapTransport(address, { ...acc, clock });
+    const version = await klap.handshake(timeoutMs);
+    return {
+      transport: klap,
+      connection: { transport: 'klap', protocol: version === 1 ? 'iot' : 'smart', port },
+    };
+  }
+  const body = await lookupTdp(host, timeoutMs, options.discoveryPort);
+  let found: HttpDiscovery | undefined;
+  try {
+    found = body === undefined ? undefined : parseHttpDiscovery(body, host);
+  } catch {
+    found = undefined;
+  }
+  if (found === undefined) {
+    throw new PlugError(
+      PlugErrorCode.REFUSED,
+      `${host}:${port}`,
+      `connection refused, and no answer to discovery on UDP ${options.discoveryPort ?? TDP_PORT}: is the plug powered and is this its address?`,
+    );
+  }
+  const httpAddress = { host, port: found.httpPort };
+  const connection: Connection = {
+    transport: found.transport,
+    protocol: found.protocol,
+    port: found.httpPort,
+  };
+  if (found.transport === 'aes') {
+    const lv = found.loginVersion === undefined ? {} : { loginVersion: found.loginVersion };
+    return { transport: new AesTransport(httpAddress, { ...acc, ...lv, clock }), connection };
+  }
+  const version = found.protocol === 'iot' ? 1 : 2;
+  return { transport: new KlapTransport(httpAddress, { ...acc, version, clock }), connection };
 }
