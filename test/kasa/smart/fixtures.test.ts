@@ -7,7 +7,6 @@
  * `get_current_power.current_power`; kWh from `today_energy` / 1000; V and A from `voltage_mv`,
  * `current_ma` / 1000), so a normalizing mistake cannot hide behind the code under test.
  */
-import net from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AutoDevice } from '../../../src/kasa/connect.js';
 import type { DeviceSample } from '../../../src/kasa/sample.js';
@@ -20,6 +19,7 @@ import {
   startFixturePlug,
   type FixturePlug,
 } from '../../fakes/smart-fixture.js';
+import { refusedPort } from '../../fakes/refused-port.js';
 
 if (!smartFixturesAvailable)
   console.warn('smart fixtures.test.ts: ../shared/fixtures/kasa-smart is missing; suite skipped');
@@ -140,15 +140,6 @@ const EXPECTED: Record<string, Expected> = {
     values: off({ rssi: -43 }),
   },
 };
-
-/** A TCP port nothing listens on: connecting to it is refused, as a KLAP plug's 9999 is. */
-async function refusedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 const files = [...smartFixtureFiles(), ...(smartFixturesAvailable ? [iotKlapFixture] : [])];
 const plugs: FixturePlug[] = [];
