@@ -27,6 +27,12 @@ export const PlugErrorCode = {
   BAD_REPLY: 'PLUG_BAD_REPLY',
   /** The plug answered with `err_code != 0` at module or method level. */
   DEVICE_ERROR: 'PLUG_DEVICE_ERROR',
+  /**
+   * A KLAP or AES plug rejected every account tried (the configured TP-Link account, the default
+   * and blank accounts unbound plugs accept): fix `kasa.username` / `kasa.password` (or
+   * `kasa.passwordFile`, or the device's own `username` / `password`). Retried with a back-off.
+   */
+  AUTH: 'PLUG_AUTH',
 } as const;
 
 /** One of the {@link PlugErrorCode} values. */
@@ -99,7 +105,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = {
   PLUG_REFUSED: {
     retryable: false,
     meaning:
-      'nothing listens on the port: plug off, wrong address or port, or a plug that speaks KLAP on port 80',
+      'nothing listens on the port: plug off, or wrong address or port (a newer plug that closed port 9999 is looked up on UDP 20002 instead)',
   },
   PLUG_UNREACHABLE: {
     retryable: false,
@@ -117,6 +123,11 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = {
     meaning: 'the reply lacks what was asked for, or a value has the wrong type',
   },
   PLUG_DEVICE_ERROR: { retryable: false, meaning: 'the plug answered err_code other than 0' },
+  PLUG_AUTH: {
+    retryable: false,
+    meaning:
+      "a KLAP or AES plug refused the TP-Link account: set kasa.username and kasa.password (or the device's own); the transport backs off before it tries again",
+  },
   POLL_NOT_STARTED: {
     retryable: false,
     meaning:

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import { Collector } from './collector/collector.js';
+import { PolledDevice } from './collector/polled-device.js';
+import { accountFor } from './config/kasa-account.js';
 import type { Config, HomeAssistantConfig, MqttConfig } from './config/types.js';
 import { EnergyTotals } from './energy/totals.js';
 import { hasQueueStats, MetricsSink } from './sinks/prometheus/sink.js';
@@ -113,8 +115,23 @@ export function buildCollector(config: Config, log: Logger, clock: Clock): Colle
     log: log.child({ component: 'energy-totals' }),
     maxPower: config.filter.maxPower,
   });
+  const deviceLog = log.child({ component: 'plugs' });
   const collector = new Collector(config, {
     clock,
+    // Each plug's account (kasa.* or its own) is read when it is built (SIGHUP included).
+    makeDevice: (dc, offlineAfter) => {
+      let account: ReturnType<typeof accountFor>;
+      try {
+        account = accountFor(config.kasa, dc);
+      } catch (err) {
+        // The file was checked at load time; gone since: the plug tries the default accounts.
+        deviceLog.error({ host: dc.host, err: (err as Error).message }, 'TP-Link account not read');
+      }
+      return new PolledDevice(dc, offlineAfter, undefined, clock, {
+        ...(account === undefined ? {} : { account }),
+        log: deviceLog,
+      });
+    },
     log: log.child({ component: 'collector' }),
     sink,
     filter: config.filter,

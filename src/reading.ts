@@ -20,7 +20,10 @@ export interface Measurement {
   current?: number;
   /** Real power, W (not V·A: power factor < 1 is normal). */
   power?: number;
-  /** Energy since the plug booted, kWh; returns to 0 after a power loss. */
+  /**
+   * The plug's own energy counter, kWh: since it booted on IOT plugs (returns to 0 after a power
+   * loss), since local midnight on SMART plugs (`today_energy`, returns to 0 every night).
+   */
   energy?: number;
   /**
    * Lifetime energy, kWh: never decreases, across plug reboots and collector restarts. Not from

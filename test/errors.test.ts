@@ -34,6 +34,8 @@ describe('the error code registry', () => {
     ['PLUG_BAD_JSON', true],
     ['PLUG_BAD_REPLY', false],
     ['PLUG_DEVICE_ERROR', false],
+    // Backed off inside the KLAP/AES transport: not to be retried at once.
+    ['PLUG_AUTH', false],
     ['POLL_NOT_STARTED', false],
     ['POLL_OVERLAP', true],
     ['INTERNAL_ERROR', false],

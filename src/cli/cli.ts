@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ACCOUNT_OPTIONS, accountFromFlags } from './account-flags.js';
 import { pollCommand } from './poll.js';
 import { TOOL_COMMANDS, TOOL_USAGE, runTool } from './tool-argv.js';
 import { loadConfig } from '../config/load.js';
@@ -14,7 +15,9 @@ normalized readings to MQTT and emonhub.
 
 Usage:
   kasa-collector run [--config FILE]            run the service
-  kasa-collector poll HOST[:PORT] [--timeout S] read one plug once, print JSON
+  kasa-collector poll HOST[:PORT] [--timeout S] [--transport xor|klap|aes]
+                  [--username EMAIL] [--password-file FILE]
+                                                read one plug once, print JSON
   kasa-collector check-config [--config FILE]   validate, print the effective config
   kasa-collector demo [--interval S]            simulated plugs + embedded broker
 ${TOOL_USAGE}
@@ -54,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
       interval: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
+      ...ACCOUNT_OPTIONS,
     },
   });
   const [command, ...rest] = positionals;
@@ -84,7 +88,14 @@ export async function main(argv: string[]): Promise<number> {
       const timeout = values.timeout === undefined ? 2 : Number(values.timeout);
       if (!(timeout > 0))
         throw new ConfigError(`--timeout "${values.timeout}" must be a number of seconds > 0`);
-      return pollCommand(rest[0] as string, timeout, process.stdout, process.stderr);
+      return pollCommand(
+        rest[0] as string,
+        timeout,
+        process.stdout,
+        process.stderr,
+        undefined,
+        accountFromFlags(values, process.env),
+      );
     }
     case 'demo': {
       const interval = values.interval === undefined ? 2 : Number(values.interval);

@@ -3,10 +3,10 @@
  * for scripts, and a `devices` array to paste into the config file. Pure string building.
  */
 import { deviceName } from '../collector/naming.js';
-import type { DiscoveredPlug } from '../kasa/discovery.js';
+import type { DiscoveredPlug, HttpDiscovery } from '../kasa/discovery.js';
 
 /** Sorts by address, numerically for IPv4 (`127.0.0.2` before `127.0.0.10`). */
-export function byHost(a: DiscoveredPlug, b: DiscoveredPlug): number {
+export function byHost(a: { host: string }, b: { host: string }): number {
   const key = (h: string) =>
     /^\d+\.\d+\.\d+\.\d+$/.test(h)
       ? h
@@ -57,24 +57,72 @@ export function formatTable(plugs: readonly DiscoveredPlug[]): string {
     .join('');
 }
 
+function padTable(rows: string[][]): string {
+  const widths = (rows[0] as string[]).map((_, i) =>
+    Math.max(...rows.map((r) => (r[i] as string).length)),
+  );
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] as number))
+        .join('  ')
+        .trimEnd(),
+    )
+    .map((line) => `${line}\n`)
+    .join('');
+}
+
+const NEWER_HEADER = ['HOST', 'MODEL', 'TRANSPORT', 'PORT', 'LOGIN', 'PROTOCOL', 'ACCOUNT', 'MAC'];
+
 /**
- * The plugs as a pretty-printed JSON array of {@link DiscoveredPlug} objects.
+ * The plugs that answered on UDP 20002 (KLAP or AES over HTTP): one row each, with a title line.
+ * ACCOUNT says whether the TP-Link account is needed (`kasa.username` / `kasa.password`): `no`
+ * for a plug that says it is factory-new or has no owner.
+ * @returns lines ending in `\n`
+ */
+export function formatNewerTable(plugs: readonly HttpDiscovery[]): string {
+  const rows = plugs.map((p) => [
+    p.host,
+    cell(p.model),
+    p.transport.toUpperCase(),
+    String(p.httpPort),
+    p.loginVersion === undefined ? '-' : `v${p.loginVersion}`,
+    p.protocol.toUpperCase(),
+    p.needsAccount ? 'needed' : 'no',
+    cell(p.mac),
+  ]);
+  return `Newer plugs (HTTP, found on UDP 20002; see docs/devices.md):\n${padTable([NEWER_HEADER, ...rows])}`;
+}
+
+/**
+ * The plugs as a pretty-printed JSON array: {@link DiscoveredPlug} objects, then the newer plugs
+ * as {@link HttpDiscovery} objects (they carry `transport`).
  * @returns JSON text ending in `\n`; `[]` when none answered
  */
-export function formatJson(plugs: readonly DiscoveredPlug[]): string {
-  return `${JSON.stringify(plugs, null, 2)}\n`;
+export function formatJson(
+  plugs: readonly DiscoveredPlug[],
+  newer: readonly HttpDiscovery[] = [],
+): string {
+  return `${JSON.stringify([...plugs, ...newer], null, 2)}\n`;
 }
 
 /**
  * A ready `devices` array for the config file: `{"host", "name"}` per plug, the name being the
  * alias slugified (`src/collector/naming.ts`; the MAC without colons when the alias gives nothing). Two
  * plugs with the same alias would make the config invalid (names are unique), so the later ones
- * get `_2`, `_3` … The port is left out: discovery cannot see the TCP port, 9999 on real plugs.
+ * get `_2`, `_3` … The port is left out: discovery cannot see the TCP port, 9999 on real plugs. A newer plug (KLAP
+ * or AES) needs nothing more either: the collector finds its transport by itself; it is named
+ * from its MAC (its name is not in the discovery answer), and needs `kasa.username` /
+ * `kasa.password` when the table says ACCOUNT needed.
  * @returns JSON text ending in `\n`; `[]` when none answered
  */
-export function formatConfig(plugs: readonly DiscoveredPlug[]): string {
+export function formatConfig(
+  plugs: readonly DiscoveredPlug[],
+  newer: readonly HttpDiscovery[] = [],
+): string {
   const used = new Set<string>();
-  const devices = plugs.map((p) => {
+  const all: { host: string; alias?: string; mac?: string }[] = [...plugs, ...newer];
+  const devices = all.map((p) => {
     const base = deviceName(undefined, p.alias, p.mac, p.host);
     let name = base;
     for (let n = 2; used.has(name); n++) name = `${base.slice(0, 60)}_${n}`;

@@ -5,10 +5,23 @@
  * plug answers from its own address. Transport in `kasa/transport/udp.ts`, reply parsing in
  * `kasa/discovery.ts`, rendering in `discover-format.ts`.
  */
-import { parseDiscoveryReply, type DiscoveredPlug } from '../kasa/discovery.js';
+import {
+  parseDiscoveryReply,
+  parseHttpDiscovery,
+  type DiscoveredPlug,
+  type HttpDiscovery,
+} from '../kasa/discovery.js';
 import { SYSINFO_REQUEST } from '../kasa/protocol/iot.js';
-import { encodeDatagram, probe } from '../kasa/transport/udp.js';
-import { byHost, formatConfig, formatJson, formatTable } from './discover-format.js';
+import { decodeTdp, TDP_PORT } from '../kasa/transport/tdp.js';
+import { tdpProbe } from '../kasa/transport/tdp-lookup.js';
+import { encodeDatagram, probe, type ProbeSendError } from '../kasa/transport/udp.js';
+import {
+  byHost,
+  formatConfig,
+  formatJson,
+  formatNewerTable,
+  formatTable,
+} from './discover-format.js';
 
 /** Where discovery asks when no `--target` is given: the limited broadcast. */
 export const DEFAULT_DISCOVERY_TARGET = '255.255.255.255';
@@ -32,6 +45,11 @@ export interface DiscoverOptions {
   repeats?: number;
   /** Pause between sends, ms; default 500. */
   intervalMs?: number;
+  /**
+   * UDP port newer plugs (KLAP, AES) answer discovery on, default 20002; `false`: not asked.
+   * The probe carries an RSA public key, as python-kasa's does.
+   */
+  smartPort?: number | false;
 }
 
 /**
@@ -44,10 +62,57 @@ export interface DiscoverOptions {
  */
 export async function discover(opts: DiscoverOptions): Promise<{
   plugs: DiscoveredPlug[];
+  newer: HttpDiscovery[];
   failed: { target: string; code: string }[];
 }> {
   const found = new Map<string, DiscoveredPlug>();
-  const failed = await probe(
+  const [failed, newer] = await Promise.all([probeXor(opts, found), probeNewer(opts)]);
+  for (const host of found.keys()) newer.delete(host);
+  return {
+    plugs: [...found.values()].sort(byHost),
+    newer: [...newer.values()].sort(byHost),
+    failed,
+  };
+}
+
+/** Asks UDP 20002 (python-kasa's second discovery port) with the RSA-key probe. */
+async function probeNewer(opts: DiscoverOptions): Promise<Map<string, HttpDiscovery>> {
+  const found = new Map<string, HttpDiscovery>();
+  if (opts.smartPort === false) return found;
+  const started = performance.now();
+  const payload = await tdpProbe();
+  const timeoutMs = (opts.timeoutS ?? 3) * 1000 - (performance.now() - started);
+  if (timeoutMs <= 0) return found;
+  await probe(
+    {
+      targets: opts.targets ?? [DEFAULT_DISCOVERY_TARGET],
+      port: opts.smartPort ?? TDP_PORT,
+      payload,
+      timeoutMs,
+      repeats: opts.repeats,
+      intervalMs: opts.intervalMs,
+      decode: (msg) => msg,
+    },
+    (reply) => {
+      if (found.has(reply.address)) return;
+      try {
+        found.set(reply.address, parseHttpDiscovery(decodeTdp(reply.plaintext), reply.address));
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        opts.debug?.write(
+          `debug: ignored reply from ${reply.address}:${reply.port} on the newer plugs' port: ${why.replace(/[^\x20-\x7e]/g, '?')}\n`,
+        );
+      }
+    },
+  );
+  return found;
+}
+
+async function probeXor(
+  opts: DiscoverOptions,
+  found: Map<string, DiscoveredPlug>,
+): Promise<ProbeSendError[]> {
+  return probe(
     {
       targets: opts.targets ?? [DEFAULT_DISCOVERY_TARGET],
       port: opts.port ?? 9999,
@@ -74,7 +139,6 @@ export async function discover(opts: DiscoverOptions): Promise<{
       }
     },
   );
-  return { plugs: [...found.values()].sort(byHost), failed };
 }
 
 /**
@@ -96,15 +160,19 @@ export async function discoverCommand(
   err: NodeJS.WritableStream,
 ): Promise<number> {
   const targets = opts.targets ?? [DEFAULT_DISCOVERY_TARGET];
-  const { plugs, failed } = await discover({ ...opts, targets });
+  const { plugs, newer, failed } = await discover({ ...opts, targets });
   for (const f of failed) {
     const hint = f.code === 'EACCES' ? ' (a broadcast address of a subnet that is not a /24?)' : '';
     err.write(`discover: could not send to ${f.target}:${opts.port ?? 9999}: ${f.code}${hint}\n`);
   }
   const format = opts.format ?? 'table';
-  if (format === 'json') out.write(formatJson(plugs));
-  else if (format === 'config') out.write(formatConfig(plugs));
-  else if (plugs.length > 0) out.write(formatTable(plugs));
-  if (plugs.length === 0) err.write(`no plugs answered within ${opts.timeoutS ?? 3} s\n`);
-  return failed.length === targets.length && plugs.length === 0 ? 1 : 0;
+  if (format === 'json') out.write(formatJson(plugs, newer));
+  else if (format === 'config') out.write(formatConfig(plugs, newer));
+  else {
+    if (plugs.length > 0) out.write(formatTable(plugs));
+    if (newer.length > 0) out.write(`${plugs.length > 0 ? '\n' : ''}${formatNewerTable(newer)}`);
+  }
+  const none = plugs.length === 0 && newer.length === 0;
+  if (none) err.write(`no plugs answered within ${opts.timeoutS ?? 3} s\n`);
+  return failed.length === targets.length && none ? 1 : 0;
 }

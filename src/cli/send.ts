@@ -1,12 +1,18 @@
 /**
- * `kasa-collector send HOST[:PORT] COMMAND`: the classic client of softScheck/tplink-smartplug
- * (`tplink_smartplug.py -t HOST -c CMD | -j JSON`) on our transport: one framed TCP exchange, the
- * reply decrypted and pretty-printed.
+ * `kasa-collector send HOST[:PORT] COMMAND`: the classic client of softScheck/tplink-smartplug (`tplink_smartplug.py
+ * -t HOST -c CMD | -j JSON`) on our transports: one exchange, the reply decrypted and
+ * pretty-printed. A newer plug is found as the collector finds it (`src/kasa/connect.ts`); a
+ * SMART one gets each named command as its SMART method (`SMART_COMMANDS`), and `--json` takes a
+ * SMART request (`{"method": …, "params": …}`) there.
  */
 import { parseHostPort } from './host-port.js';
+import { systemClock } from '../clock.js';
 import { ConfigError, PlugError, PlugErrorCode, isPlugError } from '../errors.js';
-import { encodeFrame } from '../kasa/transport/xor-cipher.js';
-import { exchangeOnce } from '../kasa/transport/xor.js';
+import { openTransport } from '../kasa/connect.js';
+import type { TransportKind } from '../kasa/discovery.js';
+import { smartRequest, terminalUuid, type SmartCall } from '../kasa/protocol/smart.js';
+import { smartErrorName } from '../kasa/protocol/smart-errors.js';
+import type { Credentials } from '../kasa/transport/credentials.js';
 
 /** One named command: the request exactly as the classic client sends it, and what it does. */
 export interface PlugCommand {
@@ -70,6 +76,32 @@ export const COMMANDS = {
 /** A name in {@link COMMANDS}. */
 export type CommandName = keyof typeof COMMANDS;
 
+/**
+ * The same names for a SMART plug: the SMART method that does the same (python-kasa's modules:
+ * `get_device_info`, `set_device_info`, `get_device_time`, the rule lists, `device_reboot`,
+ * `device_reset`, `get_energy_usage`).
+ */
+export const SMART_COMMANDS: Readonly<Record<CommandName, SmartCall>> = {
+  info: { method: 'get_device_info' },
+  on: { method: 'set_device_info', params: { device_on: true } },
+  off: { method: 'set_device_info', params: { device_on: false } },
+  cloudinfo: { method: 'get_connect_cloud_state' },
+  wlanscan: { method: 'get_wireless_scan_info' },
+  time: { method: 'get_device_time' },
+  schedule: { method: 'get_schedule_rules' },
+  countdown: { method: 'get_countdown_rules' },
+  antitheft: { method: 'get_antitheft_rules' },
+  reboot: { method: 'device_reboot' },
+  reset: { method: 'device_reset' },
+  energy: { method: 'get_energy_usage' },
+};
+
+/** SMART methods that need `--yes`, with what they would do. */
+const SMART_DANGER: Record<string, string> = {
+  device_reboot: COMMANDS.reboot.danger,
+  device_reset: COMMANDS.reset.danger,
+};
+
 /** What to send: a named command or raw JSON (`--json`). */
 export type SendRequest = { command: string } | { json: string };
 
@@ -131,37 +163,96 @@ function deviceError(reply: Json): string | undefined {
   return undefined;
 }
 
+/** How `send` reaches the plug beyond its address. */
+export interface SendOptions {
+  /** Confirms `reboot` / `reset`. */
+  yes?: boolean;
+  /** Deadline of the exchange (the search for a newer plug's transport included), s. */
+  timeoutS: number;
+  /** Forces the transport (`--transport`). */
+  transport?: TransportKind;
+  /** The TP-Link account for a KLAP or AES plug. */
+  account?: Credentials;
+  /** UDP port of discovery for newer plugs (tests); default 20002. */
+  discoveryPort?: number;
+}
+
+/** The SMART request a named command or raw JSON stands for, and its danger. */
+function smartCallOf(req: SendRequest): { call: SmartCall; danger?: string } {
+  if ('command' in req) {
+    resolveRequest(req);
+    const call = SMART_COMMANDS[req.command as CommandName];
+    const danger = SMART_DANGER[call.method];
+    return danger === undefined ? { call } : { call, danger };
+  }
+  const parsed: unknown = JSON.parse(req.json);
+  if (!isObject(parsed) || typeof parsed['method'] !== 'string') {
+    throw new ConfigError(
+      'this plug speaks the SMART protocol: --json takes {"method": "get_device_info", "params": {...}}',
+    );
+  }
+  const call: SmartCall = { method: parsed['method'] };
+  if (isObject(parsed['params'])) call.params = parsed['params'];
+  const danger = SMART_DANGER[call.method];
+  return danger === undefined ? { call } : { call, danger };
+}
+
 /**
  * Sends one request and prints the decrypted reply, pretty-printed.
  *
  * @param target `HOST`, `HOST:PORT` or `[IPv6]:PORT`
  * @param req a name from {@link COMMANDS} or raw JSON
- * @param opts `yes`: confirms `reboot`/`reset`; `timeoutS`: deadline of the exchange, s
+ * @param opts `yes` confirms `reboot`/`reset`; deadline; forced transport; account
  * @param out the reply JSON (stdout)
  * @param err failures as `CODE: message` (stderr)
- * @returns 0 on success; 1 with a PlugError code (PLUG_TIMEOUT, PLUG_REFUSED …, PLUG_BAD_JSON,
- *   or PLUG_DEVICE_ERROR after printing a reply that holds `err_code != 0`); 2 when a destructive
- *   command lacks `--yes` (nothing is sent)
+ * @returns 0 on success; 1 with a PlugError code (PLUG_TIMEOUT, PLUG_REFUSED, PLUG_AUTH …,
+ *   PLUG_BAD_JSON, or PLUG_DEVICE_ERROR after printing a reply that holds `err_code != 0` /
+ *   `error_code != 0`); 2 when a destructive command lacks `--yes` (nothing is sent)
  * @throws ConfigError on a malformed address, unknown command or invalid raw JSON
  */
 export async function sendCommand(
   target: string,
   req: SendRequest,
-  opts: { yes?: boolean; timeoutS: number },
+  opts: SendOptions,
   out: NodeJS.WritableStream,
   err: NodeJS.WritableStream,
 ): Promise<number> {
-  const address = parseHostPort(target);
+  const address = parseHostPort(
+    target,
+    opts.transport === 'klap' || opts.transport === 'aes' ? 80 : 9999,
+  );
   const where = `${address.host}:${address.port}`;
-  const { text, danger } = resolveRequest(req);
-  if (danger !== undefined && !opts.yes) {
-    err.write(`refusing without --yes: sending ${text} to ${where} would ${danger}\n`);
+  const iot = resolveRequest(req);
+  if (iot.danger !== undefined && !opts.yes) {
+    err.write(`refusing without --yes: sending ${iot.text} to ${where} would ${iot.danger}\n`);
     return 2;
   }
+  const timeoutMs = opts.timeoutS * 1000;
+  const started = systemClock.monotonic();
+  let opened: Awaited<ReturnType<typeof openTransport>> | undefined;
   try {
-    const body = await exchangeOnce(address, encodeFrame(text), {
-      timeoutMs: opts.timeoutS * 1000,
-    });
+    opened = await openTransport(
+      {
+        ...address,
+        ...(opts.transport === undefined ? {} : { transport: opts.transport }),
+        ...(opts.account === undefined ? {} : { account: opts.account }),
+        ...(opts.discoveryPort === undefined ? {} : { discoveryPort: opts.discoveryPort }),
+      },
+      timeoutMs,
+    );
+    let text = iot.text;
+    if (opened.connection.protocol === 'smart') {
+      const smart = smartCallOf(req);
+      if (smart.danger !== undefined && !opts.yes) {
+        err.write(
+          `refusing without --yes: sending ${smart.call.method} to ${where} would ${smart.danger}\n`,
+        );
+        return 2;
+      }
+      text = smartRequest(smart.call, systemClock.now(), terminalUuid());
+    }
+    const left = Math.max(1, Math.floor(timeoutMs - (systemClock.monotonic() - started)));
+    const body = await opened.transport.request(text, { timeoutMs: left });
     let reply: unknown;
     try {
       reply = JSON.parse(body.toString('utf8'));
@@ -176,12 +267,19 @@ export async function sendCommand(
     if (!isObject(reply))
       throw new PlugError(PlugErrorCode.BAD_JSON, where, 'reply is JSON but not an object');
     out.write(`${JSON.stringify(reply, null, 2)}\n`);
-    const problem = deviceError(reply);
+    const problem =
+      opened.connection.protocol === 'smart'
+        ? reply['error_code'] === 0
+          ? undefined
+          : `answered error_code ${smartErrorName(reply['error_code'])}`
+        : deviceError(reply);
     if (problem !== undefined) throw new PlugError(PlugErrorCode.DEVICE_ERROR, where, problem);
     return 0;
   } catch (e) {
     if (!isPlugError(e)) throw e;
     err.write(`${e.code}: ${e.message}\n`);
     return 1;
+  } finally {
+    opened?.transport.close();
   }
 }

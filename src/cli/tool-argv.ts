@@ -8,6 +8,7 @@
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../errors.js';
+import { ACCOUNT_OPTIONS, accountFromFlags } from './account-flags.js';
 import { decodeCommand } from './decode.js';
 import { discoverCommand } from './discover.js';
 import { COMMANDS, sendCommand } from './send.js';
@@ -15,10 +16,12 @@ import { COMMANDS, sendCommand } from './send.js';
 /** The usage lines of the three tools, for the CLI's `--help`. */
 export const TOOL_USAGE = `  kasa-collector discover [--timeout S] [--target ADDR]... [--port N] [--json | --config]
                           [--verbose]
-                             find plugs by UDP broadcast (default target 255.255.255.255:9999);
-                             print a table, a JSON array, or a devices array for the config file
-  kasa-collector send HOST[:PORT] COMMAND [--yes] [--timeout S]
-  kasa-collector send HOST[:PORT] --json '<raw JSON>' [--yes] [--timeout S]
+                             find plugs by UDP broadcast (default target 255.255.255.255:9999,
+                             and :20002 for newer KLAP/AES plugs); print a table, a JSON array,
+                             or a devices array for the config file
+  kasa-collector send HOST[:PORT] COMMAND [--yes] [--timeout S] [--transport xor|klap|aes]
+                          [--username EMAIL] [--password-file FILE]
+  kasa-collector send HOST[:PORT] --json '<raw JSON>' [--yes] [--timeout S] [...]
                              send one command, print the reply; COMMAND is one of
                              ${Object.keys(COMMANDS).slice(0, 6).join(', ')},
                              ${Object.keys(COMMANDS).slice(6).join(', ')}
@@ -93,6 +96,7 @@ function send(args: string[], io: ToolIo): Promise<number> {
       yes: { type: 'boolean' },
       json: { type: 'string' },
       timeout: { type: 'string' },
+      ...ACCOUNT_OPTIONS,
     },
   });
   const [host, command, ...extra] = positionals;
@@ -103,7 +107,11 @@ function send(args: string[], io: ToolIo): Promise<number> {
   return sendCommand(
     host,
     command === undefined ? { json: values.json as string } : { command },
-    { yes: values.yes === true, timeoutS: seconds('--timeout', values.timeout, 5) },
+    {
+      yes: values.yes === true,
+      timeoutS: seconds('--timeout', values.timeout, 5),
+      ...accountFromFlags(values, process.env),
+    },
     io.out,
     io.err,
   );

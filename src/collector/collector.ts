@@ -132,7 +132,18 @@ export class Collector {
    */
   setDevices(devices: Config['devices']): { added: number; removed: number; kept: number } {
     const key = (d: Config['devices'][number]): string =>
-      JSON.stringify([d.host, d.port, d.name, d.node, d.control, d.outlets]);
+      JSON.stringify([
+        d.host,
+        d.port,
+        d.name,
+        d.node,
+        d.control,
+        d.outlets,
+        d.transport,
+        d.username,
+        d.password,
+        d.passwordFile,
+      ]);
     const old = new Map(this.#devices.map((d) => [key(d.config), d]));
     const next = devices.map((c) => old.get(key(c)) ?? this.makeDevice(c));
     const kept = next.filter((d) => old.get(key(d.config)) === d);

@@ -1,15 +1,25 @@
+import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import type { DeviceConfig } from '../config/types.js';
-import { KasaDevice, type DeviceSample, type OutletSample } from '../kasa/device.js';
-import { XorTransport } from '../kasa/transport/xor.js';
+import { AutoDevice } from '../kasa/connect.js';
+import type { DeviceClient, DeviceSample, OutletSample } from '../kasa/sample.js';
+import type { Credentials } from '../kasa/transport/credentials.js';
 import type { DeviceInfo, OutletInfo, PlugIdentity, RelayState } from '../reading.js';
 import { AvailabilityTracker } from './availability.js';
 import { deviceName, outletName } from './naming.js';
 import type { Pollable } from './poller.js';
 
+/** What the default client needs beyond the device's config entry. */
+export interface ClientOptions {
+  /** The TP-Link account for KLAP and AES plugs (`config/kasa-account.ts`). */
+  account?: Credentials;
+  /** Told once which transport a plug was found to speak. */
+  log?: Logger;
+}
+
 /**
  * Everything the collector keeps about one configured device between ticks: its protocol client
- * ({@link KasaDevice}), its availability, and the name its topics use. It is what the poller
+ * (an {@link AutoDevice}: IOT or SMART, over XOR, KLAP or AES, found on first contact), its availability, and the name its topics use. It is what the poller
  * polls: {@link poll} runs the client's poll behind any relay command already queued.
  *
  * The name is fixed at the first successful poll (configured `name`, else alias, else MAC) and
@@ -17,7 +27,7 @@ import type { Pollable } from './poller.js';
  * mid-run. Until then, the address stands in (only an `offline` can be published before it).
  */
 export class PolledDevice implements Pollable {
-  readonly client: KasaDevice;
+  readonly client: DeviceClient;
   readonly availability: AvailabilityTracker;
   identity: PlugIdentity = {};
   /** The relay as last read, for `TOGGLE`; undefined before the first good poll. */
@@ -32,17 +42,28 @@ export class PolledDevice implements Pollable {
   /**
    * @param config the device's config entry
    * @param offlineAfter failed polls in a row before offline
-   * @param client injectable for tests; default: a {@link KasaDevice} on the XOR transport
+   * @param client injectable for tests; default: an {@link AutoDevice} for the entry's address
+   *   and `transport`
    * @param clock the client's deadline clock (when the default client is built)
+   * @param options the account and logger of the default client
    */
   constructor(
     readonly config: DeviceConfig,
     offlineAfter: number,
-    client?: KasaDevice,
+    client?: DeviceClient,
     clock: Clock = systemClock,
+    options: ClientOptions = {},
   ) {
     this.client =
-      client ?? new KasaDevice(new XorTransport({ host: config.host, port: config.port }), clock);
+      client ??
+      new AutoDevice({
+        host: config.host,
+        port: config.port,
+        ...(config.transport === undefined ? {} : { transport: config.transport }),
+        ...(options.account === undefined ? {} : { account: options.account }),
+        ...(options.log === undefined ? {} : { log: options.log }),
+        clock,
+      });
     this.availability = new AvailabilityTracker(offlineAfter);
   }
 
@@ -62,7 +83,7 @@ export class PolledDevice implements Pollable {
 
   /** Closes the client's transport (test doubles may have no `close`). Idempotent. */
   close(): void {
-    (this.client as { close?: () => void }).close?.();
+    (this.client as Partial<DeviceClient>).close?.();
   }
 
   /**

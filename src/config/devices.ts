@@ -1,4 +1,14 @@
-import { boolean, host, integer, isPlainObject, show, unknownKeyMessage } from './checks.js';
+import {
+  boolean,
+  host,
+  integer,
+  isPlainObject,
+  oneOf,
+  secret,
+  show,
+  string,
+  unknownKeyMessage,
+} from './checks.js';
 import type { Check, Issue } from './checks.js';
 import type { DeviceConfig, OutletConfig } from './types.js';
 import { NAME_PATTERN, RESERVED_NAMES, RESERVED_OUTLET_NAMES } from '../reading.js';
@@ -6,10 +16,32 @@ import { NAME_PATTERN, RESERVED_NAMES, RESERVED_OUTLET_NAMES } from '../reading.
 /** The plug's legacy protocol port; used when a device gives none. */
 export const DEFAULT_PLUG_PORT = 9999;
 
+/** The HTTP port of KLAP and AES plugs; used when a device forcing one of them gives no port. */
+export const DEFAULT_HTTP_PORT = 80;
+
+/** The transports `devices[].transport` may force. */
+export const TRANSPORTS = ['xor', 'klap', 'aes'] as const;
+
+/** The port a device uses when it gives none: 80 when it forces KLAP or AES, else 9999. */
+export function defaultPort(transport: unknown): number {
+  return transport === 'klap' || transport === 'aes' ? DEFAULT_HTTP_PORT : DEFAULT_PLUG_PORT;
+}
+
 /** emonhub node ids a device may use (emonhub takes any integer; 1..255 keeps ids byte-sized). */
 export const NODE_RANGE = { min: 1, max: 255 } as const;
 
-const DEVICE_KEYS = ['host', 'port', 'name', 'node', 'control', 'outlets'] as const;
+const DEVICE_KEYS = [
+  'host',
+  'port',
+  'name',
+  'node',
+  'control',
+  'outlets',
+  'transport',
+  'username',
+  'password',
+  'passwordFile',
+] as const;
 const OUTLET_KEYS = ['name', 'node'] as const;
 const OUTLET_EXAMPLE = '[{"name": "kettle", "node": 31}, {}, {"name": "tv"}]';
 const EXAMPLE = '{"host": "192.168.1.50", "name": "fridge", "node": 27}';
@@ -51,6 +83,13 @@ function elementIssues(d: Record<string, unknown>, at: string): Issue[] {
   if (d['node'] !== undefined) within('node', checkNode(d['node']));
   if (d['control'] !== undefined) within('control', boolean(d['control']));
   if (d['outlets'] !== undefined) within('outlets', checkOutlets(d['outlets']));
+  if (d['transport'] !== undefined) within('transport', oneOf([...TRANSPORTS])(d['transport']));
+  if (d['username'] !== undefined) within('username', string(d['username']));
+  if (d['password'] !== undefined) within('password', secret(d['password']));
+  if (d['passwordFile'] !== undefined) within('passwordFile', string(d['passwordFile']));
+  if (d['password'] !== undefined && d['passwordFile'] !== undefined) {
+    within('passwordFile', [{ message: 'password is set too; give the password one way only' }]);
+  }
   return issues;
 }
 
@@ -143,13 +182,14 @@ const UNIQUE = [
     key: 'host',
     needs: ['host', 'port'],
     value: (d: Record<string, unknown>) =>
-      `${String(d['host']).toLowerCase()}:${String(d['port'] ?? DEFAULT_PLUG_PORT)}`,
+      `${String(d['host']).toLowerCase()}:${String(d['port'] ?? defaultPort(d['transport']))}`,
     fix: 'list each plug once',
   },
 ];
 
 /**
- * The `devices` format: an array of `{host, port?, name?, node?, control?, outlets?}`. Reports, by element index and
+ * The `devices` format: an array of `{host, port?, name?, node?, control?, outlets?, transport?,
+ * username?, password?, passwordFile?}`. Reports, by element index and
  * key, unknown keys, wrong types and ranges, and duplicates (see {@link UNIQUE}), naming the
  * element that used the value first: `[2].node: 27 is already used by devices[0]`.
  */
@@ -203,8 +243,12 @@ export function normalizeDevice(raw: {
   node?: number;
   control?: boolean;
   outlets?: OutletConfig[];
+  transport?: DeviceConfig['transport'];
+  username?: string;
+  password?: string;
+  passwordFile?: string;
 }): DeviceConfig {
-  const device: DeviceConfig = { host: raw.host, port: raw.port ?? DEFAULT_PLUG_PORT };
+  const device: DeviceConfig = { host: raw.host, port: raw.port ?? defaultPort(raw.transport) };
   if (raw.name !== undefined) device.name = raw.name;
   if (raw.node !== undefined) device.node = raw.node;
   if (raw.control === true) device.control = true;
@@ -216,5 +260,9 @@ export function normalizeDevice(raw: {
       return out;
     });
   }
+  if (raw.transport !== undefined) device.transport = raw.transport;
+  if (raw.username !== undefined) device.username = raw.username;
+  if (raw.password !== undefined) device.password = raw.password;
+  if (raw.passwordFile !== undefined) device.passwordFile = raw.passwordFile;
   return device;
 }

@@ -61,10 +61,28 @@ export const SPEC: SpecTree = {
     ),
   },
   devices: leaf(
-    'The plugs: [{"host": "192.168.1.50", "port": 9999, "name": "fridge", "node": 27}]. host is required; port defaults to 9999; name (a-z, 0-9, _ and -, at most 64) is the MQTT topic level, else the plug alias slugified; node (integer 1..255) is the emonhub node id, without one the plug is not sent to emonhub; control (boolean, default false) lets <prefix>/<name>/set switch the relay. A power strip (HS300, KP303) publishes each outlet as <prefix>/<name>/<outlet>; outlets ([{"name": "kettle", "node": 31}, ...], the n-th entry is outlet n) names outlets and gives them emonhub nodes. Names, nodes and host:port must be unique.',
+    'The plugs: [{"host": "192.168.1.50", "port": 9999, "name": "fridge", "node": 27}]. host is required; port defaults to 9999; name (a-z, 0-9, _ and -, at most 64) is the MQTT topic level, else the plug alias slugified; node (integer 1..255) is the emonhub node id, without one the plug is not sent to emonhub; control (boolean, default false) lets <prefix>/<name>/set switch the relay; transport ("xor", "klap" or "aes") forces how the plug is reached instead of finding it (then port defaults to 80 for klap and aes); username with password or passwordFile give this plug its own TP-Link account instead of kasa.username. A power strip (HS300, KP303) publishes each outlet as <prefix>/<name>/<outlet>; outlets ([{"name": "kettle", "node": 31}, ...], the n-th entry is outlet n) names outlets and gives them emonhub nodes. Names, nodes and host:port must be unique.',
     [],
     checkDevices,
   ),
+  kasa: {
+    username: leaf(
+      'E-mail of the TP-Link account (Kasa or Tapo app) that newer plugs speaking KLAP or AES check; empty: only the default and blank accounts unbound plugs accept. A device may give its own username/password.',
+      '',
+      check.string,
+      { env: 'KASA_USERNAME' },
+    ),
+    password: leaf('Password of kasa.username; empty for none.', '', check.secret, {
+      env: 'KASA_PASSWORD',
+      sensitive: true,
+    }),
+    passwordFile: leaf(
+      'File holding the password of kasa.username (first line), instead of kasa.password (setting both is an error).',
+      '',
+      check.string,
+      { env: 'KASA_PASSWORD_FILE' },
+    ),
+  },
   mqtt: {
     enabled: leaf('Publish readings to an MQTT broker.', true, check.boolean),
     url: leaf(

@@ -3,6 +3,7 @@ import convict from 'convict';
 import { isPlainObject, show, unknownKeyMessage } from './checks.js';
 import { normalizeDevice } from './devices.js';
 import { readJsonObject } from './file.js';
+import { accountProblems } from './kasa-account.js';
 import { mqttFileProblems } from './secret-files.js';
 import { SPEC } from './keys.js';
 import { convictSchema, FAILED_CHECK, leaves } from './schema.js';
@@ -220,6 +221,16 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const bad = new Set(problems.map((p) => p.key));
   for (const p of mqttFileProblems(conf.get('mqtt'), bad, src.sourceOf))
     problems.push({ source: src.sourceOf(p.key), ...p });
+  if (![...bad].some((k) => k.startsWith('devices'))) {
+    const devices = (conf.get('devices') as Parameters<typeof normalizeDevice>[0][]).map(
+      normalizeDevice,
+    );
+    for (const p of accountProblems(conf.get('kasa'), devices, bad))
+      problems.push({
+        source: src.sourceOf(p.key.startsWith('devices') ? 'devices' : p.key),
+        ...p,
+      });
+  }
   if (problems.length > 0) {
     const lines = problems
       .sort((a, b) => rank(a.key) - rank(b.key))

@@ -29,6 +29,27 @@ export interface DeviceConfig {
    * absent: outlets are named from their aliases and not sent to emonhub.
    */
   outlets?: OutletConfig[];
+  /**
+   * Forces how the plug is reached: `xor` (TCP 9999), `klap` or `aes` (HTTP, port 80 unless
+   * `port` says otherwise); absent: found by itself (docs/devices.md).
+   */
+  transport?: 'xor' | 'klap' | 'aes';
+  /** This plug's TP-Link account, instead of `kasa.username` / `kasa.password`. */
+  username?: string;
+  /** Secret: shown only through `redactConfig`. */
+  password?: string;
+  /** File whose first line is this plug's password, instead of `password`. */
+  passwordFile?: string;
+}
+
+/** `kasa` slice: the TP-Link account KLAP and AES plugs check (docs/devices.md). */
+export interface KasaConfig {
+  /** The Kasa/Tapo app account's e-mail; `''`: none (only the default and blank accounts). */
+  username: string;
+  /** `''`: none. Secret: shown only through `redactConfig`. */
+  password: string;
+  /** File whose first line is the password, instead of `password`; `''`: none. */
+  passwordFile: string;
 }
 
 /** One outlet of a power strip in `devices[].outlets`. */
@@ -158,6 +179,7 @@ export interface HttpConfig {
 export interface Config {
   poll: PollConfig;
   devices: DeviceConfig[];
+  kasa: KasaConfig;
   mqtt: MqttConfig;
   homeassistant: HomeAssistantConfig;
   emonhub: EmonhubConfig;

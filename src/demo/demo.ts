@@ -10,10 +10,12 @@ import { runUntilSignal } from '../service/signals.js';
 import { buildCollector } from '../main.js';
 import { startFleet, type FleetSpec } from '../sim/fleet.js';
 import { LOAD_PRESETS } from '../sim/load.js';
+import { SimulatedSmartPlug } from '../sim/smart-plug.js';
+import type { DeviceConfig } from '../config/types.js';
 import { startEmbeddedBroker } from './broker.js';
 import { formatLine } from './format.js';
 
-/** The demo's simulated household: one plug of each single-outlet profile and an HS300 strip. */
+/** The demo's simulated household: one plug of each single-outlet profile and an HS300 strip (XOR). */
 export const DEMO_FLEET: readonly FleetSpec[] = [
   { profile: 'hs110v1', alias: 'Fridge', load: { ...LOAD_PRESETS.fridge, initialKWh: 41.372 } },
   {
@@ -37,6 +39,46 @@ export const DEMO_FLEET: readonly FleetSpec[] = [
   },
 ];
 
+/** The account the demo's newer plugs are bound to (printed at start, as a real one never is). */
+export const DEMO_ACCOUNT = { username: 'demo@example.com', password: 'kasa-collector-demo' };
+
+/** The demo's newer plugs: a Tapo P110 on KLAP and a Kasa KP125M on AES, both SMART. */
+export const DEMO_SMART = [
+  { profile: 'p110', alias: 'Tapo Kettle', load: { ...LOAD_PRESETS.desk, baseW: 120 } },
+  { profile: 'kp125m', alias: 'Space Heater', load: { ...LOAD_PRESETS.washer, initialKWh: 3.2 } },
+] as const;
+
+/**
+ * Starts the newer plugs. Each gets an address of its own (`127.0.0.101`, …) answering discovery
+ * on UDP 20002 as on a LAN, so the collector finds its transport by itself; when that port is
+ * taken (another demo running), the plug listens on 127.0.0.1 and its entry names the transport.
+ */
+async function startSmartPlugs(): Promise<{
+  plugs: SimulatedSmartPlug[];
+  devices: DeviceConfig[];
+}> {
+  const plugs: SimulatedSmartPlug[] = [];
+  const devices: DeviceConfig[] = [];
+  for (const [i, spec] of DEMO_SMART.entries()) {
+    const base = { ...spec, account: DEMO_ACCOUNT };
+    let plug = new SimulatedSmartPlug({
+      ...base,
+      host: `127.0.0.${101 + i}`,
+      discoveryPort: 20002,
+    });
+    try {
+      await plug.start();
+      devices.push({ host: plug.host, port: 9999 });
+    } catch {
+      plug = new SimulatedSmartPlug(base);
+      await plug.start();
+      devices.push({ host: plug.host, port: plug.port, transport: plug.profile.transport });
+    }
+    plugs.push(plug);
+  }
+  return { plugs, devices };
+}
+
 /** Demo options. */
 export interface DemoOptions {
   /** Poll interval, s. */
@@ -47,7 +89,7 @@ export interface DemoOptions {
 
 /**
  * `kasa-collector demo`: an embedded MQTT broker (aedes; port 1883 when free), four simulated
- * plugs and a six-outlet HS300 strip on loopback and the real collector at a short interval. A subscriber on the broker prints
+ * plugs, a six-outlet HS300 strip, a Tapo P110 (KLAP) and a KP125M (AES) on loopback and the real collector at a short interval. A subscriber on the broker prints
  * one compact line per plug per tick, so what is printed has made the whole trip
  * plug → collector → MQTT. Runs until Ctrl-C; needs no broker and no plugs.
  * @param opts interval and output stream
@@ -57,6 +99,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const out = opts.out ?? process.stdout;
   const broker = await startEmbeddedBroker();
   const fleet = await startFleet(DEMO_FLEET);
+  const smart = await startSmartPlugs();
   const defaults = loadConfig({ env: {} });
   const config: Config = {
     ...defaults,
@@ -66,7 +109,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       concurrency: 8,
       offlineAfter: 3,
     },
-    devices: fleet.members.map((m) => ({ host: m.host, port: m.port })),
+    devices: [...fleet.members.map((m) => ({ host: m.host, port: m.port })), ...smart.devices],
+    kasa: { ...DEMO_ACCOUNT, passwordFile: '' },
     mqtt: {
       ...defaults.mqtt,
       enabled: true,
@@ -91,8 +135,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   };
   const log = createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true });
   out.write(
-    `kasa-collector demo: broker ${broker.url}, ${fleet.members.length} simulated plugs, ` +
+    `kasa-collector demo: broker ${broker.url}, ${fleet.members.length + smart.plugs.length} simulated plugs, ` +
       `every ${opts.interval} s. Subscribe with: mosquitto_sub -p ${broker.port} -t 'kasa/#' -v\n` +
+      `Newer plugs: a Tapo P110 (KLAP) and a KP125M (AES) bound to the demo account ` +
+      `${DEMO_ACCOUNT.username} / ${DEMO_ACCOUNT.password} (kasa.username / kasa.password).\n` +
       `Ctrl-C to stop.\n`,
   );
   const subscriber = await mqtt.connectAsync(broker.url, {
@@ -112,6 +158,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   } finally {
     await subscriber.endAsync();
     await fleet.stop();
+    for (const p of smart.plugs) await p.stop();
     await broker.stop();
   }
 }

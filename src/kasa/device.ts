@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { PlugError, PlugErrorCode } from '../errors.js';
-import type { Measurement, PlugIdentity } from '../reading.js';
+import type { Measurement } from '../reading.js';
 import {
   ReplyFieldError,
   childrenOf,
@@ -22,29 +22,10 @@ import {
   checkRelayReply,
   outletRelayRequest,
 } from './protocol/iot-relay.js';
+import type { DeviceClient, DeviceSample, OutletSample } from './sample.js';
 import type { Transport } from './transport/transport.js';
 
-/** One outlet of a power strip in a {@link DeviceSample}. */
-export interface OutletSample {
-  /** The child id (`context.child_ids`). */
-  id: string;
-  /** 1-based position, in sysinfo `children[]` order. */
-  position: number;
-  /** The child's `alias`. */
-  alias?: string;
-  /** `state` from the child's entry; V, A, W, kWh from its own emeter request when the strip has one. */
-  values: Measurement;
-}
-
-/** What one successful poll of a device yields, before it is stamped with a tick and a name. */
-export interface DeviceSample {
-  identity: PlugIdentity;
-  /** For a strip: its own values only (`rssi`); the outlets carry the rest. */
-  values: Measurement;
-  hasEmeter: boolean;
-  /** Present for a power strip: every outlet, in position order. */
-  outlets?: OutletSample[];
-}
+export type { DeviceClient, DeviceSample, OutletSample } from './sample.js';
 
 /**
  * One TP-Link device as the collector talks to it: the IOT protocol (`protocol/iot.ts`) over a
@@ -57,7 +38,7 @@ export interface DeviceSample {
  *
  * Not safe for concurrent calls: the collector runs one request per device at a time.
  */
-export class KasaDevice {
+export class KasaDevice implements DeviceClient {
   /** `undefined` until the first sysinfo has been seen. */
   #emeter: boolean | undefined;
   /** True once sysinfo showed `children[]`: every poll is then sysinfo + one request per outlet. */

@@ -93,3 +93,97 @@ export function parseDiscoveryReply(plaintext: Buffer, host: string): Discovered
   if (Array.isArray(children)) out.children = children.length;
   return out;
 }
+
+/** How a plug is reached: the XOR transport on TCP 9999, or KLAP / AES over HTTP. */
+export type TransportKind = 'xor' | 'klap' | 'aes';
+
+/** What a plug's answer to discovery on UDP 20002 says about reaching it. */
+export interface HttpDiscovery {
+  /** The answer's sender. */
+  host: string;
+  /** `device_model` with its region, e.g. `P110(EU)`. */
+  model?: string;
+  /** `device_type`, e.g. `SMART.TAPOPLUG`, `SMART.KASAPLUG`, `IOT.SMARTPLUGSWITCH`. */
+  deviceType: string;
+  /** `AA:BB:CC:DD:EE:FF`. */
+  mac?: string;
+  /** `mgt_encrypt_schm.encrypt_type` (else `encrypt_info.sym_schm`), lower case. */
+  transport: 'klap' | 'aes';
+  /** `mgt_encrypt_schm.http_port`, default 80. */
+  httpPort: number;
+  /** `mgt_encrypt_schm.lv` (else the largest of `encrypt_type[]`); absent on older firmware. */
+  loginVersion?: 1 | 2;
+  /** The JSON it speaks: IOT for `IOT.*` device types, SMART for the others. */
+  protocol: 'iot' | 'smart';
+  /** `mgt_encrypt_schm.is_support_https`: such a plug wants TLS, which is not supported. */
+  https: boolean;
+  /**
+   * Whether a TP-Link account is needed: false for a plug that says it is factory-new or has no
+   * owner (it accepts the blank account), true otherwise.
+   */
+  needsAccount: boolean;
+}
+
+function str(obj: Record<string, unknown>, key: string): string | undefined {
+  const v = obj[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * Reads an answer to discovery on UDP 20002 (python-kasa `Discover._get_connection_parameters`).
+ * @param body the datagram's JSON (after the 16-byte header)
+ * @param host the sender
+ * @throws Error naming what is missing when the answer is not a plug's: no `result`, no
+ *   `device_type`, no usable encryption scheme
+ */
+export function parseHttpDiscovery(body: Record<string, unknown>, host: string): HttpDiscovery {
+  const result = body['result'];
+  if (typeof result !== 'object' || result === null || Array.isArray(result)) {
+    throw new Error('discovery answer without a result object');
+  }
+  const r = result as Record<string, unknown>;
+  const deviceType = str(r, 'device_type');
+  if (deviceType === undefined) throw new Error('discovery answer without device_type');
+  const schm = r['mgt_encrypt_schm'];
+  const s = typeof schm === 'object' && schm !== null ? (schm as Record<string, unknown>) : {};
+  const info = r['encrypt_info'];
+  const symSchm =
+    typeof info === 'object' && info !== null
+      ? str(info as Record<string, unknown>, 'sym_schm')
+      : undefined;
+  const encrypt = (str(s, 'encrypt_type') ?? symSchm ?? '').toLowerCase();
+  if (encrypt !== 'klap' && encrypt !== 'aes') {
+    throw new Error(
+      `discovery answer with encrypt_type ${JSON.stringify(encrypt)}, not KLAP or AES`,
+    );
+  }
+  const port = s['http_port'];
+  let lv = typeof s['lv'] === 'number' ? s['lv'] : undefined;
+  const types = r['encrypt_type'];
+  if (lv === undefined && Array.isArray(types)) {
+    const nums = types.map(Number).filter(Number.isFinite);
+    if (nums.length > 0) lv = Math.max(...nums);
+  }
+  const mac = str(r, 'mac');
+  const owner = str(r, 'owner');
+  const out: HttpDiscovery = {
+    host,
+    deviceType,
+    transport: encrypt,
+    httpPort:
+      typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536 ? port : 80,
+    protocol: deviceType.startsWith('IOT.') ? 'iot' : 'smart',
+    https: s['is_support_https'] === true,
+    needsAccount: !(r['factory_default'] === true || owner === ''),
+  };
+  const model = str(r, 'device_model');
+  if (model !== undefined) out.model = model;
+  if (mac !== undefined) {
+    const hex = mac.replace(/[-:]/g, '');
+    out.mac = /^[0-9A-Fa-f]{12}$/.test(hex)
+      ? (hex.toUpperCase().match(/../g) as string[]).join(':')
+      : mac;
+  }
+  if (lv === 1 || lv === 2) out.loginVersion = lv;
+  return out;
+}

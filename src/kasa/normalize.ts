@@ -173,3 +173,115 @@ export function normalize(
   if (emeter !== undefined) Object.assign(values, normalizeEmeter(emeter));
   return { values, identity };
 }
+
+/*
+ * SMART devices (Tapo plugs, KP125M, EP25 hw 2.6, P304M/P316M strips): JSON-RPC answers, one
+ * object per method (python-kasa `kasa/smart/modules/energy.py` reads the same fields).
+ *
+ * - `get_device_info`: `device_on` (boolean relay), `rssi` dBm, `nickname` base64 UTF-8,
+ *   `model` without region (`P110`), `hw_ver`, `fw_ver`, `mac` as `AA-BB-CC-DD-EE-FF` (a strip's
+ *   children: `AABBCCDDEEFF`), `device_id`.
+ * - `get_emeter_data` (energy_monitoring v2, newer firmware): `voltage_mv` mV, `current_ma` mA,
+ *   `power_mw` mW, `energy_wh` Wh.
+ * - `get_energy_usage`: `current_power` mW (absent on a P304M outlet), `today_energy` Wh since the
+ *   device's local midnight, `month_energy` Wh since the first of the month.
+ * - `get_current_power` (v2): `current_power` W, an integer: the least precise source.
+ *
+ * Power comes from the first of `get_emeter_data.power_mw`, `get_energy_usage.current_power`,
+ * `get_current_power.current_power` that is present (python-kasa's order). `energy` is
+ * `today_energy`: the device's own counter, which resets at local midnight; the collector's
+ * lifetime `energy_total` treats that drop as a counter reset, as after an IOT plug's reboot
+ * (`src/energy/step.ts`). `get_emeter_data.energy_wh` is not used for it: what it counts from is
+ * not documented (python-kasa does not read it either).
+ */
+
+/** The energy methods' answers of one SMART device (or outlet), as far as they were asked. */
+export interface SmartEnergyAnswers {
+  emeterData?: Json;
+  energyUsage?: Json;
+  currentPower?: Json;
+}
+
+/**
+ * Decodes a SMART `nickname`: base64 of UTF-8. A value that is not base64 of valid UTF-8 is
+ * returned as it came.
+ * @param nickname the field as sent
+ */
+export function decodeNickname(nickname: string): string {
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(nickname) || nickname.length % 4 !== 0) return nickname;
+  const bytes = Buffer.from(nickname, 'base64');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : nickname;
+}
+
+/**
+ * A MAC as SMART devices send it (`AA-BB-CC-DD-EE-FF`, or `AABBCCDDEEFF` for a strip's child) in
+ * the IOT form `AA:BB:CC:DD:EE:FF`; anything else is returned as it came.
+ */
+export function smartMac(mac: string): string {
+  const hex = mac.replace(/[-:]/g, '');
+  return /^[0-9A-Fa-f]{12}$/.test(hex)
+    ? (hex.toUpperCase().match(/../g) as string[]).join(':')
+    : mac;
+}
+
+/**
+ * Maps `get_device_info` (of a device, or a strip child's entry in `get_child_device_list`) to
+ * relay state, RSSI and identity.
+ * @param info the method's `result`
+ * @returns `state` from `device_on`, `rssi` dBm; identity with the nickname decoded
+ * @throws ReplyFieldError when `device_on` is present but not a boolean, or `rssi` not a number
+ */
+export function normalizeSmartInfo(info: Json): { values: Measurement; identity: PlugIdentity } {
+  const values: Measurement = {};
+  const on = info['device_on'];
+  if (on !== undefined) {
+    if (typeof on !== 'boolean') {
+      throw new ReplyFieldError(
+        `get_device_info.device_on is ${JSON.stringify(on) ?? String(on)}, expected a boolean`,
+      );
+    }
+    values.state = on ? 'ON' : 'OFF';
+  }
+  const rssi = numberField(info, 'rssi', 'get_device_info');
+  if (rssi !== undefined) values.rssi = rssi;
+  const identity: PlugIdentity = {};
+  const nickname = stringField(info, 'nickname');
+  const mac = stringField(info, 'mac');
+  const pairs: [keyof PlugIdentity, string | undefined][] = [
+    ['alias', nickname === undefined ? undefined : decodeNickname(nickname)],
+    ['model', stringField(info, 'model')],
+    ['hw_ver', stringField(info, 'hw_ver')],
+    ['sw_ver', stringField(info, 'fw_ver')],
+    ['mac', mac === undefined ? undefined : smartMac(mac)],
+    ['deviceId', stringField(info, 'device_id')],
+  ];
+  for (const [k, v] of pairs) if (v !== undefined && v !== '') identity[k] = v;
+  return { values, identity };
+}
+
+/**
+ * Maps a SMART device's energy answers to W, V, A and kWh (precedence in this section's header).
+ * @param answers the methods that answered without error
+ * @returns power, voltage and current when sent, energy from `today_energy`; missing ones left out
+ * @throws ReplyFieldError when a field used is present but not a finite number
+ */
+export function normalizeSmartEnergy(answers: SmartEnergyAnswers): Measurement {
+  const out: Measurement = {};
+  const { emeterData, energyUsage, currentPower } = answers;
+  const mw = (obj: Json | undefined, key: string, where: string): number | undefined =>
+    obj === undefined ? undefined : numberField(obj, key, where);
+  const emeterPower = mw(emeterData, 'power_mw', 'get_emeter_data');
+  const usagePower = mw(energyUsage, 'current_power', 'get_energy_usage');
+  const wholeWatts = mw(currentPower, 'current_power', 'get_current_power');
+  if (emeterPower !== undefined) out.power = emeterPower / 1000;
+  else if (usagePower !== undefined) out.power = usagePower / 1000;
+  else if (wholeWatts !== undefined) out.power = wholeWatts;
+  const today = mw(energyUsage, 'today_energy', 'get_energy_usage');
+  if (today !== undefined) out.energy = today / 1000;
+  const mv = mw(emeterData, 'voltage_mv', 'get_emeter_data');
+  if (mv !== undefined) out.voltage = mv / 1000;
+  const ma = mw(emeterData, 'current_ma', 'get_emeter_data');
+  if (ma !== undefined) out.current = ma / 1000;
+  return out;
+}

@@ -16,6 +16,9 @@
  * context the plug-level {@link DeviceView} methods answer (on a strip: outlet 1's reading, all
  * outlets switched; see `plug.ts`).
  *
+ * The `time` module answers in UTC (timezone index 38), and the emeter's `get_daystat` /
+ * `get_monthstat` hold one entry, today's / this month's, carrying the since-boot total.
+ *
  * Simulator choices, not verified firmware facts:
  * - a context naming an id the plug does not have (or any id, on a single plug) answers every
  *   module asked at module level with {@link ENTRY_NOT_EXIST}, `system.get_sysinfo` included;
@@ -64,6 +67,24 @@ export interface DeviceView {
   setRelay(on: boolean): void;
   /** A power strip's outlets; absent on a single plug (every child id is then unknown). */
   readonly outlets?: OutletsView;
+  /**
+   * The plug's wall clock, ms since the epoch: with it the `time` module answers (`get_time`,
+   * `get_timezone`) and the emeter's `get_daystat` / `get_monthstat`, which python-kasa's client
+   * reads on every update (`kasa/iot/modules/time.py`, `usage.py`).
+   */
+  now?(): number;
+}
+
+/** `get_timezone` index of UTC in the firmware's table (python-kasa `iottimezone.py`: 38 "UCT"). */
+export const UTC_TIMEZONE_INDEX = 38;
+
+/** Today's (or this month's) entry of `get_daystat` / `get_monthstat`, from the emeter's total. */
+function statList(rt: Json, at: Date, byDay: boolean): Json[] {
+  const entry: Json = { year: at.getUTCFullYear(), month: at.getUTCMonth() + 1 };
+  if (byDay) entry['day'] = at.getUTCDate();
+  if (typeof rt['total_wh'] === 'number') entry['energy_wh'] = rt['total_wh'];
+  else entry['energy'] = typeof rt['total'] === 'number' ? rt['total'] : 0;
+  return [entry];
 }
 
 /** Faults that change a reply's content but not its framing. */
@@ -117,15 +138,42 @@ function modules(
     },
   };
   const out: Record<string, Record<string, Method>> = { system };
+  const now = device.now;
   if (device.hasEmeter) {
     const first = target?.[0];
-    out['emeter'] = {
-      get_realtime: () => ({
-        ...(first === undefined || outlets === undefined
-          ? device.realtime()
-          : outlets.realtime(first)),
-        ...faults.emeterFields,
-      }),
+    const realtime = (): Json => ({
+      ...(first === undefined || outlets === undefined
+        ? device.realtime()
+        : outlets.realtime(first)),
+      ...faults.emeterFields,
+    });
+    out['emeter'] = { get_realtime: realtime };
+    if (now !== undefined) {
+      out['emeter']['get_daystat'] = () => ({
+        day_list: statList(realtime(), new Date(now()), true),
+        err_code: 0,
+      });
+      out['emeter']['get_monthstat'] = () => ({
+        month_list: statList(realtime(), new Date(now()), false),
+        err_code: 0,
+      });
+    }
+  }
+  if (now !== undefined && target === undefined) {
+    out['time'] = {
+      get_time: () => {
+        const d = new Date(now());
+        return {
+          year: d.getUTCFullYear(),
+          month: d.getUTCMonth() + 1,
+          mday: d.getUTCDate(),
+          hour: d.getUTCHours(),
+          min: d.getUTCMinutes(),
+          sec: d.getUTCSeconds(),
+          err_code: 0,
+        };
+      },
+      get_timezone: () => ({ index: UTC_TIMEZONE_INDEX, err_code: 0 }),
     };
   }
   return out;

@@ -260,6 +260,7 @@ export class SimulatedPlug {
       sysinfo: () => this.sysinfo(),
       realtime: () => this.realtime() ?? {},
       setRelay: (on) => this.setRelay(on),
+      now: this.#now,
     };
     if (this.#ids.length === 0) return view;
     return {

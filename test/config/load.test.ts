@@ -27,6 +27,7 @@ describe('loadConfig: valid input', () => {
     expect(loadConfig({ env: {} })).toEqual({
       poll: { interval: 10, timeout: 2, concurrency: 64, offlineAfter: 3 },
       devices: [],
+      kasa: { username: '', password: '', passwordFile: '' },
       mqtt: {
         enabled: true,
         url: 'mqtt://127.0.0.1:1883',
@@ -131,6 +132,6 @@ describe('configReference', () => {
       default: 'mqtt://127.0.0.1:1883',
     });
     expect(rows.every((r) => r.doc.length > 10)).toBe(true);
-    expect(rows).toHaveLength(39); // 4 poll, devices, 15 mqtt, 2 homeassistant, 8 emonhub, 4 filter, state.dir, log.level, 3 http
+    expect(rows).toHaveLength(42); // 4 poll, devices, 3 kasa, 15 mqtt, 2 homeassistant, 8 emonhub, 4 filter, state.dir, log.level, 3 http
   });
 });

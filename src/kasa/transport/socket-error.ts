@@ -15,9 +15,8 @@ export function classifySocketError(target: string, err: NodeJS.ErrnoException):
     return new PlugError(
       PlugErrorCode.REFUSED,
       target,
-      'connection refused: is the plug powered and is this its address? Plugs on newer ' +
-        'firmware (HS110 hw 4.1 fw 1.1.x, KP125M, EP25 hw 2.6) closed port 9999 and speak ' +
-        'KLAP on port 80, which this collector does not support',
+      'connection refused: is the plug powered and is this its address? (Plugs on newer ' +
+        'firmware closed port 9999 and speak KLAP or AES on port 80: see docs/devices.md)',
       err,
     );
   }

@@ -73,6 +73,8 @@ export interface ProbeOptions {
   repeats?: number;
   /** Pause between repeats, ms; default 500 (python-kasa's `discovery_packets` spacing). */
   intervalMs?: number;
+  /** Turns a datagram into the reply's plaintext; default the XOR decryption. */
+  decode?: (payload: Buffer) => Buffer;
 }
 
 /** One reply as it arrived. */
@@ -135,7 +137,11 @@ export async function probe(
   for (const socket of sockets.values()) {
     socket.on('error', () => undefined);
     socket.on('message', (msg, rinfo) =>
-      onReply({ address: rinfo.address, port: rinfo.port, plaintext: decodeDatagram(msg) }),
+      onReply({
+        address: rinfo.address,
+        port: rinfo.port,
+        plaintext: (opts.decode ?? decodeDatagram)(msg),
+      }),
     );
   }
   const sendAll = (): void => {

@@ -1,0 +1,71 @@
+/**
+ * A simulated plug's answer to discovery on UDP 20002 (`src/kasa/transport/tdp.ts` for the
+ * datagram, after python-kasa's `kasa/discover.py`): any probe with a 16-byte header is answered
+ * from the plug's address with the same header layout and `{"error_code":0,"result":{…}}`, the
+ * result built when the probe arrives (so it carries the HTTP port actually bound).
+ *
+ * Simulator choice: the answer has no `encrypt_info` (the part newer firmware encrypts to the
+ * probe's RSA key); python-kasa reads the plaintext fields, which are all a client needs.
+ */
+import dgram from 'node:dgram';
+import { encodeTdp, TDP_HEADER_BYTES } from '../kasa/transport/tdp.js';
+import { isLoopbackAddress } from '../kasa/transport/udp.js';
+
+/** A discovery responder. The constructor only assigns; `start()` binds. */
+export class SimulatedTdpResponder {
+  /** Probes received. */
+  probes = 0;
+  #socket: dgram.Socket | undefined;
+  #port = 0;
+
+  /**
+   * @param result builds the `result` object of the answer
+   * @param host loopback address to bind (default `127.0.0.1`)
+   * @param port UDP port: 20002 as on a LAN, 0 (default) for a free one
+   */
+  constructor(
+    private readonly result: () => Record<string, unknown>,
+    readonly host = '127.0.0.1',
+    private readonly requestedPort = 0,
+  ) {}
+
+  /** The bound port; 0 before `start()`. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /**
+   * Binds the UDP port.
+   * @throws Error when `host` is not loopback or the bind fails (EADDRINUSE …)
+   */
+  async start(): Promise<number> {
+    if (this.#socket !== undefined) return this.#port;
+    if (!isLoopbackAddress(this.host))
+      throw new Error(`SimulatedTdpResponder binds loopback only, not ${this.host}`);
+    const socket = dgram.createSocket(this.host.includes(':') ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind({ address: this.host, port: this.requestedPort }, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    socket.on('error', () => undefined);
+    socket.on('message', (msg, rinfo) => {
+      if (msg.length < TDP_HEADER_BYTES || msg[0] !== 2) return;
+      this.probes++;
+      const body = JSON.stringify({ error_code: 0, result: this.result() });
+      socket.send(encodeTdp(body, msg.readUInt32BE(8), 2), rinfo.port, rinfo.address);
+    });
+    this.#socket = socket;
+    this.#port = socket.address().port;
+    return this.#port;
+  }
+
+  /** Closes the socket. Safe to call twice. */
+  async stop(): Promise<void> {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket !== undefined) await new Promise<void>((r) => socket.close(() => r()));
+  }
+}
