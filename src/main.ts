@@ -13,6 +13,7 @@ import { MqttCommands } from './sinks/mqtt/relay-commands.js';
 import { MqttSink } from './sinks/mqtt/sink.js';
 import type { RelayCommandHandler, Sink } from './sinks/sink.js';
 import { runUntilSignal } from './service/signals.js';
+import { cadence, nominalIntervalS, tickPattern } from './config/tick-pattern.js';
 
 /** What the MQTT sink's extensions need beyond the `mqtt` slice; each is off when absent. */
 export interface MqttExtensionOptions {
@@ -81,13 +82,13 @@ export function buildSinks(
       homeassistant: config.homeassistant,
       onCommand,
     });
-    sinks.push(new MqttSink(config.mqtt, log, undefined, { stateDir, extensions }));
+    sinks.push(new MqttSink(config.mqtt, log, undefined, { stateDir, extensions, clock }));
   }
   if (config.emonhub.enabled) {
     sinks.push(new EmonhubSink(config.emonhub, log, clock, { stateDir }));
   }
   if (config.http.enabled) {
-    const options = { ...config.http, intervalS: config.poll.interval };
+    const options = { ...config.http, intervalS: nominalIntervalS(config.poll, clock.now()) };
     sinks.push(new MetricsSink(options, { clock, log, sinks: sinks.filter(hasQueueStats) }));
   }
   return sinks;
@@ -111,6 +112,7 @@ export function buildCollector(config: Config, log: Logger, clock: Clock): Colle
     clock,
     log: log.child({ component: 'energy-totals' }),
     maxPower: config.filter.maxPower,
+    minStepS: cadence(tickPattern(config.poll), clock.now()).minS,
   });
   const collector = new Collector(config, {
     clock,

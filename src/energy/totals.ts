@@ -13,6 +13,11 @@ export interface EnergyTotalsOptions {
   log: Logger;
   /** W, the spike filter's `maxPower`: bounds a plausible counter step (`energy-step.ts`). */
   maxPower?: number;
+  /**
+   * s, the schedule's shortest gap between ticks: the least time a counter step is allowed,
+   * whatever the tick times say (they go back after a wall-clock step). Default 0.
+   */
+  minStepS?: number;
   /** How long after an update the file is written, ms; default {@link FLUSH_DELAY_MS}. */
   flushDelayMs?: number;
 }
@@ -117,7 +122,7 @@ export class EnergyTotals {
    */
   update(key: string, energy: number, time: number): number {
     const prev = this.#totals.get(key);
-    const step = stepTotal(prev, energy, time, this.opts.maxPower);
+    const step = stepTotal(prev, energy, time, this.opts.maxPower, this.opts.minStepS);
     this.#totals.set(key, step.entry);
     if (step.kind === 'reset') {
       this.opts.log.info(

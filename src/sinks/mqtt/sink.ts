@@ -17,6 +17,7 @@
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../clock.js';
 import type { MqttConfig } from '../../config/types.js';
 import { errorKey, explainConnectErrors, redactUrl, sinkClientOptions } from './options.js';
 import { MqttPublisher } from './publisher.js';
@@ -42,6 +43,8 @@ export interface MqttSinkOptions extends MqttOutboxOptions {
   extensions?: ExtensionFactory;
   /** Bound on `stop()`'s flush, ms. Default 2000. */
   stopTimeoutMs?: number;
+  /** Measures the stop bound (monotonic); default the system clock. */
+  clock?: Clock;
 }
 
 export { redactUrl };
@@ -52,6 +55,7 @@ export class MqttSink implements Sink {
   readonly #log: Logger;
   readonly #outbox: MqttOutbox;
   readonly #stopTimeoutMs: number;
+  readonly #clock: Clock;
   #client: MqttClient | undefined;
   #connected = false;
   #lastError: string | undefined;
@@ -80,6 +84,7 @@ export class MqttSink implements Sink {
   ) {
     this.#log = log.child({ sink: 'mqtt' });
     this.#stopTimeoutMs = options.stopTimeoutMs ?? 2_000;
+    this.#clock = options.clock ?? systemClock;
     this.#outbox = createMqttOutbox(config, options, this.#log);
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
     this.#publisher = new MqttPublisher(config.qos);
@@ -254,9 +259,9 @@ export class MqttSink implements Sink {
   async #shutdown(): Promise<void> {
     const client = this.#client;
     if (client === undefined) return;
-    const t0 = Date.now();
+    const t0 = this.#clock.monotonic();
     const delivered = await this.#outbox.drain(this.#stopTimeoutMs);
-    const left = this.#stopTimeoutMs - (Date.now() - t0);
+    const left = this.#stopTimeoutMs - (this.#clock.monotonic() - t0);
     const off = bridgeStateMessage(this.config.topicPrefix, false);
     const said =
       delivered && (await sayOfflineAndEnd(client, this.#connected, off, this.config.qos, left));

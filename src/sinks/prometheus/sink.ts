@@ -18,7 +18,10 @@ export interface MetricsSinkOptions {
   host: string;
   /** `http.port`; 0 picks a free port (tests). */
   port: number;
-  /** `poll.interval`, s: `/healthz` fails after 3 intervals without a successful poll. */
+  /**
+   * The nominal interval, s (`poll.interval`, or the longest gap between `poll.cron` runs):
+   * `/healthz` fails after 3 of them without a successful poll.
+   */
   intervalS: number;
 }
 
