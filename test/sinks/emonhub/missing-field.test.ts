@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { EmonhubSink } from '../../../src/sinks/emonhub/sink.js';
 import { FakeEmonhub } from '../../fakes/emonhub.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
-import { captureLogger, emonhubConfig, makeReading, waitFor } from '../helpers.js';
+import { emonhubConfig, makeReading } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 
 describe('EmonhubSink with a reading that lacks a configured field', () => {
   it('sends nothing for it and warns once per device until a complete reading comes', async () => {
     const fake = new FakeEmonhub();
     await fake.start();
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const sink = new EmonhubSink(emonhubConfig(fake.port), log, new ManualClock(0), { gapMs: 0 });
     await sink.start();
     const warnings = (): typeof lines => lines.filter((l) => l.msg.startsWith('not sending'));
@@ -41,7 +43,7 @@ describe('EmonhubSink with a reading that lacks a configured field', () => {
   });
 
   it('logs an unsendable value once per device and never throws', async () => {
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const sink = new EmonhubSink(emonhubConfig(1), log, new ManualClock(0));
     await sink.start();
     const huge = makeReading({

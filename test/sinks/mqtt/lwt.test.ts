@@ -5,7 +5,9 @@ import type { MqttConnect } from '../../../src/sinks/mqtt/sink.js';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
-import { captureLogger, mqttConfig, subscribe, waitFor } from '../helpers.js';
+import { mqttConfig, subscribe } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 
 describe('MqttSink last will', () => {
   let broker: TestBroker;
@@ -20,7 +22,7 @@ describe('MqttSink last will', () => {
     let client: MqttClient | undefined;
     const spy: MqttConnect = (url, opts) => (client = connect(url, opts));
     const sub = await subscribe(broker.url, 'kasa/bridge/state');
-    const sink = new MqttSink(mqttConfig(broker.url), captureLogger().log, spy);
+    const sink = new MqttSink(mqttConfig(broker.url), memoryLogger().log, spy);
     await sink.start();
     await waitFor(() => sub.seen.length === 1, 5000, 'online');
 

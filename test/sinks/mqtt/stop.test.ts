@@ -2,14 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { freePort, startBroker } from '../../fakes/broker.js';
-import {
-  captureLogger,
-  makeReading,
-  mqttConfig,
-  retainedUnder,
-  subscribe,
-  waitFor,
-} from '../helpers.js';
+import { makeReading, mqttConfig, retainedUnder, subscribe } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 
 describe('MqttSink stop', () => {
   let broker: TestBroker;
@@ -22,7 +17,7 @@ describe('MqttSink stop', () => {
 
   it('publishes retained bridge/state offline on a clean stop; stop is idempotent', async () => {
     const sub = await subscribe(broker.url, 'kasa/bridge/state');
-    const sink = new MqttSink(mqttConfig(broker.url), captureLogger().log);
+    const sink = new MqttSink(mqttConfig(broker.url), memoryLogger().log);
     await sink.start();
     await waitFor(() => sub.seen.length === 1, 5000, 'online');
     await Promise.all([sink.stop(), sink.stop()]);
@@ -38,7 +33,7 @@ describe('MqttSink stop', () => {
 
   it('delivers what was written before stop (QoS 1) before disconnecting', async () => {
     const sub = await subscribe(broker.url, 'kasa/fridge/power');
-    const sink = new MqttSink(mqttConfig(broker.url), captureLogger().log);
+    const sink = new MqttSink(mqttConfig(broker.url), memoryLogger().log);
     await sink.start();
     await waitFor(() => sink.connected, 5000, 'connect');
     for (let i = 0; i < 50; i++)
@@ -50,14 +45,14 @@ describe('MqttSink stop', () => {
   });
 
   it('ignores writes after stop and resolves stop of a sink never started', async () => {
-    const never = new MqttSink(mqttConfig(broker.url), captureLogger().log);
+    const never = new MqttSink(mqttConfig(broker.url), memoryLogger().log);
     await never.stop();
     expect(() => never.write(makeReading())).not.toThrow();
   });
 
   it('gives up within its bound when the broker is down', async () => {
     const url = `mqtt://127.0.0.1:${await freePort()}`;
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const sink = new MqttSink(mqttConfig(url), log, undefined, { stopTimeoutMs: 300 });
     await sink.start();
     sink.write(makeReading());
