@@ -98,7 +98,7 @@ export class HarmonizedSchedule {
     this.#servedUntil = now;
     this.#skipped = 0;
     this.#stepMs = 0;
-    this.#plan(now);
+    if (!this.#plan(now)) this.onEnd();
   }
 
   /** Cancels the pending wait. Idempotent. */
@@ -113,15 +113,18 @@ export class HarmonizedSchedule {
     return this.#next === undefined ? 0 : this.#next / 1000;
   }
 
-  /** Waits for the first run after `wallMs`, or ends when there is none. */
-  #plan(wallMs: number): void {
+  /**
+   * Waits for the first run after `wallMs`.
+   * @returns false when there is none: the schedule has ended (the caller says so)
+   */
+  #plan(wallMs: number): boolean {
     this.#next = this.#source.after(wallMs);
     if (this.#next === undefined) {
       this.#running = false;
-      this.onEnd();
-      return;
+      return false;
     }
     this.#arm(wallMs);
+    return true;
   }
 
   #arm(wallMs: number): void {
@@ -151,7 +154,7 @@ export class HarmonizedSchedule {
     if (tick === undefined || tick <= this.#servedUntil || tick === this.#last) {
       // A step back, or the run waited for was the previous tick (after a step back): wait for
       // the next run.
-      this.#plan(now);
+      if (!this.#plan(now)) this.onEnd();
       return;
     }
     const skipped = this.#skipped;
@@ -160,7 +163,9 @@ export class HarmonizedSchedule {
     this.#stepMs = 0;
     this.#last = tick;
     this.#servedUntil = now;
-    this.#plan(now);
+    // Armed before the handler runs, so a handler that throws cannot stop the ticks.
+    const more = this.#plan(now);
     this.onTick(tick / 1000, skipped, stepS);
+    if (!more) this.onEnd();
   }
 }

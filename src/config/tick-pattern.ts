@@ -95,10 +95,18 @@ export const checkTimezone: Check = (v) => {
   ];
 };
 
-/** `poll.cron`: `""` (ticks follow `poll.interval`) or a croner pattern that has a next run. */
+/**
+ * `poll.cron`: `""` (ticks follow `poll.interval`) or a recurring croner pattern with at least
+ * two runs to come. croner also takes an ISO date (a one-off job, recognised by its `:`); that
+ * is refused, as is a pattern whose years are over.
+ */
 export const checkCron: Check = (v) => {
   if (typeof v !== 'string') return [{ message: `must be a string, got ${show(v)}` }];
   if (v === '') return [];
+  const example = 'e.g. "0 */15 * * * *" for every quarter hour';
+  if (v.includes(':')) {
+    return [{ message: `is a date, not a recurring cron pattern (${example}); got ${show(v)}` }];
+  }
   let cron: Cron;
   try {
     cron = new Cron(v, { paused: true });
@@ -106,8 +114,8 @@ export const checkCron: Check = (v) => {
     const why = (err as Error).message.replace(/^CronPattern: /, '');
     return [{ message: `is not a cron pattern croner accepts (${why}); got ${show(v)}` }];
   }
-  if (cron.nextRun(new Date(systemClock.now())) === null) {
-    return [{ message: `never runs from now on; got ${show(v)}` }];
+  if (cron.nextRuns(2, new Date(systemClock.now())).length < 2) {
+    return [{ message: `does not run at least twice from now on; got ${show(v)}` }];
   }
   return [];
 };

@@ -305,20 +305,18 @@ describe('HarmonizedSchedule with poll.cron', () => {
     schedule.stop();
   });
 
-  it('calls onEnd once and arms nothing when the pattern has no run left', () => {
+  it('calls onEnd once, after the last tick, and arms nothing when the pattern has no run left', () => {
     const clock = new ManualClock(Date.UTC(2030, 11, 31, 23, 59, 50));
-    const ticks: number[] = [];
-    let ended = 0;
+    const events: (number | 'end')[] = [];
     const s = new HarmonizedSchedule(
       cron('0 0 0 1 1 * 2031', 'UTC'),
       clock,
-      (t) => ticks.push(t),
-      () => ended++,
+      (t) => events.push(t),
+      () => events.push('end'),
     );
     s.start();
     clock.advance(20_000);
-    expect(ticks).toEqual([Date.UTC(2031, 0, 1) / 1000]);
-    expect(ended).toBe(1);
+    expect(events).toEqual([Date.UTC(2031, 0, 1) / 1000, 'end']);
     expect(clock.pending).toBe(0);
     expect(s.next).toBe(0);
   });

@@ -113,8 +113,19 @@ describe('poll.cron and poll.timezone', () => {
     fileError({ ...ONE_PLUG, poll: { cron } }, 'poll.cron', fragment);
   });
 
-  it('rejects a pattern that never runs again', () => {
-    fileError({ poll: { cron: '0 0 0 1 1 * 2001' } }, 'poll.cron', 'never runs from now on');
+  it('rejects a pattern that never runs again, or only once more', () => {
+    const once = `0 0 0 1 1 * ${new Date().getUTCFullYear() + 1}`;
+    for (const cron of ['0 0 0 1 1 * 2001', once]) {
+      fileError({ poll: { cron } }, 'poll.cron', 'does not run at least twice from now on');
+    }
+  });
+
+  it('rejects a date, which croner would take as a one-off job', () => {
+    fileError(
+      { poll: { cron: '2030-01-01T00:00:00' } },
+      'poll.cron',
+      'is a date, not a recurring cron pattern',
+    );
   });
 
   it('rejects an unknown time zone, and a time zone without a pattern', () => {
