@@ -39,6 +39,7 @@ import type { FloorOptions } from './floor.js';
 import type { PeerOptions } from './peer.js';
 import type { ArrivalsQuery, SimHostMessage, SimHostOptions } from './sim-host.js';
 import { measureWindow, round, spread, table, type PhaseResult, type Window } from './stats.js';
+import { checkInterval } from '../src/config/tick-pattern.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../..');
@@ -94,6 +95,8 @@ function options(argv: string[]): Options {
     return n;
   };
   const intervalS = int('interval', values.interval, 1);
+  const intervalIssue = checkInterval(intervalS)[0];
+  if (intervalIssue) throw new Error(`--interval ${values.interval}: ${intervalIssue.message}`);
   const hung = Number(values.hung);
   if (!(hung >= 0 && hung < 1)) throw new Error(`--hung ${values.hung}: a share, 0 ≤ P < 1`);
   const phases = values.phases.split(',').map((p) => {

@@ -22,6 +22,7 @@ import {
 import { BATCH_REQUEST } from '../src/kasa/protocol/iot.js';
 import { normalize } from '../src/kasa/normalize.js';
 import { HarmonizedSchedule } from '../src/collector/schedule.js';
+import { tickPattern } from '../src/config/tick-pattern.js';
 
 /** The batched poll, encrypted once. */
 const BATCH_FRAME = encodeFrame(BATCH_REQUEST);
@@ -106,9 +107,13 @@ function main(): void {
     else counts.pollsFailed++;
   };
   const links = opts.ports.map((port) => new Link(port, done));
-  const schedule = new HarmonizedSchedule(opts.intervalS, systemClock, () => {
-    for (const link of links) if (!link.poll()) counts.pollsFailed++;
-  });
+  const schedule = new HarmonizedSchedule(
+    tickPattern({ interval: opts.intervalS }),
+    systemClock,
+    () => {
+      for (const link of links) if (!link.poll()) counts.pollsFailed++;
+    },
+  );
   schedule.start();
   startBenchReport(opts.report, opts.intervalS, () => counts);
   process.on('SIGTERM', () => {

@@ -14,6 +14,7 @@ import tplink from 'tplink-smarthome-api';
 import { startBenchReport } from './report.js';
 import { systemClock } from '../src/clock.js';
 import { HarmonizedSchedule } from '../src/collector/schedule.js';
+import { tickPattern } from '../src/config/tick-pattern.js';
 
 /** What the parent passes. */
 export interface PeerOptions {
@@ -88,9 +89,13 @@ async function main(): Promise<void> {
       counts.pollsFailed++;
     }
   };
-  const schedule = new HarmonizedSchedule(opts.intervalS, systemClock, () => {
-    for (const plug of plugs) void pollOne(plug);
-  });
+  const schedule = new HarmonizedSchedule(
+    tickPattern({ interval: opts.intervalS }),
+    systemClock,
+    () => {
+      for (const plug of plugs) void pollOne(plug);
+    },
+  );
   schedule.start();
   startBenchReport(opts.report, opts.intervalS, () => counts);
   process.on('SIGTERM', () => {

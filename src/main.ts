@@ -15,6 +15,7 @@ import { MqttRelayCommands } from './sinks/mqtt/relay-commands.js';
 import { MqttSink } from './sinks/mqtt/sink.js';
 import type { RelayCommandHandler, Sink } from './sinks/sink.js';
 import { runUntilSignal } from './service/signals.js';
+import { cadence, nominalIntervalS, tickPattern } from './config/tick-pattern.js';
 
 /** What the MQTT sink's extensions need beyond the `mqtt` slice; each is off when absent. */
 export interface MqttExtensionOptions {
@@ -89,7 +90,7 @@ export function buildSinks(
     sinks.push(new EmonhubSink(config.emonhub, { log, clock, stateDir }));
   }
   if (config.http.enabled) {
-    const intervalS = config.poll.interval;
+    const intervalS = nominalIntervalS(config.poll, clock.now());
     const backlogs = sinks.filter(hasQueueStats);
     sinks.push(new MetricsSink(config.http, { log, clock, intervalS, sinks: backlogs }));
   }
@@ -114,6 +115,7 @@ export function buildCollector(config: Config, log: Logger, clock: Clock): Colle
     clock,
     log: log.child({ component: 'energy-totals' }),
     maxPower: config.filter.maxPower,
+    minStepS: cadence(tickPattern(config.poll), clock.now()).minS,
   });
   const deviceLog = log.child({ component: 'plugs' });
   const collector = new Collector(config, {

@@ -4,6 +4,7 @@ import { ACCOUNT_OPTIONS, accountFromFlags } from './account-flags.js';
 import { pollCommand } from './poll.js';
 import { TOOL_COMMANDS, TOOL_USAGE, runTool } from './tool-argv.js';
 import { loadConfig } from '../config/load.js';
+import { checkInterval } from '../config/tick-pattern.js';
 import { redactConfig } from '../config/redact.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -99,10 +100,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'demo': {
       const interval = values.interval === undefined ? 2 : Number(values.interval);
-      if (!Number.isInteger(interval) || interval < 1) {
-        throw new ConfigError(
-          `--interval "${values.interval}" must be a whole number of seconds ≥ 1`,
-        );
+      const problem = checkInterval(interval)[0];
+      if (problem !== undefined) {
+        throw new ConfigError(`--interval "${values.interval}" ${problem.message}`);
       }
       // Loaded only here: the demo brings an embedded broker that `run` never needs.
       const { runDemo } = await import('../demo/demo.js');

@@ -5,6 +5,7 @@
  * plug answers from its own address. Transport in `kasa/transport/udp.ts`, reply parsing in
  * `kasa/discovery.ts`, rendering in `discover-format.ts`.
  */
+import { systemClock, type Clock } from '../clock.js';
 import {
   parseDiscoveryReply,
   parseHttpDiscovery,
@@ -50,6 +51,8 @@ export interface DiscoverOptions {
    * The probe carries an RSA public key, as python-kasa's does.
    */
   smartPort?: number | false;
+  /** Measures how long building the UDP 20002 probe took (monotonic); default the system clock. */
+  clock?: Clock;
 }
 
 /**
@@ -79,9 +82,10 @@ export async function discover(opts: DiscoverOptions): Promise<{
 async function probeNewer(opts: DiscoverOptions): Promise<Map<string, HttpDiscovery>> {
   const found = new Map<string, HttpDiscovery>();
   if (opts.smartPort === false) return found;
-  const started = performance.now();
+  const clock = opts.clock ?? systemClock;
+  const started = clock.monotonic();
   const payload = await tdpProbe();
-  const timeoutMs = (opts.timeoutS ?? 3) * 1000 - (performance.now() - started);
+  const timeoutMs = (opts.timeoutS ?? 3) * 1000 - (clock.monotonic() - started);
   if (timeoutMs <= 0) return found;
   await probe(
     {

@@ -7,6 +7,7 @@ import type { EnergyTotals } from '../energy/totals.js';
 import { Poller, type PollResult } from './poller.js';
 import { PollOutcomes, type PollCounters } from './outcome.js';
 import { HarmonizedSchedule } from './schedule.js';
+import { tickPattern } from '../config/tick-pattern.js';
 import type { PollObserver, RelayCommand, Sink } from '../sinks/sink.js';
 import { RelayControl, type RelayCommandOutcome } from './relay-control.js';
 
@@ -38,6 +39,8 @@ const pollChannel = channel(POLL_CHANNEL);
 export interface CollectorStats extends PollCounters {
   ticks: number;
   skippedTicks: number;
+  /** Wall-clock steps seen by the schedule (NTP setting the clock). */
+  clockSteps: number;
 }
 
 /**
@@ -50,6 +53,7 @@ export class Collector {
   readonly stats: CollectorStats = {
     ticks: 0,
     skippedTicks: 0,
+    clockSteps: 0,
     pollsOk: 0,
     pollsFailed: 0,
     spikes: 0,
@@ -76,8 +80,11 @@ export class Collector {
       (d, tick, result, durationS) => this.onResult(d, tick, result, durationS),
       deps.clock,
     );
-    this.#schedule = new HarmonizedSchedule(config.poll.interval, deps.clock, (tick, skipped) =>
-      this.onTick(tick, skipped),
+    this.#schedule = new HarmonizedSchedule(
+      tickPattern(config.poll),
+      deps.clock,
+      (tick, skipped, stepS) => this.onTick(tick, skipped, stepS),
+      () => deps.log.error({ cron: config.poll.cron }, 'poll.cron has no run left: polling stops'),
     );
   }
 
@@ -94,6 +101,7 @@ export class Collector {
     this.deps.log.info(
       {
         devices: this.devices.length,
+        ...(this.config.poll.cron ? { cron: this.config.poll.cron } : {}),
         interval: this.config.poll.interval,
         firstTick: this.#schedule.next,
       },
@@ -187,8 +195,17 @@ export class Collector {
     return this.#poller.pollTick(this.#devices, tickS);
   }
 
-  private onTick(tickS: number, skipped: number): void {
+  /** See `TickHandler` in `schedule.ts`: a step and a stall are told apart and logged once each. */
+  private onTick(tickS: number, skipped: number, stepS: number): void {
     this.stats.ticks++;
+    if (stepS !== 0) {
+      this.stats.clockSteps++;
+      const way = stepS < 0 ? 'back' : 'forward';
+      this.deps.log.warn(
+        { stepS, tick: tickS },
+        `wall clock stepped ${way} ${Math.abs(stepS)} s: ticks re-aligned to the new time`,
+      );
+    }
     if (skipped > 0) {
       this.stats.skippedTicks += skipped;
       this.deps.log.warn({ skipped, tick: tickS }, 'ticks skipped: the process was stalled');

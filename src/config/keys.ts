@@ -3,6 +3,7 @@
 import * as check from './checks.js';
 import type { Check } from './checks.js';
 import { checkDevices } from './devices.js';
+import { checkCron, checkInterval, checkTimezone } from './tick-pattern.js';
 import type { LeafSpec, SpecTree } from './spec.js';
 
 /** Names `emonhub.fields` may list, i.e. the reading fields. */
@@ -42,13 +43,13 @@ const leaf = (doc: string, def: unknown, c: Check, extra: Partial<LeafSpec> = {}
 export const SPEC: SpecTree = {
   poll: {
     interval: leaf(
-      'Seconds between polls (integer). Ticks are harmonized: they fall on multiples of the interval since the epoch, so readings of all plugs share one timestamp.',
+      'Seconds between polls: a divisor of 60, whole minutes that divide an hour (60, 120, 300, 600, 900, 1800 …) or whole hours that divide a day (3600, 7200 … 86400). Ticks are harmonized: they fall on multiples of the interval since the epoch (UTC), so readings of all plugs share one timestamp. Unused for timing when poll.cron is set.',
       10,
-      check.integer(1),
+      checkInterval,
       { env: 'POLL_INTERVAL' },
     ),
     timeout: leaf(
-      'Seconds one plug may take to answer (may be fractional). Must be below poll.interval so a slow plug never runs into the next tick.',
+      'Seconds one plug may take to answer (may be fractional). Must be below poll.interval (with poll.cron: below the shortest gap between its runs) so a slow plug never runs into the next tick.',
       2,
       check.numberAbove(0),
       { env: 'POLL_TIMEOUT' },
@@ -58,6 +59,18 @@ export const SPEC: SpecTree = {
       'Failed polls in a row before a plug is published as offline.',
       3,
       check.integer(1),
+    ),
+    cron: leaf(
+      'A cron pattern the ticks follow instead of poll.interval, in croner syntax with seconds first (6 fields; 5 fields start at second 0), e.g. "0 */15 * * * *" for every quarter hour. Evaluated in poll.timezone. Empty: ticks follow poll.interval. See docs/scheduling.md.',
+      '',
+      checkCron,
+      { env: 'POLL_CRON' },
+    ),
+    timezone: leaf(
+      'IANA time zone poll.cron is evaluated in, e.g. "Europe/Berlin"; empty: the system\'s local time. Only for poll.cron: the poll.interval grid is always UTC.',
+      '',
+      checkTimezone,
+      { env: 'POLL_TIMEZONE' },
     ),
   },
   devices: leaf(

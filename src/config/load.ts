@@ -11,6 +11,8 @@ import type { FailedCheck } from './schema.js';
 import { isLeaf, type SpecTree } from './spec.js';
 import type { Config } from './types.js';
 import { ConfigError } from '../errors.js';
+import { systemClock } from '../clock.js';
+import { cadence, tickPattern } from './tick-pattern.js';
 
 /** Where {@link loadConfig} takes values from; later sources win. */
 export interface LoadConfigOptions {
@@ -186,15 +188,35 @@ function runConvict(src: Sources, problems: Problem[]): convict.Config<Config> {
   return conf;
 }
 
-/** `poll.timeout` < `poll.interval`, checked once both are valid on their own. */
-function checkTimeout(poll: Config['poll'], src: Sources, problems: Problem[]): void {
+/**
+ * `poll.timeout` below the shortest gap between ticks (`poll.interval`, or the runs of
+ * `poll.cron`), and `poll.timezone` only with `poll.cron`; checked once the keys are valid on
+ * their own.
+ */
+function checkPollTiming(poll: Config['poll'], src: Sources, problems: Problem[]): void {
   const bad = new Set(problems.map((p) => p.key));
-  if (bad.has('poll.interval') || bad.has('poll.timeout') || poll.timeout < poll.interval) return;
+  const cron = poll.cron ?? '';
+  if (cron === '' && (poll.timezone ?? '') !== '' && !bad.has('poll.timezone')) {
+    problems.push({
+      source: src.sourceOf('poll.timezone'),
+      key: 'poll.timezone',
+      message: `applies to poll.cron only (the poll.interval grid is UTC); set poll.cron, e.g. "0 0 * * * *" for every hour on the hour in ${poll.timezone}, or remove poll.timezone`,
+    });
+  }
+  const timingKey = cron === '' ? 'poll.interval' : 'poll.cron';
+  if ([timingKey, 'poll.timeout', 'poll.timezone'].some((k) => bad.has(k))) return;
+  const gapS = cadence(tickPattern(poll), systemClock.now()).minS;
+  if (poll.timeout < gapS) return;
   const own = src.sourceOf('poll.timeout');
+  const limit =
+    cron === ''
+      ? `poll.interval (${poll.interval} s)`
+      : `the shortest gap between poll.cron runs (${gapS} s)`;
+  const fix = cron === '' ? 'lower poll.timeout or raise poll.interval' : 'lower poll.timeout';
   problems.push({
-    source: own === 'defaults' ? src.sourceOf('poll.interval') : own,
+    source: own === 'defaults' ? src.sourceOf(timingKey) : own,
     key: 'poll.timeout',
-    message: `${poll.timeout} s must be below poll.interval (${poll.interval} s) so a slow plug never runs into the next tick; lower poll.timeout or raise poll.interval`,
+    message: `${poll.timeout} s must be below ${limit} so a slow plug never runs into the next tick; ${fix}`,
   });
 }
 
@@ -216,7 +238,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const problems: Problem[] = [];
   const src = gather(opts, problems);
   const conf = runConvict(src, problems);
-  checkTimeout(conf.get('poll'), src, problems);
+  checkPollTiming(conf.get('poll'), src, problems);
   // Files are checked last, so a key that failed its own check is not read as a path too.
   const bad = new Set(problems.map((p) => p.key));
   for (const p of mqttFileProblems(conf.get('mqtt'), bad, src.sourceOf))

@@ -62,9 +62,24 @@ export interface OutletConfig {
 
 /** `poll` slice. */
 export interface PollConfig {
-  /** Harmonized interval, s (integer ≥ 1; env `POLL_INTERVAL`). */
+  /**
+   * Harmonized interval, s (env `POLL_INTERVAL`): one of `VALID_INTERVALS` in `tick-pattern.ts`
+   * (divides 60 s, or whole minutes dividing an hour, or whole hours dividing a day). Ticks fall
+   * on its multiples since the epoch; unused for timing when `cron` is set.
+   */
   interval: number;
-  /** Deadline per plug poll, s (> 0, may be fractional; must be below `interval`). */
+  /**
+   * A croner pattern the ticks follow instead of `interval` (env `POLL_CRON`); absent or `''`:
+   * none. Optional so code that builds a poll slice by hand (the demo, tests) need not name it;
+   * the loader always fills it in.
+   */
+  cron?: string;
+  /**
+   * IANA time zone `cron` is evaluated in (env `POLL_TIMEZONE`); absent or `''`: the system's
+   * local time. Never applies to the `interval` grid, which is UTC.
+   */
+  timezone?: string;
+  /** Deadline per plug poll, s (> 0, may be fractional; below the shortest gap between ticks). */
   timeout: number;
   /** How many plugs are polled at once (integer ≥ 1). */
   concurrency: number;

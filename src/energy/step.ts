@@ -22,6 +22,9 @@
  *   (with a wide margin): a counter glitch, not consumption. Nothing is added and `last`
  *   follows, so a one-reading glitch is not counted on the way up nor on the way back down.
  *   A lifetime counter that never decreases cannot be repaired after the fact, hence this guard.
+ *   The time since the last reading is taken as at least the schedule's shortest gap between
+ *   ticks: after the wall clock is stepped back, ticks carry earlier times than the ones before
+ *   though real time passed (`docs/scheduling.md`), and the plug's counter kept counting.
  */
 
 /** What is kept per device. */
@@ -71,6 +74,8 @@ export function maxStepKWh(maxPower: number, elapsedS: number): number {
  * @param energy the plug's since-boot counter, kWh, finite and ≥ 0 (the spike filter ran)
  * @param time the reading's tick, unix s
  * @param maxPower W; when given, an increase larger than {@link maxStepKWh} is a `jump`
+ * @param minElapsedS s: the elapsed time the bound assumes at least (the shortest gap between
+ *   ticks), whatever the two tick times say; default 0
  * @returns the new entry, what kind of step it was and what it added
  * @throws RangeError when `energy` is negative or not finite (the caller must filter first)
  */
@@ -79,6 +84,7 @@ export function stepTotal(
   energy: number,
   time: number,
   maxPower?: number,
+  minElapsedS = 0,
 ): StepResult {
   if (!Number.isFinite(energy) || energy < 0) {
     throw new RangeError(`energy ${String(energy)} kWh is not a finite number ≥ 0`);
@@ -94,7 +100,8 @@ export function stepTotal(
   });
   if (delta < 0) return moved(prev.total, 'reset', 0);
   if (delta === 0) return moved(prev.total, 'steady', 0);
-  if (maxPower !== undefined && delta > maxStepKWh(maxPower, time - prev.updated)) {
+  const elapsedS = Math.max(minElapsedS, time - prev.updated);
+  if (maxPower !== undefined && delta > maxStepKWh(maxPower, elapsedS)) {
     return moved(prev.total, 'jump', 0);
   }
   return moved(prev.total + delta, 'increase', delta);

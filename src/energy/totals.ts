@@ -13,6 +13,11 @@ export interface EnergyTotalsOptions {
   log: Logger;
   /** W, the spike filter's `maxPower`: bounds a plausible counter step (`step.ts`). */
   maxPower?: number;
+  /**
+   * s, the schedule's shortest gap between ticks: the least time a counter step is allowed,
+   * whatever the tick times say (they go back after a wall-clock step). Default 0.
+   */
+  minStepS?: number;
   /** How long after an update the file is written, ms; default {@link FLUSH_DELAY_MS}. */
   flushDelayMs?: number;
 }
@@ -129,7 +134,7 @@ export class EnergyTotals {
    * @throws RangeError when `energy` is negative or not finite
    */
   preview(key: string, energy: number, time: number): StepResult {
-    return stepTotal(this.#totals.get(key), energy, time, this.opts.maxPower);
+    return stepTotal(this.#totals.get(key), energy, time, this.opts.maxPower, this.opts.minStepS);
   }
 
   /**

@@ -1,5 +1,4 @@
 import type { Logger } from 'pino';
-import { performance } from 'node:perf_hooks';
 import { systemClock } from '../clock.js';
 import { SystemdNotifier, watchdogPeriod, type NotifierDeps } from './systemd-notify.js';
 
@@ -59,9 +58,10 @@ export function collectorStatus(collector: CollectorView): string {
  * (plus one watchdog period, see {@link ticksProgressing}); the status from the collector.
  * @param collector the started collector
  * @param log root logger (a child with `component: 'systemd'` is used)
- * @param intervalS `poll.interval`; undefined (the demo): ticks are not watched
- * @param inject environment, clock, spawn function and PID (default: the real ones); an
- *   injected clock also replaces the monotonic time of the health check
+ * @param intervalS the nominal interval (`poll.interval`, or the longest gap between the runs
+ *   of `poll.cron`: `nominalIntervalS()`); undefined (the demo): ticks are not watched
+ * @param inject environment, clock, spawn function and PID (default: the real ones); the health
+ *   check measures silence on the clock's monotonic time
  * @returns a notifier; call `start()` now and `stop()` on shutdown
  */
 export function collectorNotifier(
@@ -73,7 +73,7 @@ export function collectorNotifier(
   const { env = process.env, clock = systemClock, pid = process.pid } = inject;
   const period = watchdogPeriod(env, pid);
   const slack = typeof period === 'number' ? period : 0;
-  const now = inject.clock ? () => clock.now() : () => performance.now();
+  const now = (): number => clock.monotonic();
   const healthy =
     intervalS === undefined
       ? () => true

@@ -3,6 +3,8 @@ import type { Collector } from '../collector/collector.js';
 import type { Config } from '../config/types.js';
 import { reloadConfig } from './reload.js';
 import { collectorNotifier } from './collector-notifier.js';
+import { systemClock } from '../clock.js';
+import { nominalIntervalS } from '../config/tick-pattern.js';
 
 /** Exit codes of the `kasa-collector` command. */
 export const ExitCode = {
@@ -46,7 +48,9 @@ export async function runUntilSignal(
   let current = opts.current;
   await collector.start();
   // READY=1, STATUS= and watchdog pings under systemd (Type=notify); a no-op elsewhere.
-  const notifier = collectorNotifier(collector, log, opts.current?.poll.interval);
+  const intervalS =
+    opts.current === undefined ? undefined : nominalIntervalS(opts.current.poll, systemClock.now());
+  const notifier = collectorNotifier(collector, log, intervalS);
   notifier.start();
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -4,6 +4,7 @@
  * (unit-suffixed), a lamp on an `hs100` (no emeter) and a desk on a `kp115`; power strips on an
  * `hs300` (per-outlet emeter) or a `kp303` (no emeter).
  */
+import { systemClock } from '../clock.js';
 import type { LoadConfig, LoadPreset } from './load.js';
 import type { ProfileName } from './profiles.js';
 import { SimulatedPlug, type OutletOptions } from './plug.js';
@@ -45,14 +46,14 @@ export interface Fleet {
  * Starts one {@link SimulatedPlug} per spec on 127.0.0.1.
  *
  * @param specs the plugs, in order
- * @param now time source shared by all plugs, ms since the epoch (default `Date.now`)
+ * @param now time source shared by all plugs, ms since the epoch (default the system clock's)
  * @returns the started plugs with their ports
  * @throws Error when a plug cannot bind, or a spec's `outlets` do not fit its profile; the plugs
  *   already started are stopped first
  */
 export async function startFleet(
   specs: readonly FleetSpec[],
-  now: () => number = Date.now,
+  now: () => number = () => systemClock.now(),
 ): Promise<Fleet> {
   const members: FleetMember[] = [];
   const stop = async (): Promise<void> => {

@@ -5,6 +5,7 @@
  * hw 4.1), with fault knobs, and optionally answering discovery on UDP (`tdp-responder.ts`).
  */
 import http from 'node:http';
+import { systemClock } from '../clock.js';
 import type { AddressInfo, Socket } from 'node:net';
 import { isLoopbackAddress } from '../kasa/transport/udp.js';
 import type { Credentials } from '../kasa/transport/credentials.js';
@@ -42,7 +43,7 @@ export interface HttpPlugOptions {
   host?: string;
   /** TCP port; 0 (default) picks a free one. */
   port?: number;
-  /** ms clock for session expiry; default `Date.now`. */
+  /** ms clock for session expiry; default the system clock. */
   now?: () => number;
 }
 
@@ -67,7 +68,7 @@ export class SimulatedHttpPlug {
     const common = {
       account: options.account ?? { username: '', password: '' },
       sessionS: options.sessionS ?? 86_400,
-      now: options.now ?? Date.now,
+      now: options.now ?? systemClock.now,
     };
     if (options.transport === 'klap') {
       this.#klap = new KlapServer({ ...common, version: options.klapVersion ?? 2 });

@@ -8,6 +8,7 @@
  * from a seeded PRNG, so a reading depends only on the seed, the relay history and the clock, never
  * on how often it was sampled: tests stay deterministic with an injected time source.
  */
+import { systemClock } from '../clock.js';
 
 /** Shape of an appliance's load. */
 export interface LoadConfig {
@@ -125,9 +126,10 @@ export class LoadModel {
 
   /**
    * @param config load shape; missing fields take the `desk` preset, 230 V ± 4 V
-   * @param now time source, ms since the epoch (inject a manual clock in tests)
+   * @param now time source, ms since the epoch; default the system clock's (inject a manual
+   *   clock in tests)
    */
-  constructor(config: Partial<LoadConfig> = {}, now: () => number = Date.now) {
+  constructor(config: Partial<LoadConfig> = {}, now: () => number = () => systemClock.now()) {
     this.config = { ...DEFAULTS, ...config };
     this.#now = now;
     this.#rand = prng(this.config.seed);

@@ -11,6 +11,7 @@
  * `"context":{"child_ids":[id]}` in `answer.ts` (docs/protocol.md#power-strips).
  */
 import net from 'node:net';
+import { systemClock } from '../clock.js';
 import { isLoopbackAddress } from '../kasa/transport/udp.js';
 import { answer, type DeviceView } from './answer.js';
 import { serveConnection } from './connection.js';
@@ -55,7 +56,7 @@ export interface SimulatedPlugOptions {
   relay?: boolean;
   /** WiFi signal, dBm; default derived from the seed (−38 … −72). */
   rssi?: number;
-  /** Time source, ms since the epoch; inject a manual clock in tests. */
+  /** Time source, ms since the epoch; default the system clock's; inject a manual clock in tests. */
   now?: () => number;
   /**
    * A strip's outlets, exactly as many as the profile's `outlets`; default `Outlet 1` …
@@ -113,7 +114,7 @@ export class SimulatedPlug {
     this.profile =
       typeof options.profile === 'string' ? PROFILES[options.profile] : options.profile;
     this.seed = options.seed ?? seedOf(options.alias);
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => systemClock.now());
     const n = this.profile.outlets ?? 0;
     if (options.outlets !== undefined && options.outlets.length !== Math.max(n, 0))
       throw new Error(

@@ -10,6 +10,7 @@
  * plus `utcOffsetMin`. A strip's outlets are answered through `control_child`.
  */
 import { deviceIdOf } from './profiles.js';
+import { systemClock } from '../clock.js';
 import { LOAD_PRESETS, type LoadConfig, type LoadPreset, type LoadSample } from './load.js';
 import { SimOutlet } from './outlet.js';
 import { answerSmart, UNKNOWN_METHOD, type SmartAnswer, type SmartView } from './smart-answer.js';
@@ -52,7 +53,7 @@ export interface SimulatedSmartPlugOptions {
   relay?: boolean;
   /** dBm; default from the seed. */
   rssi?: number;
-  /** Wall clock, ms since the epoch; default `Date.now`. */
+  /** Wall clock, ms since the epoch; default the system clock. */
   now?: () => number;
   /** The device's UTC offset, minutes (its local midnight resets `today_energy`); default 0. */
   utcOffsetMin?: number;
@@ -102,7 +103,7 @@ export class SimulatedSmartPlug {
     this.profile =
       typeof options.profile === 'string' ? SMART_PROFILES[options.profile] : options.profile;
     this.seed = options.seed ?? seedOf(options.alias);
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? systemClock.now;
     const n = this.profile.outlets ?? 0;
     const mains = this.profile.mainsV === undefined ? {} : { nominalV: this.profile.mainsV };
     const shape = (l: LoadPreset | Partial<LoadConfig> | undefined): Partial<LoadConfig> =>

@@ -45,11 +45,11 @@ export class JsonFile<T> {
 
   /**
    * Reads and validates the file.
-   * @param now ms since the epoch, used to name a set-aside file
+   * @param now ms since the epoch (the injected clock's `now()`), used to name a set-aside file
    * @returns missing, ok with the value, or corrupt with where the file was moved
    * @throws only when a corrupt file cannot even be renamed (the directory is not writable)
    */
-  read(now: number = Date.now()): ReadOutcome<T> {
+  read(now: number): ReadOutcome<T> {
     if (!existsSync(this.file)) return { status: 'missing' };
     let reason: string;
     try {

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -111,5 +113,48 @@ describe('kasa-collector CLI', () => {
     await expect(main(['frobnicate'])).rejects.toThrow(ConfigError);
     await expect(main(['poll', 'host:99999'])).rejects.toThrow(ConfigError);
     await expect(main(['poll'])).rejects.toThrow(ConfigError);
+  });
+});
+
+/** The built executable, as a user or systemd runs it (`npm test` builds `dist/` first). */
+const BIN = path.resolve(import.meta.dirname, '..', '..', 'dist', 'bin.js');
+
+describe.skipIf(!existsSync(BIN))('kasa-collector check-config: the poll schedule', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'kasa-cli-poll-'));
+  });
+
+  /** Runs `check-config` on `content` with a clean environment; returns exit code and output. */
+  const checkConfig = async (name: string, content: object) => {
+    const file = path.join(dir, name);
+    await writeFile(file, JSON.stringify(content));
+    const env = { PATH: process.env['PATH'] ?? '' };
+    const r = spawnSync(process.execPath, [BIN, 'check-config', '--config', file], {
+      env,
+      encoding: 'utf8',
+    });
+    return { code: r.status, out: r.stdout, err: r.stderr, file };
+  };
+
+  it('exits 2 on an interval off the grid, naming poll.interval and the nearest valid values', async () => {
+    const r = await checkConfig('seven.json', { poll: { interval: 7 } });
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(`${r.file}: poll.interval: must divide 60 s`);
+    expect(r.err).toContain('got 7: use 6 or 10, or poll.cron for any other schedule');
+  });
+
+  it('exits 2 on a pattern croner rejects, naming poll.cron', async () => {
+    const r = await checkConfig('cron.json', { poll: { cron: '*/15 * * *' } });
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${r.file}: poll.cron: is not a cron pattern croner accepts`);
+  });
+
+  it('exits 0 with a pattern and a time zone, and prints them', async () => {
+    const poll = { cron: '0 */15 * * * *', timezone: 'Europe/Berlin', timeout: 5 };
+    const r = await checkConfig('quarter.json', { poll });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as { poll: object }).poll).toMatchObject(poll);
   });
 });

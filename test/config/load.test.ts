@@ -10,7 +10,14 @@ const EXAMPLE = fileURLToPath(new URL('../../config/example.json', import.meta.u
 describe('loadConfig: valid input', () => {
   it('loads config/example.json cleanly', () => {
     const config = loadConfig({ file: EXAMPLE, env: {} });
-    expect(config.poll).toEqual({ interval: 10, timeout: 2, concurrency: 64, offlineAfter: 3 });
+    expect(config.poll).toEqual({
+      interval: 10,
+      timeout: 2,
+      concurrency: 64,
+      offlineAfter: 3,
+      cron: '',
+      timezone: '',
+    });
     expect(config.devices.map((d) => d.node)).toEqual([27, 28, 29, undefined, 30]);
     expect(config.devices[3]?.control).toBe(true);
     expect(config.devices[4]?.outlets).toEqual([
@@ -25,7 +32,7 @@ describe('loadConfig: valid input', () => {
 
   it('uses the defaults when there is no file', () => {
     expect(loadConfig({ env: {} })).toEqual({
-      poll: { interval: 10, timeout: 2, concurrency: 64, offlineAfter: 3 },
+      poll: { interval: 10, timeout: 2, concurrency: 64, offlineAfter: 3, cron: '', timezone: '' },
       devices: [],
       kasa: { username: '', password: '', passwordFile: '' },
       mqtt: {
@@ -132,6 +139,6 @@ describe('configReference', () => {
       default: 'mqtt://127.0.0.1:1883',
     });
     expect(rows.every((r) => r.doc.length > 10)).toBe(true);
-    expect(rows).toHaveLength(42); // 4 poll, devices, 3 kasa, 15 mqtt, 2 homeassistant, 8 emonhub, 4 filter, state.dir, log.level, 3 http
+    expect(rows).toHaveLength(44); // 6 poll, devices, 3 kasa, 15 mqtt, 2 homeassistant, 8 emonhub, 4 filter, state.dir, log.level, 3 http
   });
 });

@@ -42,6 +42,16 @@ describe('stepTotal', () => {
     expect(r.entry.total).toBe(13);
   });
 
+  it('a tick earlier than the last one (wall clock stepped back) still allows one gap of energy', () => {
+    // 4 kW for 10 s is 11.1 Wh: more than the slack alone, within one 10 s gap at 2 × 4 kW.
+    const energy = 2 + 0.0111;
+    expect(stepTotal(prev, energy, T - 3590, 4000).kind).toBe('jump');
+    const r = stepTotal(prev, energy, T - 3590, 4000, 10);
+    expect(r.kind).toBe('increase');
+    expect(r.entry).toMatchObject({ last: energy, updated: T - 3590 });
+    expect(r.entry.total).toBeCloseTo(10.0111, 12);
+  });
+
   it('maxStepKWh: maxPower × 2 × elapsed, plus slack, never below the slack', () => {
     expect(maxStepKWh(3600, 1000)).toBeCloseTo(2 + JUMP_SLACK_KWH, 12);
     expect(maxStepKWh(4000, -50)).toBe(JUMP_SLACK_KWH);

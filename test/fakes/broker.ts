@@ -11,6 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Aedes } from 'aedes';
+import { waitFor } from './wait.js';
 
 /** A running broker. */
 export interface TestBroker {
@@ -91,14 +92,19 @@ async function startMosquitto(bin: string, port: number, auth?: BrokerAuth): Pro
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const deadline = Date.now() + 5000;
-  while (!(await canConnect(port))) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      await rm(dir, { recursive: true, force: true });
-      throw new Error(`mosquitto did not start on port ${port}: ${stderr.trim()}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
+  try {
+    await waitFor(
+      async () => {
+        if (child.exitCode !== null) throw new Error('mosquitto exited');
+        return canConnect(port);
+      },
+      5000,
+      `mosquitto to listen on port ${port}`,
+    );
+  } catch (err) {
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`mosquitto did not start on port ${port}: ${stderr.trim() || String(err)}`);
   }
   return {
     url: `mqtt://127.0.0.1:${port}`,

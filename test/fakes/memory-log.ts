@@ -1,29 +1,38 @@
-import { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
 
-/** A pino logger writing JSON lines into memory; `lines` holds the parsed records. */
+/** One log record as pino writes it. */
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** pino's numeric levels. */
+export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
+
+/**
+ * The one capturing logger of the test suite: a pino logger whose records land in `lines` as
+ * plain objects the moment they are logged (pino writes to the destination synchronously), so
+ * tests assert on what was logged the way pino's own tests do.
+ * @param level lowest level recorded; default `debug`
+ * @returns the logger, its records, their raw JSON text one per entry, and that text joined
+ */
 export function memoryLogger(level = 'debug'): {
   log: Logger;
-  lines: Record<string, unknown>[];
+  lines: LogLine[];
+  raw: string[];
   text: () => string;
 } {
+  const lines: LogLine[] = [];
   const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      raw.push(chunk.toString('utf8'));
-      cb();
+  const log = pino(
+    { level },
+    {
+      write(s: string) {
+        raw.push(s);
+        lines.push(JSON.parse(s) as LogLine);
+      },
     },
-  });
-  const log = pino({ level }, stream);
-  return {
-    log,
-    get lines() {
-      return raw
-        .join('')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
-    },
-    text: () => raw.join(''),
-  };
+  );
+  return { log, lines, raw, text: () => raw.join('') };
 }

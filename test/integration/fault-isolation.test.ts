@@ -6,6 +6,7 @@ import { SimulatedPlug } from '../../src/sim/plug.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
 import { RecordingSink } from '../fakes/recording-sink.js';
+import { waitFor } from '../fakes/wait.js';
 
 /**
  * Every plug fault, through the whole collector: the faulty plug's poll fails with its stable
@@ -140,7 +141,7 @@ describe('plug faults through the collector', () => {
       expect(healthyAt[0]).toBeLessThan(TIMEOUT_S * 1000);
     }
     // No connection left open on the faulty plug once the polls are over.
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => faulty.connections <= openBefore, 5000, 'the faulty plug to see closes');
     expect(faulty.connections).toBeLessThanOrEqual(openBefore);
   });
 });

@@ -18,7 +18,8 @@ import { SimulatedSmartPlug } from '../../src/sim/smart-plug.js';
 import { startBroker, type TestBroker } from '../fakes/broker.js';
 import { FakeEmonhub } from '../fakes/emonhub.js';
 import { memoryLogger } from '../fakes/memory-log.js';
-import { retainedUnder, subscribe, waitFor, type Seen } from '../sinks/helpers.js';
+import { retainedUnder, subscribe, type Seen } from '../sinks/helpers.js';
+import { waitFor } from '../fakes/wait.js';
 
 type Json = Record<string, unknown>;
 const account = { username: 'owner@example.com', password: 'Right-1' };

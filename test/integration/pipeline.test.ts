@@ -12,6 +12,7 @@ import { startFleet, type Fleet } from '../../src/sim/fleet.js';
 import { startBroker, type TestBroker } from '../fakes/broker.js';
 import { FakeEmonhub } from '../fakes/emonhub.js';
 import { memoryLogger } from '../fakes/memory-log.js';
+import { waitFor } from '../fakes/wait.js';
 
 /**
  * The whole wiring against real parts: simulated plugs speaking the real protocol, the real
@@ -24,14 +25,6 @@ interface Msg {
   payload: string;
   retain: boolean;
 }
-
-const waitFor = async (cond: () => boolean, ms: number): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('collector → MQTT + emonhub', () => {
   let broker: TestBroker;
@@ -101,6 +94,7 @@ describe('collector → MQTT + emonhub', () => {
         msgs.some((x) => x.topic === 'kasa/stuck/availability' && x.payload === 'offline') &&
         emonhub.lines.length >= 6,
       15_000,
+      'three ticks, the stuck plug offline and six emonhub frames',
     );
   }, 30_000);
 

@@ -21,7 +21,8 @@ import {
 import { memoryLogger } from '../fakes/memory-log.js';
 import { family } from '../sinks/prometheus/helpers.js';
 import { haProblems, type Json } from '../sinks/homeassistant/ha-rules.js';
-import { emonhubConfig, retainedUnder, subscribe, waitFor, type Seen } from '../sinks/helpers.js';
+import { emonhubConfig, retainedUnder, subscribe, type Seen } from '../sinks/helpers.js';
+import { waitFor } from '../fakes/wait.js';
 
 /**
  * A power strip through the whole wiring: a fake HS300 answering as a real capture

@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PlugError, PlugErrorCode } from '../../src/errors.js';
 import type { KasaDevice } from '../../src/kasa/device.js';
+import { waitFor } from '../fakes/wait.js';
 import { xorDevice } from '../fakes/xor-device.js';
 import type { SimFaults } from '../../src/sim/faults.js';
 import type { ProfileName } from '../../src/sim/profiles.js';
@@ -23,7 +24,7 @@ beforeEach(() => boot('kp115'));
 afterEach(async () => {
   // The session keeps its connection open between polls; closed, it leaves nothing open.
   plug.close();
-  await vi.waitFor(() => expect(sim.connections).toBe(0), { timeout: 2000 });
+  await waitFor(() => sim.connections === 0, 5000, 'the plug to see the session close');
   await sim.stop();
 });
 

@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { Device } from 'tplink-smarthome-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../fakes/wait.js';
 import { xorDevice } from '../fakes/xor-device.js';
 
 interface Realtime {
@@ -21,6 +22,27 @@ interface SimData {
 }
 interface Networking {
   udpSocket?: { address(): { address: string } };
+  /** Whether the UDP socket bound: the TCP listen (and its retries) come only after it. */
+  udpSocketBound?: boolean;
+  /** The TCP server, which the simulator re-listens on after EADDRINUSE. */
+  server?: net.Server;
+}
+
+/**
+ * Resolves once a device whose start failed has stopped retrying on its own: after an
+ * EADDRINUSE the simulator listens again up to twice, 500 ms apart (`device-networking.js`), so
+ * the TCP server either ends up listening or errors twice more. Stopping it before then would
+ * leave a retry to bind a port after the test.
+ */
+async function retriesSettled(device: Device): Promise<void> {
+  const networking = device.deviceNetworking as unknown as Networking;
+  const server = networking.server;
+  if (server === undefined || !networking.udpSocketBound) return;
+  let errors = 0;
+  let listening = false;
+  server.on('error', () => errors++);
+  server.on('listening', () => (listening = true));
+  await waitFor(() => listening || errors >= 2, 5000, 'the simulator to stop retrying');
 }
 
 const devices: Device[] = [];
@@ -57,7 +79,7 @@ async function startDevice(
     try {
       await device.start();
     } catch (err) {
-      await new Promise((r) => setTimeout(r, 1200));
+      await retriesSettled(device);
       await device.stop();
       if (attempt >= 3 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
       continue;

@@ -85,6 +85,33 @@ describe('collectorNotifier', () => {
     ]);
   });
 
+  it('measures silence on monotonic time: a wall-clock step is neither a stall nor a tick', () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const c = stub([true]);
+    const argv: string[] = [];
+    const execFile: ExecFileFn = (_file, args, _opts, cb) => {
+      argv.push(args.join(' '));
+      cb(null);
+    };
+    const notifier = collectorNotifier(c, memoryLogger().log, 10, {
+      env,
+      clock,
+      execFile,
+      pid: 1,
+    });
+    notifier.start();
+    for (let t = 0; t < 120_000; t += 10_000) {
+      if (t === 40_000) clock.stepWall(3_600_000); // NTP at boot: an hour forward
+      if (t === 80_000) clock.stepWall(-7_200_000);
+      c.stats.ticks++;
+      clock.advance(10_000);
+    }
+    notifier.stop();
+    const pings = argv.filter((a) => a.endsWith('WATCHDOG=1'));
+    expect(pings).toHaveLength(4);
+    expect(argv.filter((a) => a.includes('stalled'))).toEqual([]);
+  });
+
   it('does not watch ticks without an interval (the demo)', () => {
     const clock = new ManualClock(0);
     const argv: string[] = [];

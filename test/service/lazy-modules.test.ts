@@ -20,10 +20,11 @@ function packagesLoaded(over: string, after = ''): string[] {
     const { loadConfig } = await import(${JSON.stringify(url('config/load.js'))});
     const { buildCollector } = await import(${JSON.stringify(url('main.js'))});
     const { createLogger } = await import(${JSON.stringify(url('log.js'))});
+    const { systemClock } = await import(${JSON.stringify(url('clock.js'))});
     await import(${JSON.stringify(url('cli/cli.js'))});
     const base = loadConfig({ env: {} });
     const config = { ...base, devices: [{ host: '127.0.0.1', port: 9 }], ...${over} };
-    buildCollector(config, createLogger({ level: 'silent' }), { now: () => 0 });
+    buildCollector(config, createLogger({ level: 'silent' }), systemClock);
     ${after}
     const cache = createRequire(import.meta.url).cache;
     const names = Object.keys(cache).map((f) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(f)?.[1]);

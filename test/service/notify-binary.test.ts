@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SystemdNotifier, type ExecFileFn } from '../../src/service/systemd-notify.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
+import { waitFor } from '../fakes/wait.js';
 
 /**
  * The argv we build, fed to the real `systemd-notify` (systemd 246+ on Raspberry Pi OS / Debian)
@@ -87,11 +88,12 @@ describe.skipIf(!available)('systemd-notify, the real binary', () => {
       'STATUS=1/1 devices online, 5 polls ok, 0 failed\nWATCHDOG=1',
       'STATUS=stopping\nSTOPPING=1',
     ];
-    const deadline = Date.now() + 10_000;
     const messages = () => got.filter((m) => m !== 'BARRIER=1');
-    while ((messages().length < want.length || exited < 3) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(
+      () => messages().length >= want.length && exited >= 3,
+      10_000,
+      'three datagrams and three exits',
+    );
     // Three processes run concurrently, so arrival order is not guaranteed.
     expect(messages().sort()).toEqual([...want].sort());
     expect(exited).toBe(3);

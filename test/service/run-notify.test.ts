@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../fakes/wait.js';
 
 /**
  * `node dist/bin.js run` as systemd starts it with Type=notify and WatchdogSec=2: NOTIFY_SOCKET
@@ -25,14 +26,6 @@ print(json.dumps('bound'), flush=True)
 while True:
     print(json.dumps(s.recv(4096).decode()), flush=True)
 `;
-
-const waitFor = async (cond: () => boolean, ms: number, what: string): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 describe.skipIf(!available)('kasa-collector run under systemd Type=notify', () => {
   let dir: string;

@@ -7,6 +7,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SimulatedPlug } from '../../src/sim/plug.js';
 import { startBroker, type TestBroker } from '../fakes/broker.js';
+import { waitFor } from '../fakes/wait.js';
 
 /**
  * The real executable as systemd runs it: `node dist/bin.js run --config FILE`, driven with
@@ -21,14 +22,6 @@ interface Running {
   exited: Promise<{ code: number | null; ms: number }>;
   stopAt: number;
 }
-
-const waitFor = async (cond: () => boolean, ms: number, what: string): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-};
 
 describe.skipIf(!existsSync(BIN))('kasa-collector run: signals', () => {
   let broker: TestBroker;
@@ -156,10 +149,13 @@ describe.skipIf(!existsSync(BIN))('kasa-collector run: signals', () => {
       state: { dir: state },
     });
     running = start(file);
-    await waitFor(() => running!.out.join('').includes('collector started'), 10_000, 'start');
+    // The refused broker connection is reported after start() returned, so the service has its
+    // signal handlers by then ("collector started" comes just before they are installed).
+    await waitFor(() => running!.out.join('').includes('MQTT error'), 10_000, 'start');
     running.stopAt = Date.now();
     running.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 50));
+    // The second signal must find the first being handled: wait until the service says so.
+    await waitFor(() => running!.out.join('').includes('"msg":"stopping"'), 5_000, 'stopping');
     running.child.kill('SIGTERM');
     const { code, ms } = await running.exited;
     expect(code).toBe(1);

@@ -12,7 +12,8 @@ import {
   startFixtureStrip,
   type FixtureStrip,
 } from '../fakes/fixture-strip.js';
-import { ask, manualClock, realtimeOf, stoppedAfterEach, sysinfoOf, type Json } from './helpers.js';
+import { ask, realtimeOf, stoppedAfterEach, sysinfoOf, type Json } from './helpers.js';
+import { ManualClock } from '../fakes/manual-clock.js';
 
 if (!fixturesAvailable)
   console.warn(`fixture-strip.test.ts: ${fixturesDir} is missing; the strip captures are skipped`);
@@ -37,8 +38,8 @@ describe.skipIf(!fixturesAvailable)('fake strips from real captures', () => {
   it.each(STRIP_FIXTURES)(
     '%s: sysinfo over TCP is the capture with live child states',
     async (file) => {
-      const clock = manualClock();
-      const strip = await startFixtureStrip(file, { now: clock.now });
+      const clock = new ManualClock(1_700_000_000_000);
+      const strip = await startFixtureStrip(file, { now: () => clock.now() });
       track(strip);
       const captured = strip.sysinfo;
       const children = captured['children'] as Json[];

@@ -1,6 +1,7 @@
 /**
- * What the simulator's tests share: a manual clock for the plugs' `now`, plugs started and
- * stopped after each test, and one request over the collector's own transport.
+ * What the simulator's tests share: plugs started and stopped after each test, and one request
+ * over the collector's own transport. Their `now` comes from the shared manual clock
+ * (`../fakes/manual-clock.ts`).
  */
 import { afterEach } from 'vitest';
 import { encodeFrame } from '../../src/kasa/transport/xor-cipher.js';
@@ -8,15 +9,6 @@ import { exchangeOnce as exchange } from '../../src/kasa/transport/xor.js';
 import { SimulatedPlug, type SimulatedPlugOptions } from '../../src/sim/plug.js';
 
 export type Json = Record<string, unknown>;
-
-/** A manual clock: time (ms since the epoch) moves only when a test says so. */
-export function manualClock(start = 1_700_000_000_000): {
-  now: () => number;
-  advance: (ms: number) => void;
-} {
-  let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
-}
 
 /**
  * Registers an `afterEach` that stops everything `track` was given during the test.

@@ -1,9 +1,11 @@
 import net from 'node:net';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decrypt, encodeFrame } from '../../src/kasa/transport/xor-cipher.js';
 import { LoadModel } from '../../src/sim/load.js';
 import { SimulatedPlug } from '../../src/sim/plug.js';
-import { manualClock, plugStarter, type Json } from './helpers.js';
+import { plugStarter, type Json } from './helpers.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { nextLoopTurn, waitFor } from '../fakes/wait.js';
 
 const started = plugStarter();
 
@@ -53,7 +55,7 @@ describe('SimulatedPlug', () => {
     // A request split across segments is reassembled.
     const frame = encodeFrame(JSON.stringify(SYSINFO));
     c.socket.write(frame.subarray(0, 3));
-    await new Promise((r) => setTimeout(r, 5));
+    await nextLoopTurn(); // the plug reads the first segment on its own
     c.socket.write(frame.subarray(3));
     const [third] = await c.replies(1);
     expect((third as { system: { get_sysinfo: Json } }).system.get_sysinfo['alias']).toBe('Desk');
@@ -62,7 +64,7 @@ describe('SimulatedPlug', () => {
     expect(plug.requests).toBe(3);
     expect(plug.received).toEqual([SYSINFO, BATCH, SYSINFO]);
     c.socket.destroy();
-    await vi.waitFor(() => expect(plug.connections).toBe(0));
+    await waitFor(() => plug.connections === 0, 5000, 'the plug to see the close');
   });
 
   it('mirrors the request shape, with module- and method-level errors', async () => {
@@ -106,8 +108,8 @@ describe('SimulatedPlug', () => {
   });
 
   it('set_relay_state switches the relay; off means 0 W but voltage is still measured', async () => {
-    const clock = manualClock();
-    const plug = await started({ profile: 'kp115', alias: 'Desk', now: clock.now });
+    const clock = new ManualClock(1_700_000_000_000);
+    const plug = await started({ profile: 'kp115', alias: 'Desk', now: () => clock.now() });
     const c = await connect(plug.port);
     clock.advance(30_000);
     c.write({ system: { set_relay_state: { state: 0 } } }, BATCH);
@@ -132,13 +134,13 @@ describe('SimulatedPlug', () => {
   });
 
   it('readings move over time and energy accumulates monotonically', async () => {
-    const clock = manualClock();
+    const clock = new ManualClock(1_700_000_000_000);
     const plug = await started({
       profile: 'hs110v4',
       alias: 'Washer',
       load: 'washer',
       seed: 7,
-      now: clock.now,
+      now: () => clock.now(),
     });
     const powers = new Set<number>();
     let last = plug.reading().energy;
@@ -159,10 +161,9 @@ describe('SimulatedPlug', () => {
   });
 
   it('energy is the integral of power, and current is P / (V × pf)', () => {
-    const clock = manualClock();
-    const load = new LoadModel(
-      { seed: 3, baseW: 100, walkW: 0, cycleW: 0, powerFactor: 0.9 },
-      clock.now,
+    const clock = new ManualClock(1_700_000_000_000);
+    const load = new LoadModel({ seed: 3, baseW: 100, walkW: 0, cycleW: 0, powerFactor: 0.9 }, () =>
+      clock.now(),
     );
     clock.advance(3_600_000);
     const r = load.sample();
@@ -172,10 +173,10 @@ describe('SimulatedPlug', () => {
   });
 
   it('is deterministic: same seed and clock give the same reading however often it is sampled', () => {
-    const a = manualClock();
-    const b = manualClock();
-    const la = new LoadModel({ seed: 42 }, a.now);
-    const lb = new LoadModel({ seed: 42 }, b.now);
+    const a = new ManualClock(1_700_000_000_000);
+    const b = new ManualClock(1_700_000_000_000);
+    const la = new LoadModel({ seed: 42 }, () => a.now());
+    const lb = new LoadModel({ seed: 42 }, () => b.now());
     for (let i = 0; i < 100; i++) {
       a.advance(1_500);
       la.sample();
@@ -198,15 +199,15 @@ describe('SimulatedPlug', () => {
   });
 
   it('stop() destroys open connections, is idempotent, and a restart is a reboot on the same port', async () => {
-    const clock = manualClock();
-    const plug = await started({ profile: 'kp115', alias: 'Desk', now: clock.now });
+    const clock = new ManualClock(1_700_000_000_000);
+    const plug = await started({ profile: 'kp115', alias: 'Desk', now: () => clock.now() });
     const port = plug.port;
     const c = await connect(port);
     clock.advance(600_000);
     expect(plug.reading().energy).toBeGreaterThan(0);
     await plug.stop();
     await plug.stop();
-    await vi.waitFor(() => expect(c.closed).toBe(true));
+    await waitFor(() => c.closed, 5000, 'the client to see the close');
     expect(plug.connections).toBe(0);
     expect(await plug.start()).toBe(port);
     expect(plug.reading().energy).toBe(0);

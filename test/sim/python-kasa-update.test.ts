@@ -6,15 +6,16 @@
  * simulator answered `time`, `kasa --type plug state` failed with "Raised error: 'Time'".
  */
 import { describe, expect, it } from 'vitest';
-import { ask, manualClock, plugStarter, type Json } from './helpers.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { ask, plugStarter, type Json } from './helpers.js';
 
 const started = plugStarter();
 const T = Date.UTC(2024, 5, 3, 14, 5, 9);
 
 describe('python-kasa IotPlug update', () => {
   it('answers time, the emeter statistics and unknown modules as real plugs do', async () => {
-    const clock = manualClock(T);
-    const plug = await started({ profile: 'kp115', alias: 'Desk', now: clock.now });
+    const clock = new ManualClock(T);
+    const plug = await started({ profile: 'kp115', alias: 'Desk', now: () => clock.now() });
     clock.advance(60_000);
     const reply = await ask(plug, {
       system: { get_sysinfo: {} },
@@ -52,7 +53,7 @@ describe('python-kasa IotPlug update', () => {
   });
 
   it('answers the statistics of a legacy emeter in kWh', async () => {
-    const plug = await started({ profile: 'hs110v1', alias: 'Fridge', now: manualClock(T).now });
+    const plug = await started({ profile: 'hs110v1', alias: 'Fridge', now: () => T });
     const reply = await ask(plug, { emeter: { get_daystat: { year: 2024, month: 6 } } });
     const list = ((reply['emeter'] as Json)['get_daystat'] as Json)['day_list'] as Json[];
     expect(list[0]).toMatchObject({ year: 2024, month: 6, day: 3, energy: expect.any(Number) });

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { startFleet } from '../../src/sim/fleet.js';
 import { SimulatedPlug } from '../../src/sim/plug.js';
-import { ask, manualClock, plugStarter, realtimeOf, sysinfoOf, type Json } from './helpers.js';
+import { ask, plugStarter, realtimeOf, sysinfoOf, type Json } from './helpers.js';
+import { ManualClock } from '../fakes/manual-clock.js';
 
 const started = plugStarter();
 
@@ -25,8 +26,8 @@ const MODULE_NOT_SUPPORT = { err_code: -1, err_msg: 'module not support' };
 
 describe('built-in strip profiles', () => {
   it('hs300 sysinfo: child_num, six children with deviceId+00..05 ids, no relay_state', async () => {
-    const clock = manualClock();
-    const plug = await started({ profile: 'hs300', alias: 'Rack', now: clock.now });
+    const clock = new ManualClock(1_700_000_000_000);
+    const plug = await started({ profile: 'hs300', alias: 'Rack', now: () => clock.now() });
     const si = sysinfoOf(await ask(plug, SYSINFO));
     expect(si).toMatchObject({
       model: 'HS300(US)',
@@ -56,8 +57,8 @@ describe('built-in strip profiles', () => {
   });
 
   it('hs300 answers each outlet its own reading, suffixed with slot_id, without echoing context', async () => {
-    const clock = manualClock();
-    const plug = await started({ profile: 'hs300', alias: 'Rack', now: clock.now });
+    const clock = new ManualClock(1_700_000_000_000);
+    const plug = await started({ profile: 'hs300', alias: 'Rack', now: () => clock.now() });
     clock.advance(60_000);
     const powers = new Set<unknown>();
     for (const [i, id] of plug.outletIds().entries()) {
@@ -86,8 +87,8 @@ describe('built-in strip profiles', () => {
   });
 
   it('set_relay_state with a context switches only that outlet', async () => {
-    const clock = manualClock();
-    const plug = await started({ profile: 'hs300', alias: 'Rack', now: clock.now });
+    const clock = new ManualClock(1_700_000_000_000);
+    const plug = await started({ profile: 'hs300', alias: 'Rack', now: () => clock.now() });
     const ids = plug.outletIds();
     clock.advance(7_000);
     const set = await ask(plug, withContext(ids[2] as string, relay(0)));
@@ -134,8 +135,8 @@ describe('built-in strip profiles', () => {
   });
 
   it('without a context: emeter answers outlet 1, set_relay_state switches every outlet; get_sysinfo ignores a context', async () => {
-    const clock = manualClock();
-    const plug = await started({ profile: 'hs300', alias: 'Rack', now: clock.now });
+    const clock = new ManualClock(1_700_000_000_000);
+    const plug = await started({ profile: 'hs300', alias: 'Rack', now: () => clock.now() });
     const ids = plug.outletIds();
     clock.advance(30_000);
     const plain = realtimeOf(await ask(plug, REALTIME));

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceInfo, Reading } from '../../src/reading.js';
 import { Fanout } from '../../src/sinks/fanout.js';
 import type { Sink } from '../../src/sinks/sink.js';
-import { captureLogger, makeReading } from './helpers.js';
+import { makeReading } from './helpers.js';
+import { memoryLogger } from '../fakes/memory-log.js';
 
 class RecordingSink implements Sink {
   readonly readings: Reading[] = [];
@@ -34,7 +35,7 @@ class RecordingSink implements Sink {
 
 describe('Fanout', () => {
   it('gives every reading and availability to every sink; a throwing sink is logged, not fatal', () => {
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const a = new RecordingSink('a');
     const bad = new RecordingSink('bad', { write: true });
     const b = new RecordingSink('b');
@@ -55,13 +56,13 @@ describe('Fanout', () => {
     const a = new RecordingSink('a');
     const bad = new RecordingSink('mqtt', { start: true });
     const b = new RecordingSink('b');
-    const fanout = new Fanout([a, bad, b], captureLogger().log);
+    const fanout = new Fanout([a, bad, b], memoryLogger().log);
     await expect(fanout.start()).rejects.toThrow('sinks failed to start: mqtt');
     expect(a.started && b.started).toBe(true);
   });
 
   it('stops all sinks even when one throws, and resolves', async () => {
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const a = new RecordingSink('a');
     const bad = new RecordingSink('bad', { stop: true });
     const b = new RecordingSink('b');

@@ -1,80 +1,14 @@
 /**
- * Shared helpers of the sink tests: polling waits (socket tests use short real waits, never
- * fixed sleeps), a logger that records what it logs, and a reading factory.
+ * Shared helpers of the sink tests: reading and config-slice factories and a test subscriber.
+ * Waits and the capturing logger are the shared fakes (`../fakes/wait.ts`, `../fakes/memory-log.ts`).
  */
+import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config/load.js';
 import { connectAsync } from 'mqtt';
 import type { MqttClient } from 'mqtt';
-import pino from 'pino';
-import type { Logger } from 'pino';
 import type { EmonhubConfig, MqttConfig } from '../../src/config/types.js';
 import type { Reading } from '../../src/reading.js';
-import type { ManualClock } from '../fakes/manual-clock.js';
-
-/**
- * Polls `cond` every 5 ms until it is true.
- * @throws Error after `timeoutMs` naming `what`
- */
-export async function waitFor(
-  cond: () => boolean,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/**
- * Like {@link waitFor}, but moves a manual clock by `stepMs` on each poll, so timers on that
- * clock (retries, gaps) fire while real sockets do their work in between.
- */
-export async function driveUntil(
-  clock: ManualClock,
-  stepMs: number,
-  cond: () => boolean,
-  timeoutMs = 5000,
-  what = 'condition',
-): Promise<void> {
-  await waitFor(
-    () => {
-      if (cond()) return true;
-      clock.advance(stepMs);
-      return false;
-    },
-    timeoutMs,
-    what,
-  );
-}
-
-/** One log record as pino writes it. */
-export interface LogLine {
-  level: number;
-  msg: string;
-  [key: string]: unknown;
-}
-
-/** pino's numeric levels. */
-export const LEVEL = { debug: 20, info: 30, warn: 40, error: 50 } as const;
-
-/** A debug-level pino logger whose records land in `lines` as plain objects; `raw` keeps the text. */
-export function captureLogger(): { log: Logger; lines: LogLine[]; raw: string[] } {
-  const lines: LogLine[] = [];
-  const raw: string[] = [];
-  const log = pino(
-    { level: 'debug' },
-    {
-      write(s: string) {
-        raw.push(s);
-        lines.push(JSON.parse(s) as LogLine);
-      },
-    },
-  );
-  return { log, lines, raw };
-}
+import { waitFor } from '../fakes/wait.js';
 
 /** A reading of `fridge` (node 5, 10.0.0.5:9999) with every field; override what a test needs. */
 export function makeReading(
@@ -133,7 +67,7 @@ export async function subscribe(
  */
 export async function retainedUnder(url: string, filter: string): Promise<Seen[]> {
   const sub = await subscribe(url, filter);
-  const sentinel = `${filter.replace(/[+#]/g, 'x')}/zz-sentinel-${Date.now()}`;
+  const sentinel = `${filter.replace(/[+#]/g, 'x')}/zz-sentinel-${randomUUID()}`;
   await sub.client.subscribeAsync(sentinel, { qos: 1 });
   await sub.client.publishAsync(sentinel, 'x', { qos: 1 });
   await waitFor(() => sub.seen.some((m) => m.topic === sentinel), 5000, 'sentinel');

@@ -6,15 +6,10 @@ import { MqttSink } from '../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../fakes/broker.js';
 import { freePort, startBroker } from '../fakes/broker.js';
 import { FakeEmonhub } from '../fakes/emonhub.js';
-import {
-  captureLogger,
-  emonhubConfig,
-  makeReading,
-  mqttConfig,
-  subscribe,
-  waitFor,
-} from './helpers.js';
+import { emonhubConfig, makeReading, mqttConfig, subscribe } from './helpers.js';
 import { stateTimes } from './mqtt/gate.js';
+import { memoryLogger } from '../fakes/memory-log.js';
+import { waitFor } from '../fakes/wait.js';
 
 const T0 = 1_700_000_000;
 const reading = (i: number): ReturnType<typeof makeReading> => makeReading({ time: T0 + 10 * i });
@@ -40,7 +35,7 @@ describe('sinks are independent (Fanout over the real MQTT and emonhub sinks)', 
     cleanup.push(sub.close);
     await fake.start();
     await fake.stop(); // emonhub's port now refuses
-    const { log } = captureLogger();
+    const { log } = memoryLogger();
     const emonhub = new EmonhubSink(emonhubConfig(fake.port), {
       log,
       clock: systemClock,
@@ -65,7 +60,7 @@ describe('sinks are independent (Fanout over the real MQTT and emonhub sinks)', 
 
   it('MQTT broker down: every emonhub frame still arrives promptly after its write', async () => {
     await fake.start();
-    const { log } = captureLogger();
+    const { log } = memoryLogger();
     const mqtt = new MqttSink(mqttConfig(`mqtt://127.0.0.1:${await freePort()}`), {
       log,
       clock: systemClock,

@@ -17,7 +17,7 @@ import {
 } from '../../src/sinks/tasmota/topics.js';
 import { family } from './prometheus/helpers.js';
 import { haProblems, type Json } from './homeassistant/ha-rules.js';
-import { captureLogger } from './helpers.js';
+import { memoryLogger } from '../fakes/memory-log.js';
 
 /**
  * How the sinks address a power strip's outlets and the strip itself
@@ -273,7 +273,7 @@ describe('Home Assistant discovery of a strip and its outlets', () => {
 describe('MqttRelayCommands for outlets', () => {
   function commands(prefix = 'kasa') {
     const got: [string, string][] = [];
-    const cap = captureLogger();
+    const cap = memoryLogger();
     const toPair = (c: RelayCommand): [string, string] => [
       c.outlet === undefined ? c.device : `${c.device}/${c.outlet}`,
       c.action,

@@ -5,6 +5,7 @@
  * leaving the caller to wait out its deadline.
  */
 import dgram from 'node:dgram';
+import { systemClock, type Clock } from '../../clock.js';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { generateRsaKeyPair, type RsaKeyPair } from './aes-cipher.js';
@@ -35,6 +36,7 @@ export async function tdpProbe(): Promise<Buffer> {
  * @param host the plug's address
  * @param timeoutMs how long to wait, ms
  * @param port the UDP port, default 20002
+ * @param clock measures the time the probe took to build (monotonic)
  * @returns the answer's JSON body, or undefined when nothing (valid) came back in time or the
  *   host refused the port
  */
@@ -42,10 +44,11 @@ export async function lookupTdp(
   host: string,
   timeoutMs: number,
   port = TDP_PORT,
+  clock: Clock = systemClock,
 ): Promise<Record<string, unknown> | undefined> {
-  const started = performance.now();
+  const started = clock.monotonic();
   const datagram = await tdpProbe();
-  const left = timeoutMs - (performance.now() - started);
+  const left = timeoutMs - (clock.monotonic() - started);
   if (left <= 0) return undefined;
   const socket = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
   return new Promise((resolve) => {

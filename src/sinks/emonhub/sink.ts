@@ -210,7 +210,8 @@ export class EmonhubSink implements Sink {
       this.#onDrained?.();
       return;
     }
-    const wait = this.#lastSentAt + this.#gapMs - this.clock.now();
+    // Monotonic: a wall clock stepped back must not hold the queue for as long.
+    const wait = this.#lastSentAt + this.#gapMs - this.clock.monotonic();
     if (wait > 0) {
       this.#schedule(wait);
       return;
@@ -229,7 +230,7 @@ export class EmonhubSink implements Sink {
     this.#sending = false;
     if (this.#queue.headSeq === seq) this.#queue.shift(1);
     this.#sent++;
-    this.#lastSentAt = this.clock.now();
+    this.#lastSentAt = this.clock.monotonic();
     if (this.#up === false) {
       this.#log.info(
         { queued: this.#queue.length },

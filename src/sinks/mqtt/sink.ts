@@ -17,6 +17,7 @@
  */
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
 import type { MqttConfig } from '../../config/types.js';
 import { explainConnectErrors, redactUrl, sinkClientOptions } from './options.js';
 import { mqttErrorCode } from './errors.js';
@@ -70,6 +71,7 @@ export class MqttSink implements Sink {
   readonly #log: Logger;
   readonly #outbox: MqttOutbox;
   readonly #stopTimeoutMs: number;
+  readonly #clock: Clock;
   #client: MqttClient | undefined;
   #connected = false;
   #lastError: string | undefined;
@@ -98,6 +100,7 @@ export class MqttSink implements Sink {
     this.#connect = deps.connect;
     this.#stopTimeoutMs = deps.stopTimeoutMs ?? 2_000;
     this.#outbox = createMqttOutbox(config, deps, this.#log, deps.clock);
+    this.#clock = deps.clock;
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
     this.#publisher = new MqttPublisher(config.qos);
     this.#extensions = deps.extensions?.((m) => this.#publishNow(m), this.#log) ?? [];
@@ -276,9 +279,9 @@ export class MqttSink implements Sink {
   async #shutdown(): Promise<void> {
     const client = this.#client;
     if (client === undefined) return;
-    const t0 = Date.now();
+    const t0 = this.#clock.monotonic();
     const delivered = await this.#outbox.drain(this.#stopTimeoutMs);
-    const left = this.#stopTimeoutMs - (Date.now() - t0);
+    const left = this.#stopTimeoutMs - (this.#clock.monotonic() - t0);
     const off = bridgeStateMessage(this.config.topicPrefix, false);
     const said =
       delivered && (await sayOfflineAndEnd(client, this.#connected, off, this.config.qos, left));

@@ -2,6 +2,8 @@
  * The `/healthz` verdict: healthy while some poll succeeded within the last few intervals. A
  * single dead plug must not fail the check (its own `kasa_device_up` says so); all plugs silent,
  * or the collector stalled, must. Pure apart from the injected clock, so tests drive it by hand.
+ * Ages are measured on monotonic time: a wall clock stepped back an hour must not keep a stale
+ * collector "healthy" for that hour, nor a step forward fail a fresh one.
  */
 import type { Clock } from '../../clock.js';
 
@@ -17,35 +19,40 @@ export interface HealthReport {
     lastSuccess: string | null;
     /** Seconds since the last success (or since start, before the first one). */
     ageS: number;
-    /** The limit `ageS` is held to: `UNHEALTHY_AFTER_INTERVALS × poll.interval`. */
+    /** The limit `ageS` is held to: `UNHEALTHY_AFTER_INTERVALS` × the nominal interval. */
     limitS: number;
   };
 }
 
-/** Tracks the last successful poll and judges freshness against `poll.interval`. */
+/** Tracks the last successful poll and judges freshness against the nominal interval. */
 export class Health {
-  #startedMs: number;
+  /** Monotonic ms of the start and of the last success; wall ms of the last success. */
+  #startedMono: number;
+  #lastSuccessMono: number | undefined;
   #lastSuccessMs: number | undefined;
 
   /**
-   * @param intervalS `poll.interval`, s
+   * @param intervalS the nominal interval, s: `poll.interval`, or the longest gap between the
+   *   runs of `poll.cron` (`nominalIntervalS()` in `config/tick-pattern.ts`)
    * @param clock time source; the grace period starts at construction (and again at `reset()`)
    */
   constructor(
     private readonly intervalS: number,
     private readonly clock: Clock,
   ) {
-    this.#startedMs = clock.now();
+    this.#startedMono = clock.monotonic();
   }
 
   /** Restarts the grace period (on `start()`): before the first tick nothing can have succeeded. */
   reset(): void {
-    this.#startedMs = this.clock.now();
+    this.#startedMono = this.clock.monotonic();
+    this.#lastSuccessMono = undefined;
     this.#lastSuccessMs = undefined;
   }
 
   /** Records a successful poll now. */
   success(): void {
+    this.#lastSuccessMono = this.clock.monotonic();
     this.#lastSuccessMs = this.clock.now();
   }
 
@@ -54,9 +61,8 @@ export class Health {
    * `UNHEALTHY_AFTER_INTERVALS` intervals old; 503 after that.
    */
   report(): HealthReport {
-    const now = this.clock.now();
-    const since = this.#lastSuccessMs ?? this.#startedMs;
-    const ageS = Math.max(0, (now - since) / 1000);
+    const since = this.#lastSuccessMono ?? this.#startedMono;
+    const ageS = Math.max(0, (this.clock.monotonic() - since) / 1000);
     const limitS = UNHEALTHY_AFTER_INTERVALS * this.intervalS;
     const ok = ageS <= limitS;
     const lastSuccess =

@@ -17,7 +17,10 @@ export type MetricsSinkConfig = Pick<HttpConfig, 'host' | 'port'>;
 
 /** What {@link MetricsSink} is given beside the `http` slice. */
 export interface MetricsSinkDeps extends SinkDeps {
-  /** `poll.interval`, s: `/healthz` fails after 3 intervals without a successful poll. */
+  /**
+   * The nominal interval, s (`poll.interval`, or the longest gap between `poll.cron` runs):
+   * `/healthz` fails after 3 of them without a successful poll.
+   */
   intervalS: number;
   /** Sinks whose backlog is reported (`kasa_sink_queue_depth`, `kasa_sink_dropped_total`). */
   sinks?: readonly QueueStats[];

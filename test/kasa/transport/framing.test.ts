@@ -2,15 +2,13 @@ import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decrypt, encodeFrame } from '../../../src/kasa/transport/xor-cipher.js';
 import { exchangeOnce as exchange } from '../../../src/kasa/transport/xor.js';
+import { nextLoopTurn } from '../../fakes/wait.js';
 
 const REQUEST = '{"system":{"get_sysinfo":{}}}';
 const REPLY = JSON.stringify({
   system: { get_sysinfo: { alias: 'Wäschetrockner', relay_state: 1, rssi: -61, err_code: 0 } },
 });
 const REPLY_FRAME = encodeFrame(REPLY);
-
-/** Lets the previous write leave as its own segment before the next one. */
-const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 2));
 
 interface RawServer {
   port: number;
@@ -46,7 +44,7 @@ async function rawServer(chunks: Buffer[]): Promise<RawServer> {
       for (const c of chunks) {
         if (socket.destroyed) return;
         socket.write(c);
-        await tick();
+        await nextLoopTurn(); // the client reads this chunk before the next is written
       }
     });
   });

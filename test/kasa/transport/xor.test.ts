@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PlugError, PlugErrorCode } from '../../../src/errors.js';
 import { decrypt, encodeFrame } from '../../../src/kasa/transport/xor-cipher.js';
 import { XorTransport } from '../../../src/kasa/transport/xor.js';
+import { nextLoopTurn, waitFor } from '../../fakes/wait.js';
 
 /**
  * The kept-alive connection against a scripted plug on loopback. Every reply echoes the number
@@ -11,7 +12,14 @@ import { XorTransport } from '../../../src/kasa/transport/xor.js';
 
 /** What the scripted plug does with the request numbered `n` (1-based, over all connections). */
 type Act =
-  | { kind: 'reply'; chunks?: number[]; extra?: Buffer; delayMs?: number; thenClose?: boolean }
+  | {
+      kind: 'reply';
+      chunks?: number[];
+      extra?: Buffer;
+      /** The reply waits for this (a test releases it); default: at once. */
+      after?: Promise<void>;
+      thenClose?: boolean;
+    }
   | { kind: 'silent' }
   | { kind: 'close' };
 
@@ -23,6 +31,8 @@ interface ScriptedPlug {
   open: number;
   /** Request texts, in arrival order. */
   requests: string[];
+  /** Numbers of the requests whose reply was written (or found its connection gone). */
+  answered: number[];
   /** Sends bytes nobody asked for on every open connection. */
   push(bytes: Buffer): void;
   /** Closes every open connection from the plug's side. */
@@ -40,7 +50,6 @@ afterEach(async () => {
 const replyFrame = (n: number): Buffer => encodeFrame(JSON.stringify({ n }));
 const request = (i: number): Buffer => encodeFrame(JSON.stringify({ ask: i }));
 const numberOf = (body: Buffer): number => (JSON.parse(body.toString('utf8')) as { n: number }).n;
-const nextTurn = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
 async function scriptedPlug(script: (n: number) => Act): Promise<ScriptedPlug> {
   const sockets = new Set<net.Socket>();
@@ -52,6 +61,7 @@ async function scriptedPlug(script: (n: number) => Act): Promise<ScriptedPlug> {
       return sockets.size;
     },
     requests: [],
+    answered: [],
     push: (bytes) => sockets.forEach((s) => s.write(bytes)),
     hangUpAll: async () => {
       const all = [...closed];
@@ -83,14 +93,17 @@ async function scriptedPlug(script: (n: number) => Act): Promise<ScriptedPlug> {
           socket.destroy();
           return;
         }
-        if (act.delayMs !== undefined) await new Promise((r) => setTimeout(r, act.delayMs));
+        if (act.after !== undefined) await act.after;
         const frame = Buffer.concat([replyFrame(n), act.extra ?? Buffer.alloc(0)]);
         const cuts = [0, ...(act.chunks ?? []), frame.length];
         for (let i = 1; i < cuts.length; i++) {
-          if (socket.destroyed) return;
+          if (socket.destroyed) break;
           socket.write(frame.subarray(cuts[i - 1], cuts[i]));
-          if (i < cuts.length - 1) await nextTurn();
+          // The client reads each chunk as its own segment before the next is written.
+          if (i < cuts.length - 1) await nextLoopTurn();
         }
+        plug.answered.push(n);
+        if (socket.destroyed) return;
         if (act.thenClose) socket.end();
       }
     });
@@ -156,14 +169,17 @@ describe('XorTransport (kept alive)', () => {
 
   it('a late reply to a timed-out request is never read as the next reply', async () => {
     // Request 1 is answered after its deadline; request 2 must get reply 2, not reply 1.
+    let release!: () => void;
+    const late = new Promise<void>((r) => (release = r));
     const plug = await scriptedPlug((n) =>
-      n === 1 ? { kind: 'reply', delayMs: 150 } : { kind: 'reply' },
+      n === 1 ? { kind: 'reply', after: late } : { kind: 'reply' },
     );
     const c = connectionTo(plug);
     expect((await failure(c.requestFrame(request(1), { timeoutMs: 50 }))).code).toBe(
       PlugErrorCode.TIMEOUT,
     );
-    await new Promise((r) => setTimeout(r, 200)); // reply 1 has been sent by now
+    release();
+    await waitFor(() => plug.answered.includes(1), 5000, 'reply 1 sent after its deadline');
     expect(numberOf(await c.requestFrame(request(2), OPTS))).toBe(2);
   });
 
@@ -213,7 +229,7 @@ describe('XorTransport (kept alive)', () => {
     const c = connectionTo(plug);
     await c.requestFrame(request(1), OPTS);
     plug.push(replyFrame(99));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor(() => !c.open, 5000, 'the connection to drop');
     expect(c.open).toBe(false);
     expect(numberOf(await c.requestFrame(request(2), OPTS))).toBe(2);
     expect(plug.accepted).toBe(2);
@@ -242,7 +258,7 @@ describe('XorTransport (kept alive)', () => {
     const plug = await scriptedPlug(() => ({ kind: 'silent' }));
     const c = connectionTo(plug);
     const pending = c.requestFrame(request(1), OPTS);
-    await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => plug.requests.length === 1, 5000, 'the request to arrive');
     c.close();
     c.close();
     const err = await failure(pending);

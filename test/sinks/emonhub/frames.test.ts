@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmonhubSink } from '../../../src/sinks/emonhub/sink.js';
 import { FakeEmonhub } from '../../fakes/emonhub.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
-import { captureLogger, driveUntil, emonhubConfig, makeReading, waitFor } from '../helpers.js';
+import { emonhubConfig, makeReading } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { driveUntil, waitFor } from '../../fakes/wait.js';
 
 describe('EmonhubSink frames', () => {
   let fake: FakeEmonhub;
@@ -19,7 +21,7 @@ describe('EmonhubSink frames', () => {
   it('sends one exact frame per reading and per connection, only for devices with a node', async () => {
     await fake.start();
     const clock = new ManualClock(1_700_000_000_000);
-    sink = new EmonhubSink(emonhubConfig(fake.port), { log: captureLogger().log, clock });
+    sink = new EmonhubSink(emonhubConfig(fake.port), { log: memoryLogger().log, clock });
     await sink.start();
     sink.write(makeReading());
     sink.write(
@@ -55,7 +57,7 @@ describe('EmonhubSink frames', () => {
     await fake.start();
     const clock = new ManualClock(0);
     const config = emonhubConfig(fake.port, { timestamped: false, fields: ['power', 'state'] });
-    sink = new EmonhubSink(config, { log: captureLogger().log, clock });
+    sink = new EmonhubSink(config, { log: memoryLogger().log, clock });
     await sink.start();
     sink.write(makeReading());
     await waitFor(() => fake.received.length === 1, 5000, 'frame');
@@ -66,7 +68,7 @@ describe('EmonhubSink frames', () => {
   it('does nothing before start', async () => {
     await fake.start();
     sink = new EmonhubSink(emonhubConfig(fake.port), {
-      log: captureLogger().log,
+      log: memoryLogger().log,
       clock: new ManualClock(0),
     });
     sink.write(makeReading());

@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { EmonhubSink } from '../../../src/sinks/emonhub/sink.js';
 import { FakeEmonhub } from '../../fakes/emonhub.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
-import { captureLogger, emonhubConfig, makeReading, waitFor } from '../helpers.js';
+import { emonhubConfig, makeReading } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 
 describe('EmonhubSink with a reading that lacks a configured field', () => {
   it('sends nothing for it and warns once per device until a complete reading comes', async () => {
     const fake = new FakeEmonhub();
     await fake.start();
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const sink = new EmonhubSink(emonhubConfig(fake.port), {
       log,
       clock: new ManualClock(0),
@@ -45,7 +47,7 @@ describe('EmonhubSink with a reading that lacks a configured field', () => {
   });
 
   it('logs an unsendable value once per device and never throws', async () => {
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const sink = new EmonhubSink(emonhubConfig(1), { log, clock: new ManualClock(0) });
     await sink.start();
     const huge = makeReading({

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { EmonhubSink } from '../../../src/sinks/emonhub/sink.js';
 import { FakeEmonhub } from '../../fakes/emonhub.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
-import { captureLogger, driveUntil, emonhubConfig, makeReading, waitFor } from '../helpers.js';
+import { emonhubConfig, makeReading } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { driveUntil, waitFor } from '../../fakes/wait.js';
 
 describe('EmonhubSink during an emonhub outage', () => {
   it('keeps frames while refused and delivers them in order, with their original times, once emonhub is back on the same port', async () => {
@@ -10,7 +12,7 @@ describe('EmonhubSink during an emonhub outage', () => {
     await fake.start();
     await fake.stop(); // the port is known and now refuses connections
     const clock = new ManualClock(1_700_000_100_000);
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const sink = new EmonhubSink(emonhubConfig(fake.port), { log, clock, retryMs: 5000 });
     await sink.start();
     const down = (): number => lines.filter((l) => l.msg.startsWith('emonhub unreachable')).length;

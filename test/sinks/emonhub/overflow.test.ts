@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { EmonhubSink } from '../../../src/sinks/emonhub/sink.js';
 import { FakeEmonhub } from '../../fakes/emonhub.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
-import { captureLogger, driveUntil, emonhubConfig, makeReading, waitFor } from '../helpers.js';
+import { emonhubConfig, makeReading } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { driveUntil, waitFor } from '../../fakes/wait.js';
 
 describe('EmonhubSink queue bound (emonhub.queue.maxFrames)', () => {
   it('drops the oldest frames, counts them, warns when an episode begins and when it ends', async () => {
@@ -10,7 +12,7 @@ describe('EmonhubSink queue bound (emonhub.queue.maxFrames)', () => {
     await fake.start();
     await fake.stop();
     const clock = new ManualClock(0);
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const queue = { maxFrames: 3, maxBytes: 1 << 20 };
     const sink = new EmonhubSink(emonhubConfig(fake.port, { queue }), {
       log,

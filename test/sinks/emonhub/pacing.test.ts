@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { EmonhubSink } from '../../../src/sinks/emonhub/sink.js';
 import { FakeEmonhub } from '../../fakes/emonhub.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
-import { captureLogger, emonhubConfig, makeReading, waitFor } from '../helpers.js';
+import { emonhubConfig, makeReading } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 
 // emonhub's loop sleeps 0.1 s between reads and handles about 5 frames/s: a backlog is paced.
 describe('EmonhubSink pacing', () => {
@@ -11,7 +13,7 @@ describe('EmonhubSink pacing', () => {
     await fake.start();
     const clock = new ManualClock(1_700_000_000_000);
     const sink = new EmonhubSink(emonhubConfig(fake.port), {
-      log: captureLogger().log,
+      log: memoryLogger().log,
       clock,
       gapMs: 250,
     });
@@ -38,6 +40,25 @@ describe('EmonhubSink pacing', () => {
     expect(clock.pending).toBe(0);
     expect(fake.violations).toEqual([]);
 
+    await sink.stop();
+    await fake.stop();
+  });
+
+  it('paces on monotonic time: a wall clock stepped back does not hold the backlog', async () => {
+    const fake = new FakeEmonhub();
+    await fake.start();
+    const clock = new ManualClock(1_700_000_000_000);
+    const sink = new EmonhubSink(emonhubConfig(fake.port), {
+      log: memoryLogger().log,
+      clock,
+      gapMs: 250,
+    });
+    await sink.start();
+    for (let i = 0; i < 2; i++) sink.write(makeReading({ time: 1_700_000_000 + i }));
+    await waitFor(() => fake.received.length === 1 && clock.pending === 1, 5000, 'first frame');
+    clock.stepWall(-3_600_000);
+    clock.advance(250);
+    await waitFor(() => fake.received.length === 2 && sink.queued === 0, 5000, 'second frame');
     await sink.stop();
     await fake.stop();
   });

@@ -5,8 +5,10 @@ import { EmonhubSink } from '../../../src/sinks/emonhub/sink.js';
 import { frameValidator } from '../../../src/sinks/emonhub/queue.js';
 import { FakeEmonhub } from '../../fakes/emonhub.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
-import { captureLogger, driveUntil, emonhubConfig, makeReading, waitFor } from '../helpers.js';
+import { emonhubConfig, makeReading } from '../helpers.js';
 import { tempStateDir } from '../mqtt/gate.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { driveUntil, waitFor } from '../../fakes/wait.js';
 
 const T0 = 1_700_000_000;
 const reading = (i: number): ReturnType<typeof makeReading> => makeReading({ time: T0 + 10 * i });
@@ -30,7 +32,7 @@ describe('EmonhubSink with a persisted queue', () => {
   it('frames queued while emonhub is down survive a sink restart and go out in order, with their times', async () => {
     await fake.stop();
     const clock = new ManualClock(1_700_001_000_000);
-    const a = captureLogger();
+    const a = memoryLogger();
     const sinkA = new EmonhubSink(emonhubConfig(fake.port), {
       log: a.log,
       clock,
@@ -46,7 +48,7 @@ describe('EmonhubSink with a persisted queue', () => {
     expect(saved.items).toEqual([0, 1, 2, 3, 4].map((i) => `${line(i)}\r\n`));
 
     await fake.start();
-    const b = captureLogger();
+    const b = memoryLogger();
     const sinkB = new EmonhubSink(emonhubConfig(fake.port), {
       log: b.log,
       clock,
@@ -72,7 +74,7 @@ describe('EmonhubSink with a persisted queue', () => {
   ])('paces a backlog at emonhub.replayRate (%s/s: %s ms apart)', async (rate, gap) => {
     const clock = new ManualClock(1_700_001_000_000);
     const config = emonhubConfig(fake.port, rate === undefined ? {} : { replayRate: rate });
-    const sink = new EmonhubSink(config, { log: captureLogger().log, clock });
+    const sink = new EmonhubSink(config, { log: memoryLogger().log, clock });
     await sink.start();
     for (let i = 0; i < 3; i++) sink.write(reading(i));
     for (let n = 1; n <= 3; n++) {
@@ -80,8 +82,10 @@ describe('EmonhubSink with a persisted queue', () => {
       if (n === 3) break;
       await waitFor(() => clock.pending === 1, 5000, 'gap timer');
       clock.advance(gap - 1);
-      await new Promise((r) => setTimeout(r, 20));
-      expect(fake.received).toHaveLength(n); // not one ms early
+      // Not one ms early: the gap timer is still pending, so no send was even started.
+      expect(clock.pending).toBe(1);
+      expect(clock.nextTimerIn).toBe(1);
+      expect(fake.received).toHaveLength(n);
       clock.advance(1);
     }
     expect(fake.lines).toEqual([0, 1, 2].map(line));
@@ -98,7 +102,7 @@ describe('EmonhubSink with a persisted queue', () => {
     const queue = { maxFrames: 100, maxBytes: 2 * size + 1 };
     const clock = new ManualClock(1_700_001_000_000);
     const sink = new EmonhubSink(emonhubConfig(fake.port, { queue }), {
-      log: captureLogger().log,
+      log: memoryLogger().log,
       clock,
       retryMs: 1000,
       gapMs: 0,
@@ -115,7 +119,7 @@ describe('EmonhubSink with a persisted queue', () => {
 
   it('sets aside a restored queue built under another config, and sends none of it', async () => {
     writeFileSync(file(), JSON.stringify({ version: 1, items: [`${line(0)}\r\n`] }));
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const config = emonhubConfig(fake.port, { timestamped: false });
     const sink = new EmonhubSink(config, {
       log,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sendFrame } from '../../../src/sinks/emonhub/send.js';
 import { FakeEmonhub } from '../../fakes/emonhub.js';
-import { waitFor } from '../helpers.js';
+import { waitFor } from '../../fakes/wait.js';
 
 describe('sendFrame', () => {
   it('delivers the frame in one connection and one read', async () => {

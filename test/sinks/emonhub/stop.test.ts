@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { EmonhubSink } from '../../../src/sinks/emonhub/sink.js';
 import { FakeEmonhub } from '../../fakes/emonhub.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
-import { captureLogger, emonhubConfig, makeReading, waitFor } from '../helpers.js';
+import { emonhubConfig, makeReading } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 
 describe('EmonhubSink stop', () => {
   it('resolves at once with an empty queue, is idempotent, and ignores later writes', async () => {
     const clock = new ManualClock(0);
-    const sink = new EmonhubSink(emonhubConfig(1), { log: captureLogger().log, clock });
+    const sink = new EmonhubSink(emonhubConfig(1), { log: memoryLogger().log, clock });
     await sink.start();
     await Promise.all([sink.stop(), sink.stop()]);
     sink.write(makeReading());
@@ -19,7 +21,7 @@ describe('EmonhubSink stop', () => {
     const fake = new FakeEmonhub();
     await fake.start();
     const sink = new EmonhubSink(emonhubConfig(fake.port), {
-      log: captureLogger().log,
+      log: memoryLogger().log,
       clock: new ManualClock(0),
       gapMs: 0,
     });
@@ -36,7 +38,7 @@ describe('EmonhubSink stop', () => {
     await fake.start();
     await fake.stop();
     const clock = new ManualClock(0);
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const sink = new EmonhubSink(emonhubConfig(fake.port), { log, clock, retryMs: 5000 });
     await sink.start();
     sink.write(makeReading());

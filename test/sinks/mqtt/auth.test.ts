@@ -19,7 +19,7 @@ import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
 import { configFile } from '../../config/helpers.js';
-import { waitFor } from '../helpers.js';
+import { waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 // Two distinctive halves around an `@`: a redactor that stopped at the first `@` would leak TAIL.

@@ -6,7 +6,9 @@ import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import { sinkClientOptions } from '../../../src/sinks/mqtt/options.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
-import { captureLogger, makeReading, mqttConfig, subscribe, waitFor } from '../helpers.js';
+import { makeReading, mqttConfig, subscribe } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 /** Counts the socket writes (`_write` and `_writev` calls) of a client's stream. */
@@ -38,7 +40,7 @@ describe('MqttSink batching', () => {
     const spy: MqttConnect = (url, opts) => (client = connect(url, opts));
     const sub = await subscribe(broker.url, 'kasa/+/power');
     const sink = new MqttSink(mqttConfig(broker.url), {
-      log: captureLogger().log,
+      log: memoryLogger().log,
       clock: systemClock,
       connect: spy,
     });

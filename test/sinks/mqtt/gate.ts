@@ -9,7 +9,7 @@ import path from 'node:path';
 import { connect } from 'mqtt';
 import type { MqttConnect } from '../../../src/sinks/mqtt/sink.js';
 import type { Seen } from '../helpers.js';
-import { waitFor } from '../helpers.js';
+import { waitFor } from '../../fakes/wait.js';
 
 export { TcpGate } from '../../fakes/tcp-gate.js';
 

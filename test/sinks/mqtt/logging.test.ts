@@ -5,8 +5,9 @@ import type { MqttConnect } from '../../../src/sinks/mqtt/sink.js';
 import { MqttSink, redactUrl } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { freePort, startBroker } from '../../fakes/broker.js';
-import type { LogLine } from '../helpers.js';
-import { captureLogger, mqttConfig, waitFor } from '../helpers.js';
+import { mqttConfig } from '../helpers.js';
+import { type LogLine, memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 const PASSWORD = 'Pa55-w0rd-never-logged';
@@ -29,7 +30,7 @@ describe('MqttSink logging', () => {
       client.on('close', () => closes++);
       return client;
     };
-    const { log, lines, raw } = captureLogger();
+    const { log, lines, raw } = memoryLogger();
     const config = mqttConfig(`mqtt://kasa:${URL_PASSWORD}@127.0.0.1:${port}`, {
       username: 'kasa',
       password: PASSWORD,

@@ -5,7 +5,9 @@ import type { MqttConnect } from '../../../src/sinks/mqtt/sink.js';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
-import { captureLogger, mqttConfig, subscribe, waitFor } from '../helpers.js';
+import { mqttConfig, subscribe } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 describe('MqttSink last will', () => {
@@ -22,7 +24,7 @@ describe('MqttSink last will', () => {
     const spy: MqttConnect = (url, opts) => (client = connect(url, opts));
     const sub = await subscribe(broker.url, 'kasa/bridge/state');
     const sink = new MqttSink(mqttConfig(broker.url), {
-      log: captureLogger().log,
+      log: memoryLogger().log,
       clock: systemClock,
       connect: spy,
     });

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isTlsUrl } from '../../../src/config/secret-files.js';
 import { ConfigError } from '../../../src/errors.js';
 import { explainConnectErrors, mqttClientOptions } from '../../../src/sinks/mqtt/options.js';
-import { captureLogger, mqttConfig } from '../helpers.js';
+import { mqttConfig } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
 
 const SECRET = 'Unit-Secret-4d1f';
 const dir = mkdtempSync(join(tmpdir(), 'kasa-mqtt-options-'));
@@ -65,7 +66,7 @@ describe('mqttClientOptions', () => {
 
   it('reads the TLS files as bytes and verifies the broker by default', () => {
     for (const url of ['mqtts://b:8883', 'ssl://b:8883', 'wss://b/mqtt']) {
-      const { log, lines } = captureLogger();
+      const { log, lines } = memoryLogger();
       const options = mqttClientOptions(mqttConfig(url, { ca: CA, cert: CERT, key: KEY }), log);
       expect(options.rejectUnauthorized).toBe(true);
       expect(String(options.ca)).toContain('Q0E=');
@@ -80,7 +81,7 @@ describe('mqttClientOptions', () => {
   });
 
   it('warns once at start when certificate verification is off', () => {
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const config = mqttConfig('mqtts://b', { rejectUnauthorized: false, password: SECRET });
     expect(mqttClientOptions(config, log).rejectUnauthorized).toBe(false);
     expect(lines).toHaveLength(1);

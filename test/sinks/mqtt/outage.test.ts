@@ -6,8 +6,10 @@ import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import type { MqttSinkDeps } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
-import { captureLogger, makeReading, mqttConfig, subscribe, waitFor } from '../helpers.js';
+import { makeReading, mqttConfig, subscribe } from '../helpers.js';
 import { TcpGate, fastConnect, stateTimes, tempStateDir } from './gate.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 const T0 = 1_700_000_000;
@@ -45,9 +47,9 @@ describe('MqttSink through broker outages (outbox in the state dir)', () => {
     over: Partial<MqttConfig> = {},
     opts: Partial<MqttSinkDeps> = {},
     url = `mqtt://127.0.0.1:${gate.port}`,
-  ): Promise<{ sink: MqttSink; log: ReturnType<typeof captureLogger>; refused(): Promise<void> }> {
+  ): Promise<{ sink: MqttSink; log: ReturnType<typeof memoryLogger>; refused(): Promise<void> }> {
     const fast = fastConnect();
-    const log = captureLogger();
+    const log = memoryLogger();
     const sink = new MqttSink(mqttConfig(url, over), {
       log: log.log,
       clock: systemClock,

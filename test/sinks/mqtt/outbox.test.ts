@@ -9,7 +9,8 @@ import {
 } from '../../../src/sinks/mqtt/outbox-store.js';
 import { readingMessages } from '../../../src/sinks/mqtt/topics.js';
 import type { MqttMessage } from '../../../src/sinks/mqtt/topics.js';
-import { captureLogger, makeReading, mqttConfig } from '../helpers.js';
+import { makeReading, mqttConfig } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
 
 /** An entry of `n` messages for reading `t`. */
 const entry = (t: number, n = 2): MqttMessage[] =>
@@ -38,8 +39,8 @@ function fakePublisher(): {
 function make(
   window = 3,
   maxEntries = 100,
-): { box: MqttOutbox; log: ReturnType<typeof captureLogger> } {
-  const log = captureLogger();
+): { box: MqttOutbox; log: ReturnType<typeof memoryLogger> } {
+  const log = memoryLogger();
   const queue = new Outbox<MqttMessage[]>({
     dir: undefined,
     name: 'x.json',
@@ -206,7 +207,7 @@ describe('entryBytes', () => {
     const config = mqttConfig('mqtt://b', {
       outbox: { maxReadings: 1000, maxBytes: entryBytes(one) * 3 },
     });
-    const box = createMqttOutbox(config, {}, captureLogger().log);
+    const box = createMqttOutbox(config, {}, memoryLogger().log);
     for (let i = 0; i < 5; i++) box.push(one);
     expect(box.length).toBe(3);
     expect(box.dropped).toBe(2);

@@ -2,14 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
-import {
-  captureLogger,
-  makeReading,
-  mqttConfig,
-  retainedUnder,
-  subscribe,
-  waitFor,
-} from '../helpers.js';
+import { makeReading, mqttConfig, retainedUnder, subscribe } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 const INFO =
@@ -34,7 +29,7 @@ describe('MqttSink publishing against a real broker', () => {
   it('publishes exact topics and payloads, info once, availability', async () => {
     const sub = await subscribe(broker.url, 'kasa/#');
     closers.push(sub.close);
-    sink = new MqttSink(mqttConfig(broker.url), { log: captureLogger().log, clock: systemClock });
+    sink = new MqttSink(mqttConfig(broker.url), { log: memoryLogger().log, clock: systemClock });
     await sink.start();
     await waitFor(() => sub.seen.length === 1, 5000, 'bridge online');
 
@@ -70,7 +65,7 @@ describe('MqttSink publishing against a real broker', () => {
   });
 
   it('retains exactly the state JSON, info, availability and bridge state', async () => {
-    sink = new MqttSink(mqttConfig(broker.url), { log: captureLogger().log, clock: systemClock });
+    sink = new MqttSink(mqttConfig(broker.url), { log: memoryLogger().log, clock: systemClock });
     await sink.start();
     const r = makeReading();
     sink.write(r);
@@ -93,7 +88,7 @@ describe('MqttSink publishing against a real broker', () => {
   it('republishes info when the identity or address changes, not on every tick', async () => {
     const sub = await subscribe(broker.url, 'kasa/+/info');
     closers.push(sub.close);
-    sink = new MqttSink(mqttConfig(broker.url), { log: captureLogger().log, clock: systemClock });
+    sink = new MqttSink(mqttConfig(broker.url), { log: memoryLogger().log, clock: systemClock });
     await sink.start();
     await waitFor(() => sink?.connected === true, 5000, 'connect');
     const r = makeReading();
@@ -114,7 +109,7 @@ describe('MqttSink publishing against a real broker', () => {
   it('skips a device whose name is not a topic level, logging once, and keeps publishing others', async () => {
     const sub = await subscribe(broker.url, 'kasa/#');
     closers.push(sub.close);
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     sink = new MqttSink(mqttConfig(broker.url), { log, clock: systemClock });
     await sink.start();
     const bad = makeReading({ device: { name: 'a/#', host: '10.0.0.66' } });
@@ -129,7 +124,7 @@ describe('MqttSink publishing against a real broker', () => {
 
   it('rejects start() on an invalid topic prefix', async () => {
     const bad = new MqttSink(mqttConfig(broker.url, { topicPrefix: 'kasa/#' }), {
-      log: captureLogger().log,
+      log: memoryLogger().log,
       clock: systemClock,
     });
     await expect(bad.start()).rejects.toThrow(/MQTT topic prefix "kasa\/#"/);

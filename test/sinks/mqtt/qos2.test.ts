@@ -3,7 +3,9 @@ import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import { QOS2_WINDOW } from '../../../src/sinks/mqtt/outbox-store.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
-import { captureLogger, makeReading, mqttConfig, subscribe, waitFor } from '../helpers.js';
+import { makeReading, mqttConfig, subscribe } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 /**
@@ -25,7 +27,7 @@ describe('MqttSink at QoS 2', () => {
   it('keeps at most 20 QoS 2 messages in flight: a burst of 100 devices is delivered, all of it, without a disconnect', async () => {
     expect(QOS2_WINDOW * 8).toBeLessThanOrEqual(20);
     const sub = await subscribe(broker.url, 'kasa/+');
-    const log = captureLogger();
+    const log = memoryLogger();
     const sink = new MqttSink(mqttConfig(broker.url, { qos: 2 }), {
       log: log.log,
       clock: systemClock,

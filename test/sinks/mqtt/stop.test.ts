@@ -2,14 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { freePort, startBroker } from '../../fakes/broker.js';
-import {
-  captureLogger,
-  makeReading,
-  mqttConfig,
-  retainedUnder,
-  subscribe,
-  waitFor,
-} from '../helpers.js';
+import { makeReading, mqttConfig, retainedUnder, subscribe } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 describe('MqttSink stop', () => {
@@ -24,7 +19,7 @@ describe('MqttSink stop', () => {
   it('publishes retained bridge/state offline on a clean stop; stop is idempotent', async () => {
     const sub = await subscribe(broker.url, 'kasa/bridge/state');
     const sink = new MqttSink(mqttConfig(broker.url), {
-      log: captureLogger().log,
+      log: memoryLogger().log,
       clock: systemClock,
     });
     await sink.start();
@@ -43,7 +38,7 @@ describe('MqttSink stop', () => {
   it('delivers what was written before stop (QoS 1) before disconnecting', async () => {
     const sub = await subscribe(broker.url, 'kasa/fridge/power');
     const sink = new MqttSink(mqttConfig(broker.url), {
-      log: captureLogger().log,
+      log: memoryLogger().log,
       clock: systemClock,
     });
     await sink.start();
@@ -58,7 +53,7 @@ describe('MqttSink stop', () => {
 
   it('ignores writes after stop and resolves stop of a sink never started', async () => {
     const never = new MqttSink(mqttConfig(broker.url), {
-      log: captureLogger().log,
+      log: memoryLogger().log,
       clock: systemClock,
     });
     await never.stop();
@@ -67,7 +62,7 @@ describe('MqttSink stop', () => {
 
   it('gives up within its bound when the broker is down', async () => {
     const url = `mqtt://127.0.0.1:${await freePort()}`;
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const sink = new MqttSink(mqttConfig(url), { log, clock: systemClock, stopTimeoutMs: 300 });
     await sink.start();
     sink.write(makeReading());

@@ -17,7 +17,9 @@ import type { MqttConfig } from '../../../src/config/types.js';
 import type { MqttConnect } from '../../../src/sinks/mqtt/sink.js';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import { configFile } from '../../config/helpers.js';
-import { captureLogger, makeReading, subscribe, waitFor } from '../helpers.js';
+import { makeReading, subscribe } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 type Pems = Awaited<ReturnType<typeof selfsigned.generate>>;
@@ -113,7 +115,7 @@ function fastConnect(): { connect: MqttConnect; closes: () => number } {
 describe('MqttSink over TLS', () => {
   it.each(['mqtts', 'ssl'])('%s:// with mqtt.ca: connects, and readings arrive', async (scheme) => {
     const sub = await subscribe(plainUrl, 'kasa/#');
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const config = mqttSlice({ url: `${scheme}://127.0.0.1:${tlsPort}`, ca: files.ca });
     const sink = new MqttSink(config, { log, clock: systemClock, stopTimeoutMs: 500 });
     await sink.start();
@@ -127,7 +129,7 @@ describe('MqttSink over TLS', () => {
 
   it('without mqtt.ca: fails verification, logs it once saying what to set, never crashes', async () => {
     const fast = fastConnect();
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const config = mqttSlice({ url: `mqtts://127.0.0.1:${tlsPort}` });
     const sink = new MqttSink(config, {
       log,
@@ -149,7 +151,7 @@ describe('MqttSink over TLS', () => {
   });
 
   it('with mqtt.rejectUnauthorized false: connects, and warns at start', async () => {
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const config = mqttSlice({ url: `mqtts://127.0.0.1:${tlsPort}`, rejectUnauthorized: false });
     const sink = new MqttSink(config, { log, clock: systemClock, stopTimeoutMs: 500 });
     await sink.start();
@@ -160,7 +162,7 @@ describe('MqttSink over TLS', () => {
   });
 
   it('with mqtt.cert and mqtt.key: a broker that requires a client certificate gets it', async () => {
-    const { log } = captureLogger();
+    const { log } = memoryLogger();
     const config = mqttSlice({ url: `mqtts://127.0.0.1:${mutualPort}`, ...files });
     const sink = new MqttSink(config, { log, clock: systemClock, stopTimeoutMs: 500 });
     await sink.start();
@@ -171,7 +173,7 @@ describe('MqttSink over TLS', () => {
 
   it('without a client certificate, where one is required: says to set mqtt.cert and mqtt.key', async () => {
     const fast = fastConnect();
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const config = mqttSlice({ url: `mqtts://127.0.0.1:${mutualPort}`, ca: files.ca });
     const sink = new MqttSink(config, {
       log,

@@ -46,6 +46,25 @@ describe('metrics sink: /healthz and routing', () => {
     expect((await started.get('/healthz')).status).toBe(200);
   });
 
+  it('measures ages on monotonic time: a wall clock stepped back or forward changes nothing', async () => {
+    const started = await startSink();
+    sink = started.sink;
+    started.clock.advance(10_000);
+    sink.write(fridgeReading(1_700_000_010, 1));
+    started.clock.stepWall(-3_600_000); // with wall-clock ages this read as -3570 s: "fresh"
+    started.clock.advance(31_000);
+    let res = await started.get('/healthz');
+    expect(res.status).toBe(503);
+    expect(JSON.parse(res.text)).toMatchObject({
+      ageS: 31,
+      lastSuccess: new Date(T0 + 10_000).toISOString(),
+    });
+    sink.write(fridgeReading(1_700_000_050, 1));
+    started.clock.stepWall(7_200_000); // nor does a step forward make a fresh success stale
+    res = await started.get('/healthz');
+    expect(JSON.parse(res.text)).toMatchObject({ status: 'ok', ageS: 0 });
+  });
+
   it('answers 404 for unknown paths and 405 for other methods', async () => {
     const started = await startSink();
     sink = started.sink;

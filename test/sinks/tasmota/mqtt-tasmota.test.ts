@@ -2,14 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mqttExtensions } from '../../../src/main.js';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import { startBroker, type TestBroker } from '../../fakes/broker.js';
-import {
-  captureLogger,
-  makeReading,
-  mqttConfig,
-  retainedUnder,
-  subscribe,
-  waitFor,
-} from '../helpers.js';
+import { makeReading, mqttConfig, retainedUnder, subscribe } from '../helpers.js';
+import { memoryLogger } from '../../fakes/memory-log.js';
+import { waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 describe('MqttSink with mqtt.format "tasmota" against a real broker', () => {
@@ -24,7 +19,7 @@ describe('MqttSink with mqtt.format "tasmota" against a real broker', () => {
 
   it('publishes tele/<name>/SENSOR, STATE and a retained LWT, and no default-layout readings', async () => {
     const sub = await subscribe(broker.url, '#');
-    const { log, lines } = captureLogger();
+    const { log, lines } = memoryLogger();
     const config = mqttConfig(broker.url, { format: 'tasmota' });
     const extensions = mqttExtensions(config, {
       homeassistant: { enabled: true, prefix: 'homeassistant' },
