@@ -232,22 +232,22 @@ export class Collector {
     const info = device.info;
     this.deps.observer?.poll(info, undefined, durationS);
     const cameOnline = device.availability.success() === 'online';
-    if (cameOnline) {
+    if (cameOnline)
       log.info({ device: info.name, host: info.host, model: sample.identity.model }, 'plug online');
-      sink.availability(info, true);
-    }
+    // The reading goes out before `online`, so no consumer shows an earlier reading as current.
     if (sample.outlets !== undefined) {
       this.writeStrip(device, tickS, sample, sample.outlets, cameOnline);
-      return;
+    } else {
+      const key = totalsKey(device.identity, device.config.host, device.config.port);
+      sink.write({
+        time: tickS,
+        device: info,
+        identity: sample.identity,
+        values: this.checkedValues(info, key, tickS, sample.values),
+        hasEmeter: sample.hasEmeter,
+      });
     }
-    const key = totalsKey(device.identity, device.config.host, device.config.port);
-    sink.write({
-      time: tickS,
-      device: info,
-      identity: sample.identity,
-      values: this.checkedValues(info, key, tickS, sample.values),
-      hasEmeter: sample.hasEmeter,
-    });
+    if (cameOnline) sink.availability(info, true);
   }
 
   /**
@@ -270,7 +270,6 @@ export class Collector {
     outlets.forEach((o, i) => {
       const [outlet, isNew] = settled[i] as (typeof settled)[number];
       const info = device.outletInfo(outlet);
-      if (cameOnline || isNew) sink.availability(info, true);
       const identity: PlugIdentity = { ...sample.identity };
       if (o.alias !== undefined) identity.alias = o.alias;
       else delete identity.alias;
@@ -280,6 +279,7 @@ export class Collector {
       const values = this.checkedValues(info, `${stripKey}/${o.position}`, tickS, raw);
       published.push(values);
       sink.write({ time: tickS, device: info, identity, values, hasEmeter: sample.hasEmeter });
+      if (cameOnline || isNew) sink.availability(info, true);
     });
     sink.write({
       time: tickS,

@@ -9,7 +9,9 @@
  *   across broker outages and collector restarts. At QoS 0 the outbox still bridges outages,
  *   but what a dying socket carried is lost (nothing acknowledges QoS 0).
  * - The retained `info` and `availability` messages are (re)published on every connect, so a
- *   broker restarted without persistence gets them back.
+ *   broker restarted without persistence gets them back. `bridge/state` `online` follows only
+ *   once the availability an earlier run left `online` is swept (`stale-availability.ts`): a
+ *   device is `online` only once this run has read it.
  * - The log gets one line per state change (connected, disconnected, a new kind of error), not
  *   one per reconnect attempt. The password is never logged (the URL is logged redacted).
  * - QoS and socket writes are `mqtt-publisher.ts`'s: readings at `mqtt.qos`, the "latest wins"
@@ -32,6 +34,7 @@ import type { MqttOutbox } from './outbox.js';
 import { createMqttOutbox } from './outbox-store.js';
 import type { MqttOutboxOptions } from './outbox-store.js';
 import type { Sink } from '../sink.js';
+import { AvailabilitySweep } from './stale-availability.js';
 
 /** MQTT.js's `connect(url, options)`, injectable so tests can reach the client. */
 export type MqttConnect = (url: string, options: IClientOptions) => MqttClient;
@@ -42,6 +45,8 @@ export interface MqttSinkOptions extends MqttOutboxOptions {
   extensions?: ExtensionFactory;
   /** Bound on `stop()`'s flush, ms. Default 2000. */
   stopTimeoutMs?: number;
+  /** Bound on the sweep of stale availability before `bridge/state` `online`, ms. Default 2000. */
+  sweepTimeoutMs?: number;
 }
 
 export { redactUrl };
@@ -64,6 +69,8 @@ export class MqttSink implements Sink {
   readonly #layout: TopicLayout;
   readonly #extensions: MqttExtension[];
   readonly #publisher: MqttPublisher;
+  /** Absent with the Tasmota layout (its LWT topics are shared with real Tasmota devices). */
+  readonly #sweep: AvailabilitySweep | undefined;
 
   /**
    * @param config the `mqtt` config slice (url, credentials, topicPrefix, qos, clientId)
@@ -83,6 +90,10 @@ export class MqttSink implements Sink {
     this.#outbox = createMqttOutbox(config, options, this.#log);
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
     this.#publisher = new MqttPublisher(config.qos);
+    this.#sweep =
+      config.format === 'tasmota'
+        ? undefined
+        : new AvailabilitySweep(config.topicPrefix, this.#log, options.sweepTimeoutMs);
     this.#extensions = options.extensions?.((m) => this.#publishNow(m), this.#log) ?? [];
   }
 
@@ -126,10 +137,12 @@ export class MqttSink implements Sink {
     this.#client = client;
     client.on('connect', () => this.#onConnect(client));
     client.on('message', (topic, payload, packet) => {
+      if (this.#sweep?.onMessage(topic, payload.toString(), packet.retain) === true) return;
       for (const ext of this.#extensions) ext.onMessage?.(topic, payload.toString(), packet.retain);
     });
     client.on('close', () => {
       this.#outbox.pause();
+      this.#sweep?.cancel();
       if (!this.#connected) return;
       this.#connected = false;
       const cause = this.#closeCause;
@@ -163,7 +176,6 @@ export class MqttSink implements Sink {
     this.#lastError = undefined;
     this.#log.info({ url: redactUrl(this.config.url) }, 'connected to MQTT broker');
     const publisher = this.#publisher;
-    publisher.state(client, bridgeStateMessage(this.config.topicPrefix, true));
     for (const { message } of this.#info.values()) publisher.state(client, message);
     for (const m of this.#availability.values()) publisher.state(client, m);
     const topics = this.#extensions.flatMap((e) => e.subscriptions);
@@ -171,6 +183,21 @@ export class MqttSink implements Sink {
     for (const ext of this.#extensions) ext.onConnect();
     // Then the readings: MQTT.js has already re-sent those in flight at the last disconnect.
     this.#outbox.resume((m, done) => publisher.reading(client, m, done));
+    const online = (): void =>
+      publisher.state(client, bridgeStateMessage(this.config.topicPrefix, true));
+    if (this.#sweep === undefined) return online();
+    this.#sweep.start(client, {
+      onlineNow: (topic) => this.#saidOnline(topic),
+      publish: (topic, payload) => publisher.state(client, { topic, payload, retain: true }),
+      done: online,
+    });
+  }
+
+  /** True when this run published `online` on the availability topic. */
+  #saidOnline(topic: string): boolean {
+    for (const m of this.#availability.values())
+      if (m.topic === topic) return m.payload === 'online';
+    return false;
   }
 
   /** Publishes now when connected, else drops: for "latest wins" messages re-sent on connect. */
@@ -254,6 +281,7 @@ export class MqttSink implements Sink {
   async #shutdown(): Promise<void> {
     const client = this.#client;
     if (client === undefined) return;
+    this.#sweep?.cancel(); // its `online` must not follow the `offline` below
     const t0 = Date.now();
     const delivered = await this.#outbox.drain(this.#stopTimeoutMs);
     const left = this.#stopTimeoutMs - (Date.now() - t0);
