@@ -202,7 +202,7 @@ export class Collector {
     if (!result.ok) {
       this.stats.pollsFailed++;
       const { error } = result;
-      this.deps.observer?.poll(device.info, error.code, durationS);
+      this.deps.observer?.poll(device.info, error.code, durationS, error.message);
       log.debug({ device: device.info.name, code: error.code, tick: tickS }, error.message);
       if (device.availability.failure() === 'offline') {
         log.warn(

@@ -180,7 +180,7 @@ export class KasaDevice {
         Object.assign(outlet.values, await this.outletEmeter(child.id, i + 1, remaining()));
       outlets.push(outlet);
     }
-    return { identity, values, hasEmeter: emeter, outlets };
+    return { identity: this.withTransport(identity), values, hasEmeter: emeter, outlets };
   }
 
   private async outletEmeter(
@@ -227,6 +227,12 @@ export class KasaDevice {
     const emeterNow = hasEmeter(sysinfo);
     if (this.#emeter !== emeterNow) this.#emeter = emeterNow;
     const { values, identity } = this.guard(() => normalize(sysinfo, emeter));
-    return { values, identity, hasEmeter: emeterNow };
+    return { values, identity: this.withTransport(identity), hasEmeter: emeterNow };
+  }
+
+  /** The identity with the transport's kind (what the status page shows), when it has one. */
+  private withTransport(identity: PlugIdentity): PlugIdentity {
+    const kind = this.transport.kind;
+    return kind === undefined ? identity : { ...identity, transport: kind };
   }
 }

@@ -25,7 +25,7 @@ import { buildFrame, readingToValues } from './line.js';
 import { createEmonhubQueue } from './queue.js';
 import type { EmonhubQueueOptions } from './queue.js';
 import { sendFrame } from './send.js';
-import type { Sink } from '../sink.js';
+import type { Sink, SinkStatus } from '../sink.js';
 
 /** Tuning of {@link EmonhubSink}. */
 export interface EmonhubSinkOptions extends EmonhubQueueOptions {
@@ -60,6 +60,8 @@ export class EmonhubSink implements Sink {
   #stopping: Promise<void> | undefined;
   #onDrained: (() => void) | undefined;
   #sent = 0;
+  /** The last failed send, kept after recovery, for {@link status}. */
+  #lastError: { message: string; at: number } | undefined;
 
   /**
    * @param config the `emonhub` slice: host, port, timestamped, fields, replayRate, queue bounds
@@ -94,6 +96,18 @@ export class EmonhubSink implements Sink {
   /** Frames dropped because the queue was full. */
   get dropped(): number {
     return this.#queue.dropped;
+  }
+
+  /** {@link Sink.status}: whether the last send worked, the queue and the last failure. */
+  status(): SinkStatus {
+    return {
+      connected: this.#up,
+      queued: this.#queue.length,
+      unit: 'frames',
+      oldestAt: this.#queue.oldestAt,
+      dropped: this.#queue.dropped,
+      lastError: this.#lastError,
+    };
   }
 
   /**
@@ -238,9 +252,13 @@ export class EmonhubSink implements Sink {
   #onFailed(err: NodeJS.ErrnoException): void {
     this.#sending = false;
     if (this.#stopped) return;
+    const { host, port } = this.config;
+    this.#lastError = {
+      message: `${host}:${port}: ${err.code ?? err.message}`,
+      at: this.clock.now(),
+    };
     if (this.#up !== false) {
       this.#up = false;
-      const { host, port } = this.config;
       this.#log.warn(
         { host, port, code: err.code, queued: this.#queue.length },
         `emonhub unreachable (${err.code ?? err.message}); keeping frames, retrying every ${this.#retryMs} ms`,

@@ -33,7 +33,8 @@ import type { ExtensionFactory, MqttExtension } from './extension.js';
 import type { MqttOutbox } from './outbox.js';
 import { createMqttOutbox } from './outbox-store.js';
 import type { MqttOutboxOptions } from './outbox-store.js';
-import type { Sink } from '../sink.js';
+import type { Sink, SinkStatus } from '../sink.js';
+import { systemClock } from '../../clock.js';
 import { AvailabilitySweep } from './stale-availability.js';
 
 /** MQTT.js's `connect(url, options)`, injectable so tests can reach the client. */
@@ -60,6 +61,8 @@ export class MqttSink implements Sink {
   #client: MqttClient | undefined;
   #connected = false;
   #lastError: string | undefined;
+  /** The last error, kept after recovery, for {@link status}. */
+  #lastFailure: { message: string; at: number } | undefined;
   #closeCause: Error | undefined;
   #stopping: Promise<void> | undefined;
   /** Each device's `info` message and what it was built from. */
@@ -117,6 +120,18 @@ export class MqttSink implements Sink {
     return this.#connected;
   }
 
+  /** {@link Sink.status}: the connection, the outbox and the last error. */
+  status(): SinkStatus {
+    return {
+      connected: this.#connected,
+      queued: this.#outbox.length,
+      unit: 'readings',
+      oldestAt: this.#outbox.oldestAt,
+      dropped: this.#outbox.dropped,
+      lastError: this.#lastFailure,
+    };
+  }
+
   /**
    * Loads MQTT.js (on the first start only), creates the client and returns; the connection
    * comes up in the background.
@@ -154,6 +169,7 @@ export class MqttSink implements Sink {
     });
     client.on('error', (err: Error) => {
       if (this.#stopping !== undefined) return;
+      this.#lastFailure = { message: err.message, at: systemClock.now() };
       // An error on a live connection (reset, keepalive timeout) is told with the disconnect.
       if (this.#connected) {
         this.#closeCause = err;

@@ -91,10 +91,16 @@ describe('MqttSink through broker outages (outbox in the state dir)', () => {
     expect(sink.queued).toBe(20);
 
     const sub = await brokerUp();
-    await waitFor(() => stateTimes(sub.seen).length === 20, 5000, '20 readings');
+    const power = (): string[] =>
+      sub.seen.filter((m) => m.topic === 'kasa/fridge/power').map((m) => m.payload);
+    // A reading's per-field values follow its state JSON: wait for the last of them too.
+    await waitFor(
+      () => stateTimes(sub.seen).length === 20 && power().length === 20,
+      5000,
+      '20 readings',
+    );
     expect(stateTimes(sub.seen)).toEqual(times(0, 20));
-    const power = sub.seen.filter((m) => m.topic === 'kasa/fridge/power').map((m) => m.payload);
-    expect(power).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+    expect(power()).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
     // The latest-wins announcements go first, once; then the readings; `bridge/state` once the
     // availability an earlier run may have left is swept.
     const topics = sub.seen.map((m) => m.topic);
