@@ -72,10 +72,10 @@ else
     --shell /usr/sbin/nologin "$SERVICE"
 fi
 
-step "Copying the app into $APP (package.json, package-lock.json, dist, config)"
+step "Copying the app into $APP (package.json, package-lock.json, dist, config, web)"
 install -d -m 0755 "$APP"
-rm -rf "$APP/dist" "$APP/config"
-cp -R "$SRC/package.json" "$SRC/package-lock.json" "$SRC/dist" "$SRC/config" "$APP/"
+rm -rf "$APP/dist" "$APP/config" "$APP/web"
+cp -R "$SRC/package.json" "$SRC/package-lock.json" "$SRC/dist" "$SRC/config" "$SRC/web" "$APP/"
 
 step "Installing runtime dependencies (npm ci --omit=dev; pure JavaScript, no compiler needed)"
 (cd "$APP" && npm ci --omit=dev --no-audit --no-fund)
