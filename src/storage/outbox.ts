@@ -79,6 +79,8 @@ export class Outbox<T> {
   #closed = false;
   #dropped = 0;
   #episodeDropped = 0;
+  /** When {@link load} ran, clock ms (what {@link oldestAt} says of restored items). */
+  #loadedAt: number | undefined;
 
   /** @param opts file, bounds, item validator, logger and clock */
   constructor(private readonly opts: OutboxOptions<T>) {
@@ -120,6 +122,16 @@ export class Outbox<T> {
     return this.#dropped;
   }
 
+  /**
+   * When the oldest item was pushed, clock ms; items restored by {@link load} count from the
+   * load. Undefined when empty.
+   */
+  get oldestAt(): number | undefined {
+    if (this.length === 0) return undefined;
+    const at = this.#times[this.#head] ?? -Infinity;
+    return at === -Infinity ? this.#loadedAt : at;
+  }
+
   /** Sequence number of the head item: how many items have left (shifted or dropped) so far. */
   get headSeq(): number {
     return this.#headSeq;
@@ -134,6 +146,7 @@ export class Outbox<T> {
    */
   load(): OutboxLoadResult {
     if (this.length > 0) throw new Error(`${this.#label}: load() after items were pushed`);
+    this.#loadedAt = this.#clock.now();
     const file = this.#file;
     if (file === undefined) return { restored: 0, dropped: 0 };
     const { items, setAside } = file.read();

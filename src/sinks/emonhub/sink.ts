@@ -27,7 +27,7 @@ import { createEmonhubQueue } from './queue.js';
 import type { EmonhubQueueOptions } from './queue.js';
 import { sendFrame } from './send.js';
 import type { SinkError } from '../../errors.js';
-import type { Sink, SinkDeps } from '../sink.js';
+import type { Sink, SinkDeps, SinkStatus } from '../sink.js';
 
 /**
  * What {@link EmonhubSink} is given beside the `emonhub` slice: logger and clock, the queue's
@@ -66,6 +66,8 @@ export class EmonhubSink implements Sink {
   #onDrained: (() => void) | undefined;
   #sent = 0;
   private readonly clock: Clock;
+  /** The last failed send, kept after recovery, for {@link status}. */
+  #lastError: { message: string; at: number } | undefined;
 
   /**
    * @param config the `emonhub` slice: host, port, timestamped, fields, replayRate, queue bounds
@@ -99,6 +101,18 @@ export class EmonhubSink implements Sink {
   /** Frames dropped because the queue was full. */
   get dropped(): number {
     return this.#queue.dropped;
+  }
+
+  /** {@link Sink.status}: whether the last send worked, the queue and the last failure. */
+  status(): SinkStatus {
+    return {
+      connected: this.#up,
+      queued: this.#queue.length,
+      unit: 'frames',
+      oldestAt: this.#queue.oldestAt,
+      dropped: this.#queue.dropped,
+      lastError: this.#lastError,
+    };
   }
 
   /**
@@ -248,9 +262,13 @@ export class EmonhubSink implements Sink {
   #onFailed(err: SinkError): void {
     this.#sending = false;
     if (this.#stopped) return;
+    const { host, port } = this.config;
+    this.#lastError = {
+      message: `${host}:${port}: ${err.code ?? err.message}`,
+      at: this.clock.now(),
+    };
     if (this.#up !== false) {
       this.#up = false;
-      const { host, port } = this.config;
       this.#log.warn(
         { host, port, code: err.code, queued: this.#queue.length },
         `emonhub unreachable: ${err.message}; keeping frames, retrying every ${this.#retryMs} ms`,
