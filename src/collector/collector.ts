@@ -73,6 +73,7 @@ export class Collector {
     private readonly deps: CollectorDeps,
   ) {
     this.#devices = config.devices.map((d) => this.makeDevice(d));
+    standIns(this.#devices);
     this.#relay = new RelayControl(config.poll.timeout * 1000, deps.log);
     this.#outcomes = new PollOutcomes(deps, this.stats);
     this.#poller = new Poller<PolledDevice>(
@@ -133,7 +134,9 @@ export class Collector {
   /**
    * Replaces the device list without a restart (SIGHUP). A device whose entry is unchanged keeps
    * its plug session, availability and name; a changed or new entry starts fresh; a removed
-   * device is published `offline` so dashboards do not show it as live. Polls in flight finish
+   * device is published `offline` so dashboards do not show it as live. Configured names win: a
+   * device whose name came from its alias (or MAC) and that the new config gives to another
+   * device starts fresh too, and is named again at its next answer. Polls in flight finish
    * and are delivered as usual.
    * @param devices the new `devices` config, already validated
    * @returns how many devices were added, removed and kept
@@ -152,12 +155,22 @@ export class Collector {
         d.password,
         d.passwordFile,
       ]);
+    const configured = new Set(devices.flatMap((c) => (c.name === undefined ? [] : [c.name])));
     const old = new Map(this.#devices.map((d) => [key(d.config), d]));
-    const next = devices.map((c) => old.get(key(c)) ?? this.makeDevice(c));
+    const next = devices.map((c) => {
+      const same = old.get(key(c));
+      const nameTaken =
+        same !== undefined && c.name === undefined && configured.has(same.info.name);
+      return same !== undefined && !nameTaken ? same : this.makeDevice(c);
+    });
     const kept = next.filter((d) => old.get(key(d.config)) === d);
     const removed = this.#devices.filter((d) => !next.includes(d));
-    for (const d of removed) d.close();
+    for (const d of removed) {
+      d.close();
+      this.#outcomes.forget(d);
+    }
     this.#devices = next;
+    standIns(next);
     for (const d of removed) {
       const outlets = d.outlets.map((o) => d.outletInfo(o));
       if (d.availability.online) {
@@ -223,5 +236,18 @@ export class Collector {
       pollChannel.publish({ device: device.info.name, ok: result.ok });
     if (result.ok) this.#outcomes.success(device, tickS, result.sample, durationS, this.#devices);
     else this.#outcomes.failure(device, tickS, result.error, durationS);
+  }
+}
+
+/**
+ * Gives each device not yet named the name it stands in under until its first answer, in list
+ * order, so that none takes a name another device has (configured, settled or standing in).
+ */
+function standIns(devices: readonly PolledDevice[]): void {
+  const taken = new Set(devices.filter((d) => d.named).map((d) => d.info.name));
+  for (const d of devices) {
+    if (d.named) continue;
+    d.standIn(taken);
+    taken.add(d.info.name);
   }
 }
