@@ -8,6 +8,7 @@ import { Poller, type PollResult } from './poller.js';
 import { PollOutcomes, type PollCounters } from './outcome.js';
 import { HarmonizedSchedule } from './schedule.js';
 import { tickPattern } from '../config/tick-pattern.js';
+import type { DeviceSample } from '../kasa/sample.js';
 import type { PollObserver, RelayCommand, Sink } from '../sinks/sink.js';
 import { RelayControl, type RelayCommandOutcome } from './relay-control.js';
 
@@ -74,7 +75,11 @@ export class Collector {
   ) {
     this.#devices = config.devices.map((d) => this.makeDevice(d));
     standIns(this.#devices);
-    this.#relay = new RelayControl(config.poll.timeout * 1000, deps.log);
+    this.#relay = new RelayControl(config.poll.timeout * 1000, {
+      clock: deps.clock,
+      log: deps.log,
+      onSwitched: (device, sample) => this.onSwitched(device, sample),
+    });
     this.#outcomes = new PollOutcomes(deps, this.stats);
     this.#poller = new Poller<PolledDevice>(
       { timeoutMs: config.poll.timeout * 1000, concurrency: config.poll.concurrency },
@@ -118,6 +123,7 @@ export class Collector {
     if (!this.#started) return;
     this.#started = false;
     this.#schedule.stop();
+    this.#relay.stop();
     this.#poller.cancelPending();
     await this.#poller.idle();
     for (const d of this.#devices) d.close();
@@ -192,15 +198,21 @@ export class Collector {
   }
 
   /**
-   * Runs a relay command (`relay-control.ts`) and, once switched, publishes the re-poll as a
-   * reading stamped with the current unix second (not a tick: it is an extra reading). Never rejects.
+   * Runs a relay command (`relay-control.ts`: coalesced per relay, spaced, only with `control`).
+   * Never rejects.
+   * @returns how it ended, once the request carrying it is done
    */
-  async relayCommand(command: RelayCommand): Promise<RelayCommandOutcome> {
-    const { outcome, device, sample } = await this.#relay.run(this.#devices, command);
-    if (sample && device && this.#devices.includes(device)) {
-      this.onResult(device, Math.floor(this.deps.clock.now() / 1000), { ok: true, sample });
-    }
-    return outcome;
+  relayCommand(command: RelayCommand): Promise<RelayCommandOutcome> {
+    return this.#relay.run(this.#devices, command);
+  }
+
+  /**
+   * A relay moved: its re-poll is published as a reading stamped with the current unix second
+   * (not a tick: it is an extra reading), unless the device left the config meanwhile.
+   */
+  private onSwitched(device: PolledDevice, sample: DeviceSample): void {
+    if (!this.#devices.includes(device)) return;
+    this.onResult(device, Math.floor(this.deps.clock.now() / 1000), { ok: true, sample });
   }
 
   /** Polls every device once for `tickS` now, outside the schedule (used by tests and `poll`). */
