@@ -7,13 +7,17 @@
  *
  * A good poll of a plug that another device answered as first (same MAC or deviceId,
  * `plug-claims.ts`) is not published: it counts as a failed poll `POLL_DUPLICATE`, told once.
+ * Spike warnings are rate-limited per device (a plug that reports a negative power at every
+ * tick logs once per {@link SPIKE_LOG_INTERVAL_MS}); every spike is still counted.
  */
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { FilterConfig } from '../config/types.js';
 import type { EnergyTotals } from '../energy/totals.js';
 import { totalsKey } from '../energy/totals-file.js';
 import { PollError, PollErrorCode } from '../errors.js';
 import type { DeviceSample } from '../kasa/device.js';
+import { heldNote, LogThrottle } from '../log-throttle.js';
 import { deviceKey } from '../reading.js';
 import type { PollObserver, Sink } from '../sinks/sink.js';
 import { PlugClaims } from './plug-claims.js';
@@ -21,8 +25,13 @@ import type { PolledDevice } from './polled-device.js';
 import type { PollFailure } from './poller.js';
 import { pollReadings } from './readings.js';
 
-/** What {@link PollOutcomes} needs: the collector's own dependencies, minus the clock. */
+/** Least time between two spike warnings of one device, ms: 10 minutes. */
+export const SPIKE_LOG_INTERVAL_MS = 600_000;
+
+/** What {@link PollOutcomes} needs: the collector's own dependencies. */
 export interface OutcomeDeps {
+  /** Paces the spike warnings (monotonic). */
+  clock: Pick<Clock, 'monotonic'>;
   log: Logger;
   /** Usually a `Fanout` over the configured sinks. */
   sink: Sink;
@@ -50,6 +59,7 @@ export class PollOutcomes {
   readonly #claims = new PlugClaims<PolledDevice>();
   /** Devices told to be a duplicate, until they answer as a plug of their own. */
   readonly #duplicates = new WeakSet<PolledDevice>();
+  readonly #spikeLog: LogThrottle;
 
   /**
    * @param deps logger, sink, bounds, totals and observer
@@ -58,7 +68,12 @@ export class PollOutcomes {
   constructor(
     private readonly deps: OutcomeDeps,
     private readonly counters: PollCounters,
-  ) {}
+  ) {
+    this.#spikeLog = new LogThrottle(deps.clock, {
+      perKeyMs: SPIKE_LOG_INTERVAL_MS,
+      maxKeys: 4096,
+    });
+  }
 
   /** Forgets what is kept about a device dropped from the config (its claim on a plug). */
   forget(device: PolledDevice): void {
@@ -114,7 +129,12 @@ export class PollOutcomes {
     for (const { device: d, field, value, reason } of out.rejections) {
       this.counters.spikes++;
       this.deps.observer?.spike(d, field);
-      log.warn({ device: deviceKey(d), field, value, reason, tick: time }, 'spike rejected');
+      const notLogged = this.#spikeLog.take(deviceKey(d));
+      if (notLogged === undefined) continue;
+      log.warn(
+        { device: deviceKey(d), field, value, reason, tick: time },
+        `spike rejected${heldNote(notLogged)}`,
+      );
     }
     for (const reading of out.readings) {
       if (announce.has(reading.device)) sink.availability(reading.device, true);
