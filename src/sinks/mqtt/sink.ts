@@ -103,7 +103,7 @@ export class MqttSink implements Sink {
     this.#clock = deps.clock;
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
     this.#publisher = new MqttPublisher(config.qos);
-    this.#extensions = deps.extensions?.((m) => this.#publishNow(m), this.#log) ?? [];
+    this.#extensions = deps.extensions?.((m) => this.#publishNow(m), this.#log, deps.clock) ?? [];
   }
 
   /** Readings in the outbox (waiting or unacknowledged). */
