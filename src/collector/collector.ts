@@ -24,7 +24,7 @@ export interface CollectorDeps {
   filter?: FilterConfig;
   /** Lifetime energy counters; absent: readings carry no `energy_total`. */
   energyTotals?: EnergyTotals;
-  /** Told of every poll outcome and spike (the Prometheus sink); absent: nobody is. */
+  /** Told of every poll outcome, spike and completed tick (the Prometheus sink); absent: nobody is. */
   observer?: PollObserver;
 }
 
@@ -235,7 +235,8 @@ export class Collector {
       this.stats.skippedTicks += skipped;
       this.deps.log.warn({ skipped, tick: tickS }, 'ticks skipped: the process was stalled');
     }
-    void this.#poller.pollTick(this.#devices, tickS);
+    const observer = this.deps.observer;
+    void this.#poller.pollTick(this.#devices, tickS).then(() => observer?.tickDone?.(tickS));
   }
 
   private onResult(

@@ -77,4 +77,10 @@ export interface PollObserver {
   poll(device: DeviceInfo, code: ErrorCode | undefined, durationS: number | undefined): void;
   /** One value the physical bounds removed. */
   spike(device: DeviceInfo, field: string): void;
+  /**
+   * Every poll of tick `tickS` has settled (answered, failed, timed out or was not started):
+   * the tick completed. Optional.
+   * @param tickS the tick, unix s
+   */
+  tickDone?(tickS: number): void;
 }
