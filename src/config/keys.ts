@@ -116,9 +116,12 @@ export const SPEC: SpecTree = {
       { env: 'MQTT_TOPIC_PREFIX' },
     ),
     qos: leaf('QoS of published readings: 0, 1 or 2.', 1, check.oneOf([0, 1, 2])),
-    clientId: leaf('MQTT client id; empty: kasa-collector-<hostname>.', '', check.string, {
-      env: 'MQTT_CLIENT_ID',
-    }),
+    clientId: leaf(
+      "MQTT client id; empty: kasa-collector-<hostname>-<hash>, the hash (6 hex digits) of the absolute state.dir and mqtt.topicPrefix, so two collectors on one machine do not take each other's connection and a restart keeps the id. Give each collector its own id when you set one.",
+      '',
+      check.string,
+      { env: 'MQTT_CLIENT_ID' },
+    ),
     passwordFile: leaf(
       'File holding the broker password (first line), instead of mqtt.password (setting both is an error). Keeps the secret out of the config file.',
       '',

@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
 import convict from 'convict';
 import { isPlainObject, show, unknownKeyMessage } from './checks.js';
+import { defaultClientId } from './client-id.js';
 import { normalizeDevice } from './devices.js';
 import { readJsonObject } from './file.js';
 import { accountProblems } from './kasa-account.js';
@@ -224,9 +224,10 @@ function checkPollTiming(poll: Config['poll'], src: Sources, problems: Problem[]
  * Loads and validates the configuration: schema defaults, then the JSON file, then environment
  * variables, then `overrides`. Unknown keys are errors (convict `allowed: 'strict'`), so a typo
  * never silently falls back to a default. Device `port` is filled in (9999) and an empty
- * `mqtt.clientId` becomes `kasa-collector-<hostname>`. With MQTT enabled, the files named by
- * `mqtt.ca`, `mqtt.cert`, `mqtt.key` and `mqtt.passwordFile` are read to check them (see
- * `secret-files.ts`); the password stays in its file, `mqtt.password` is not filled in.
+ * `mqtt.clientId` becomes `kasa-collector-<hostname>-<hash>` (`client-id.ts`). With MQTT
+ * enabled, the files named by `mqtt.ca`, `mqtt.cert`, `mqtt.key` and `mqtt.passwordFile` are
+ * read to check them (see `secret-files.ts`); the password stays in its file, `mqtt.password`
+ * is not filled in.
  * @returns the validated configuration; durations are in seconds
  * @throws ConfigError listing every problem found, one per line, as `<source>: <key>: <what is
  *   wrong and how to fix it>`, where source is the file name, `$ENV_VAR`, `overrides` or
@@ -263,6 +264,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   return {
     ...config,
     devices: config.devices.map(normalizeDevice),
-    mqtt: { ...config.mqtt, clientId: config.mqtt.clientId || `kasa-collector-${hostname()}` },
+    mqtt: {
+      ...config.mqtt,
+      clientId: config.mqtt.clientId || defaultClientId(config.state.dir, config.mqtt.topicPrefix),
+    },
   };
 }
