@@ -102,6 +102,7 @@ export class Collector {
     if (this.#started) return;
     this.#started = true;
     this.deps.energyTotals?.load();
+    this.#relay.start();
     await this.deps.sink.start();
     this.#schedule.start();
     this.deps.log.info(

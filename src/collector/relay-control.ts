@@ -142,7 +142,15 @@ export class RelayControl {
     return done;
   }
 
-  /** Ends the waits for spacing; what they carried ends `cancelled`. Idempotent. */
+  /** Takes commands again after {@link stop} (a collector started again). */
+  start(): void {
+    this.#stopped = false;
+  }
+
+  /**
+   * Ends the waits for spacing (what they carried ends `cancelled`) and refuses commands until
+   * {@link start}. Idempotent.
+   */
   stop(): void {
     this.#stopped = true;
     for (const [timer, wake] of this.#sleeps) {

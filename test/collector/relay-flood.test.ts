@@ -91,6 +91,16 @@ describe('a flood of relay commands', () => {
     expect(clock.monotonic()).toBeGreaterThanOrEqual(RELAY_SPACING_MS);
   });
 
+  it('stop() cancels a command waiting for its spacing and leaves no timer behind', async () => {
+    const { clock, collector, plug } = await setup();
+    expect(await collector.relayCommand({ device: 'kettle', action: 'OFF' })).toBe('switched');
+    const waiting = collector.relayCommand({ device: 'kettle', action: 'ON' });
+    await collector.stop();
+    expect(await waiting).toBe('cancelled');
+    expect(clock.pending).toBe(0);
+    expect(relayRequests(plug)).toBe(1);
+  });
+
   it('logs commands to unknown devices once per name, at most a few lines a minute', async () => {
     const { mem, collector } = await setup();
     for (let i = 0; i < 60_000; i++) {
