@@ -39,9 +39,9 @@ module.exports = {
       name: 'bottom-layer-stays-bottom',
       severity: 'error',
       comment:
-        'reading, errors, clock and log are imported by everything and import nothing of ours.',
-      from: { path: '^src/(reading|errors|clock|log)\\.ts$' },
-      to: { path: '^src/(?!(reading|errors|clock|log)\\.ts$)' },
+        'reading, errors, clock and log/ are imported by everything and import nothing of ours.',
+      from: { path: '^src/((reading|errors|clock)\\.ts$|log/)' },
+      to: { path: '^src/(?!((reading|errors|clock)\\.ts$|log/))' },
     },
     {
       name: 'config-storage-energy-are-low',

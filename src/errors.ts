@@ -49,6 +49,12 @@ export const PollErrorCode = {
   OVERLAP: 'POLL_OVERLAP',
   /** An unexpected exception in the poll path: a bug in the collector, not the plug's fault. */
   INTERNAL: 'INTERNAL_ERROR',
+  /**
+   * The plug answered with the MAC or deviceId of another configured device that answered first:
+   * one plug listed twice (by IP and by host name, say). Its readings are published once, under
+   * the first device; this entry's poll counts as failed.
+   */
+  DUPLICATE: 'POLL_DUPLICATE',
 } as const;
 
 /** One of the {@link PollErrorCode} values. */
@@ -137,6 +143,11 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeSpec>> = {
     retryable: true,
     meaning:
       "not polled: the plug's poll from an earlier tick was still running (a plug is never polled twice at once)",
+  },
+  POLL_DUPLICATE: {
+    retryable: false,
+    meaning:
+      'the plug reports the MAC or deviceId of another configured device, which answered first: one plug listed twice; remove one entry',
   },
   INTERNAL_ERROR: {
     retryable: false,

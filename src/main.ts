@@ -45,7 +45,7 @@ export function mqttExtensions(
   config: Pick<MqttConfig, 'topicPrefix' | 'format'>,
   options: MqttExtensionOptions,
 ): ExtensionFactory {
-  return (publish, log) => {
+  return (publish, log, clock) => {
     const out: MqttExtension[] = [];
     const ha = options.homeassistant;
     if (ha?.enabled === true && config.format === 'tasmota') {
@@ -53,10 +53,10 @@ export function mqttExtensions(
     } else if (ha?.enabled === true) {
       const version = options.version ?? packageVersion();
       const ctx = { haPrefix: ha.prefix, topicPrefix: config.topicPrefix, version };
-      out.push(new HaDiscovery(ctx, publish, log));
+      out.push(new HaDiscovery(ctx, publish, log, clock));
     }
     if (options.onRelayCommand !== undefined) {
-      out.push(new MqttRelayCommands(config.topicPrefix, options.onRelayCommand, log));
+      out.push(new MqttRelayCommands(config.topicPrefix, options.onRelayCommand, log, clock));
     }
     return out;
   };

@@ -72,6 +72,18 @@ export interface PlugIdentity {
   transport?: string;
 }
 
+/**
+ * A MAC's hex digits, lower case, for ids and names: `AA:BB:CC:DD:EE:FF` and SMART's
+ * `AA-BB-CC-DD-EE-FF` both give `aabbccddeeff`. `''` when there is no usable MAC: absent, empty,
+ * not 12 hex digits, or all zeros (what some firmware and redacted dumps report), so that no two
+ * plugs ever share an id or a name through it.
+ * @param mac {@link PlugIdentity.mac} as reported
+ */
+export function macHex(mac: string | undefined): string {
+  const hex = (mac ?? '').replace(/[:-]/g, '').toLowerCase();
+  return /^[0-9a-f]{12}$/.test(hex) && !/^0+$/.test(hex) ? hex : '';
+}
+
 /*
  * Names. Device and outlet names become MQTT topic levels, so whatever a plug calls itself can
  * never inject `+`, `#`, `/` or control characters into a topic.

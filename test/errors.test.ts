@@ -38,6 +38,7 @@ describe('the error code registry', () => {
     ['PLUG_AUTH', false],
     ['POLL_NOT_STARTED', false],
     ['POLL_OVERLAP', true],
+    ['POLL_DUPLICATE', false],
     ['INTERNAL_ERROR', false],
     // Sink side: a broker or emonhub that is down is expected back.
     ['SINK_REFUSED', true],

@@ -6,8 +6,9 @@ import { TOOL_COMMANDS, TOOL_USAGE, runTool } from './tool-argv.js';
 import { loadConfig } from '../config/load.js';
 import { checkInterval } from '../config/tick-pattern.js';
 import { redactConfig } from '../config/redact.js';
+import { checkSameAddress } from '../config/same-address.js';
 import { ConfigError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../log/logger.js';
 import { runService } from '../main.js';
 import { ExitCode } from '../service/signals.js';
 
@@ -19,7 +20,8 @@ Usage:
   kasa-collector poll HOST[:PORT] [--timeout S] [--transport xor|klap|aes]
                   [--username EMAIL] [--password-file FILE]
                                                 read one plug once, print JSON
-  kasa-collector check-config [--config FILE]   validate, print the effective config
+  kasa-collector check-config [--config FILE]   validate (host names resolved), print the
+                                                effective config
   kasa-collector demo [--interval S]            simulated plugs + embedded broker
 ${TOOL_USAGE}
   kasa-collector --help | --version
@@ -80,8 +82,16 @@ export async function main(argv: string[]): Promise<number> {
     case 'check-config': {
       const file = configFile(values.config);
       const config = loadConfig({ file, env: process.env });
+      // Beyond the file: the devices' host names, resolved now (same-address.ts).
+      const source = file ?? 'defaults';
+      const { problems, notes } = await checkSameAddress(config.devices);
+      for (const note of notes) process.stderr.write(`${source}: note: ${note}\n`);
+      if (problems.length > 0) {
+        const lines = problems.map((p) => `${source}: devices${p.path ?? ''}: ${p.message}`);
+        throw new ConfigError(lines.join('\n'));
+      }
       process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
-      process.stderr.write(`${file ?? 'defaults'}: configuration is valid\n`);
+      process.stderr.write(`${source}: configuration is valid\n`);
       return ExitCode.OK;
     }
     case 'poll': {

@@ -14,8 +14,8 @@
 import type { FilterConfig } from '../config/types.js';
 import type { Measurement } from '../reading.js';
 
-/** The fields a plug measures and that the filter checks. `state` and `rssi` are never checked. */
-export type BoundedField = 'power' | 'current' | 'voltage' | 'energy';
+/** The fields a plug measures and that the filter checks. `state` is never checked. */
+export type BoundedField = 'power' | 'current' | 'voltage' | 'energy' | 'rssi';
 
 /** One value the filter removed. */
 export interface Rejection {
@@ -35,18 +35,35 @@ export interface BoundsResult {
 }
 
 /** The checked fields, in the order rejections are reported. */
-export const BOUNDED_FIELDS: readonly BoundedField[] = ['power', 'current', 'voltage', 'energy'];
+export const BOUNDED_FIELDS: readonly BoundedField[] = [
+  'power',
+  'current',
+  'voltage',
+  'energy',
+  'rssi',
+];
 
 const UNIT: Readonly<Record<BoundedField, string>> = {
   power: 'W',
   current: 'A',
   voltage: 'V',
   energy: 'kWh',
+  rssi: 'dBm',
 };
+
+/**
+ * What a WiFi radio can report as its signal, dBm: 0 dBm (1 mW) is far above any received
+ * signal, and below -120 dBm nothing is heard. Not configurable: physics, not an installation.
+ */
+export const RSSI_RANGE = { min: -120, max: 0 } as const;
 
 /** Why `value` of `field` is implausible, or `undefined` when it is within bounds. */
 function violation(field: BoundedField, value: number, b: FilterConfig): string | undefined {
   if (!Number.isFinite(value)) return 'not a finite number';
+  if (field === 'rssi') {
+    const { min, max } = RSSI_RANGE;
+    return value < min || value > max ? `outside ${min}..${max} dBm` : undefined;
+  }
   // A plug measures magnitudes: a negative voltage, current, power or since-boot counter is a
   // firmware glitch (and a negative energy is an error to Home Assistant's Energy dashboard,
   // docs/protocol.md#energy-since-boot).
@@ -71,8 +88,8 @@ function violation(field: BoundedField, value: number, b: FilterConfig): string 
  * Removes the values outside physical bounds: power above `maxPower` W, current above
  * `maxCurrent` A, voltage outside [`minVoltage`, `maxVoltage`] V, and any negative (or
  * non-finite) power, current, voltage or energy. Bounds are inclusive: a value equal to a bound
- * is kept. `rssi` is negative by nature (dBm) and `state` is not a measurement: both pass
- * untouched, as does any field absent from the input.
+ * is kept. `rssi` is negative by nature and must lie in -120..0 dBm; `state` is not a
+ * measurement and passes untouched, as does any field absent from the input.
  *
  * @param values a normalized reading's values (W, A, V, kWh); not modified
  * @param bounds the `filter` config slice

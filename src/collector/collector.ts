@@ -8,6 +8,7 @@ import { Poller, type PollResult } from './poller.js';
 import { PollOutcomes, type PollCounters } from './outcome.js';
 import { HarmonizedSchedule } from './schedule.js';
 import { tickPattern } from '../config/tick-pattern.js';
+import type { DeviceSample } from '../kasa/sample.js';
 import type { PollObserver, RelayCommand, Sink } from '../sinks/sink.js';
 import { RelayControl, type RelayCommandOutcome } from './relay-control.js';
 
@@ -23,7 +24,7 @@ export interface CollectorDeps {
   filter?: FilterConfig;
   /** Lifetime energy counters; absent: readings carry no `energy_total`. */
   energyTotals?: EnergyTotals;
-  /** Told of every poll outcome and spike (the Prometheus sink); absent: nobody is. */
+  /** Told of every poll outcome, spike and completed tick (the Prometheus sink); absent: nobody is. */
   observer?: PollObserver;
 }
 
@@ -73,7 +74,12 @@ export class Collector {
     private readonly deps: CollectorDeps,
   ) {
     this.#devices = config.devices.map((d) => this.makeDevice(d));
-    this.#relay = new RelayControl(config.poll.timeout * 1000, deps.log);
+    standIns(this.#devices);
+    this.#relay = new RelayControl(config.poll.timeout * 1000, {
+      clock: deps.clock,
+      log: deps.log,
+      onSwitched: (device, sample) => this.onSwitched(device, sample),
+    });
     this.#outcomes = new PollOutcomes(deps, this.stats);
     this.#poller = new Poller<PolledDevice>(
       { timeoutMs: config.poll.timeout * 1000, concurrency: config.poll.concurrency },
@@ -96,6 +102,7 @@ export class Collector {
     if (this.#started) return;
     this.#started = true;
     this.deps.energyTotals?.load();
+    this.#relay.start();
     await this.deps.sink.start();
     this.#schedule.start();
     this.deps.log.info(
@@ -117,6 +124,7 @@ export class Collector {
     if (!this.#started) return;
     this.#started = false;
     this.#schedule.stop();
+    this.#relay.stop();
     this.#poller.cancelPending();
     await this.#poller.idle();
     for (const d of this.#devices) d.close();
@@ -133,7 +141,9 @@ export class Collector {
   /**
    * Replaces the device list without a restart (SIGHUP). A device whose entry is unchanged keeps
    * its plug session, availability and name; a changed or new entry starts fresh; a removed
-   * device is published `offline` so dashboards do not show it as live. Polls in flight finish
+   * device is published `offline` so dashboards do not show it as live. Configured names win: a
+   * device whose name came from its alias (or MAC) and that the new config gives to another
+   * device starts fresh too, and is named again at its next answer. Polls in flight finish
    * and are delivered as usual.
    * @param devices the new `devices` config, already validated
    * @returns how many devices were added, removed and kept
@@ -152,12 +162,22 @@ export class Collector {
         d.password,
         d.passwordFile,
       ]);
+    const configured = new Set(devices.flatMap((c) => (c.name === undefined ? [] : [c.name])));
     const old = new Map(this.#devices.map((d) => [key(d.config), d]));
-    const next = devices.map((c) => old.get(key(c)) ?? this.makeDevice(c));
+    const next = devices.map((c) => {
+      const same = old.get(key(c));
+      const nameTaken =
+        same !== undefined && c.name === undefined && configured.has(same.info.name);
+      return same !== undefined && !nameTaken ? same : this.makeDevice(c);
+    });
     const kept = next.filter((d) => old.get(key(d.config)) === d);
     const removed = this.#devices.filter((d) => !next.includes(d));
-    for (const d of removed) d.close();
+    for (const d of removed) {
+      d.close();
+      this.#outcomes.forget(d);
+    }
     this.#devices = next;
+    standIns(next);
     for (const d of removed) {
       const outlets = d.outlets.map((o) => d.outletInfo(o));
       if (d.availability.online) {
@@ -179,15 +199,21 @@ export class Collector {
   }
 
   /**
-   * Runs a relay command (`relay-control.ts`) and, once switched, publishes the re-poll as a
-   * reading stamped with the current unix second (not a tick: it is an extra reading). Never rejects.
+   * Runs a relay command (`relay-control.ts`: coalesced per relay, spaced, only with `control`).
+   * Never rejects.
+   * @returns how it ended, once the request carrying it is done
    */
-  async relayCommand(command: RelayCommand): Promise<RelayCommandOutcome> {
-    const { outcome, device, sample } = await this.#relay.run(this.#devices, command);
-    if (sample && device && this.#devices.includes(device)) {
-      this.onResult(device, Math.floor(this.deps.clock.now() / 1000), { ok: true, sample });
-    }
-    return outcome;
+  relayCommand(command: RelayCommand): Promise<RelayCommandOutcome> {
+    return this.#relay.run(this.#devices, command);
+  }
+
+  /**
+   * A relay moved: its re-poll is published as a reading stamped with the current unix second
+   * (not a tick: it is an extra reading), unless the device left the config meanwhile.
+   */
+  private onSwitched(device: PolledDevice, sample: DeviceSample): void {
+    if (!this.#devices.includes(device)) return;
+    this.onResult(device, Math.floor(this.deps.clock.now() / 1000), { ok: true, sample });
   }
 
   /** Polls every device once for `tickS` now, outside the schedule (used by tests and `poll`). */
@@ -210,7 +236,8 @@ export class Collector {
       this.stats.skippedTicks += skipped;
       this.deps.log.warn({ skipped, tick: tickS }, 'ticks skipped: the process was stalled');
     }
-    void this.#poller.pollTick(this.#devices, tickS);
+    const observer = this.deps.observer;
+    void this.#poller.pollTick(this.#devices, tickS).then(() => observer?.tickDone?.(tickS));
   }
 
   private onResult(
@@ -223,5 +250,18 @@ export class Collector {
       pollChannel.publish({ device: device.info.name, ok: result.ok });
     if (result.ok) this.#outcomes.success(device, tickS, result.sample, durationS, this.#devices);
     else this.#outcomes.failure(device, tickS, result.error, durationS);
+  }
+}
+
+/**
+ * Gives each device not yet named the name it stands in under until its first answer, in list
+ * order, so that none takes a name another device has (configured, settled or standing in).
+ */
+function standIns(devices: readonly PolledDevice[]): void {
+  const taken = new Set(devices.filter((d) => d.named).map((d) => d.info.name));
+  for (const d of devices) {
+    if (d.named) continue;
+    d.standIn(taken);
+    taken.add(d.info.name);
   }
 }

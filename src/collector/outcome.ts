@@ -4,21 +4,34 @@
  * (a strip's outlets announced online as they first appear), commits its lifetime totals and
  * logs and counts its spikes. A failed poll is counted and logged, and after
  * `poll.offlineAfter` in a row the device and its outlets are published offline, once.
+ *
+ * A good poll of a plug that another device answered as first (same MAC or deviceId,
+ * `plug-claims.ts`) is not published: it counts as a failed poll `POLL_DUPLICATE`, told once.
+ * Spike warnings are rate-limited per device (a plug that reports a negative power at every
+ * tick logs once per {@link SPIKE_LOG_INTERVAL_MS}); every spike is still counted.
  */
 import type { Logger } from 'pino';
+import type { Clock } from '../clock.js';
 import type { FilterConfig } from '../config/types.js';
 import type { EnergyTotals } from '../energy/totals.js';
 import { totalsKey } from '../energy/totals-file.js';
-import { PollErrorCode } from '../errors.js';
+import { PollError, PollErrorCode } from '../errors.js';
 import type { DeviceSample } from '../kasa/device.js';
+import { heldNote, LogThrottle } from '../log/throttle.js';
 import { deviceKey } from '../reading.js';
 import type { PollObserver, Sink } from '../sinks/sink.js';
+import { PlugClaims } from './plug-claims.js';
 import type { PolledDevice } from './polled-device.js';
 import type { PollFailure } from './poller.js';
 import { pollReadings } from './readings.js';
 
-/** What {@link PollOutcomes} needs: the collector's own dependencies, minus the clock. */
+/** Least time between two spike warnings of one device, ms: 10 minutes. */
+export const SPIKE_LOG_INTERVAL_MS = 600_000;
+
+/** What {@link PollOutcomes} needs: the collector's own dependencies. */
 export interface OutcomeDeps {
+  /** Paces the spike warnings (monotonic). */
+  clock: Pick<Clock, 'monotonic'>;
   log: Logger;
   /** Usually a `Fanout` over the configured sinks. */
   sink: Sink;
@@ -42,6 +55,11 @@ export interface PollCounters {
 export class PollOutcomes {
   /** Devices whose last failure was a bug (`INTERNAL_ERROR`), logged once until a good poll. */
   readonly #bugs = new WeakSet<PolledDevice>();
+  /** The plug each device answers as. */
+  readonly #claims = new PlugClaims<PolledDevice>();
+  /** Devices told to be a duplicate, until they answer as a plug of their own. */
+  readonly #duplicates = new WeakSet<PolledDevice>();
+  readonly #spikeLog: LogThrottle;
 
   /**
    * @param deps logger, sink, bounds, totals and observer
@@ -50,13 +68,24 @@ export class PollOutcomes {
   constructor(
     private readonly deps: OutcomeDeps,
     private readonly counters: PollCounters,
-  ) {}
+  ) {
+    this.#spikeLog = new LogThrottle(deps.clock, {
+      perKeyMs: SPIKE_LOG_INTERVAL_MS,
+      maxKeys: 4096,
+    });
+  }
+
+  /** Forgets what is kept about a device dropped from the config (its claim on a plug). */
+  forget(device: PolledDevice): void {
+    this.#claims.release(device);
+  }
 
   /**
    * A good poll of `device`.
    * @param time unix s: the tick, or the current second for a relay command's re-poll
    * @param durationS how long the poll took, s (absent for a relay command's re-poll)
-   * @param devices every device: a name the others already use is not taken
+   * @param devices every device: a name the others use is not taken, and a plug another one
+   *   answered as first is not published twice
    */
   success(
     device: PolledDevice,
@@ -66,14 +95,18 @@ export class PollOutcomes {
     devices: readonly PolledDevice[],
   ): void {
     const { log, sink, energyTotals } = this.deps;
+    const held = this.#claims.claim(device, sample.identity);
+    if (held !== undefined) {
+      this.#duplicate(device, held.owner, held.key, time, durationS, devices);
+      return;
+    }
+    this.#duplicates.delete(device);
     this.counters.pollsOk++;
     this.#bugs.delete(device);
-    if (!device.named) {
-      const taken = new Set(devices.filter((d) => d !== device && d.named).map((d) => d.info.name));
-      device.settleName(sample.identity, taken);
-    }
+    if (!device.named) this.#settleName(device, sample, devices);
     device.identity = sample.identity;
     device.relay = sample.values.state;
+    device.lastSample = sample;
     const info = device.info;
     this.deps.observer?.poll(info, undefined, durationS);
     const cameOnline = device.availability.success() === 'online';
@@ -95,13 +128,65 @@ export class PollOutcomes {
     for (const { device: d, field, value, reason } of out.rejections) {
       this.counters.spikes++;
       this.deps.observer?.spike(d, field);
-      log.warn({ device: deviceKey(d), field, value, reason, tick: time }, 'spike rejected');
+      const notLogged = this.#spikeLog.take(deviceKey(d));
+      if (notLogged === undefined) continue;
+      log.warn(
+        { device: deviceKey(d), field, value, reason, tick: time },
+        `spike rejected${heldNote(notLogged)}`,
+      );
     }
     for (const reading of out.readings) {
       sink.write(reading);
       if (announce.has(reading.device)) sink.availability(reading.device, true);
     }
     if (cameOnline) sink.availability(info, true);
+  }
+
+  /**
+   * Names a device from its first good poll: the first of its derived names no other device
+   * uses (configured, settled or standing in). A clash is logged here, once per device.
+   */
+  #settleName(device: PolledDevice, sample: DeviceSample, devices: readonly PolledDevice[]): void {
+    const taken = new Set<string>();
+    for (const d of devices) if (d !== device) taken.add(d.info.name);
+    const wanted = device.settleName(sample.identity, taken);
+    if (wanted === undefined) return;
+    const name = device.info.name;
+    this.deps.log.warn(
+      { device: name, wanted, host: device.config.host },
+      `name "${wanted}" is taken by another device; this plug is published as "${name}" (give it a name in devices[] to choose)`,
+    );
+  }
+
+  /**
+   * A good poll of a plug that `owner` answered as first: reported as a failed poll
+   * `POLL_DUPLICATE`, and told at warn once (until the device answers as a plug of its own).
+   */
+  #duplicate(
+    device: PolledDevice,
+    owner: PolledDevice,
+    key: string,
+    tickS: number,
+    durationS: number | undefined,
+    devices: readonly PolledDevice[],
+  ): void {
+    const what = key.startsWith('mac:') ? 'MAC' : 'deviceId';
+    const at = devices.indexOf(owner);
+    const message = `the plug answers with the ${what} of devices[${at}] (${owner.target}), which answered first: the same plug is listed twice; its readings are published once, as "${owner.info.name}"; remove one of the two entries`;
+    if (!this.#duplicates.has(device)) {
+      this.#duplicates.add(device);
+      this.deps.log.warn(
+        {
+          device: device.info.name,
+          host: device.config.host,
+          code: PollErrorCode.DUPLICATE,
+          other: owner.info.name,
+        },
+        `not published: ${message}`,
+      );
+    }
+    const error = new PollError(PollErrorCode.DUPLICATE, device.target, message);
+    this.failure(device, tickS, error, durationS);
   }
 
   /**

@@ -6,7 +6,7 @@ import type { DeviceClient, DeviceSample, OutletSample } from '../kasa/sample.js
 import type { Credentials } from '../kasa/transport/credentials.js';
 import type { DeviceInfo, OutletInfo, PlugIdentity, RelayState } from '../reading.js';
 import { AvailabilityTracker } from './availability.js';
-import { deviceName, outletName } from './naming.js';
+import { addressNames, derivedNames, firstFree, outletName } from './naming.js';
 import type { Pollable } from './poller.js';
 
 /** What the default client needs beyond the device's config entry. */
@@ -22,9 +22,11 @@ export interface ClientOptions {
  * (an {@link AutoDevice}: IOT or SMART, over XOR, KLAP or AES, found on first contact), its availability, and the name its topics use. It is what the poller
  * polls: {@link poll} runs the client's poll behind any relay command already queued.
  *
- * The name is fixed at the first successful poll (configured `name`, else alias, else MAC) and
- * then kept for the life of the process, so a renamed alias does not move a device's topics
- * mid-run. Until then, the address stands in (only an `offline` can be published before it).
+ * A configured `name` is the name from the start. Otherwise the name is fixed at the first
+ * successful poll (alias, else MAC, …: `derivedNames` in `naming.ts`, the first no other device
+ * uses) and then kept for the life of the process, so a renamed alias does not move a device's
+ * topics mid-run. Until then, a name from the address stands in (only an `offline` can be
+ * published under it), one that no other device uses either.
  */
 export class PolledDevice implements Pollable {
   readonly client: DeviceClient;
@@ -32,7 +34,11 @@ export class PolledDevice implements Pollable {
   identity: PlugIdentity = {};
   /** The relay as last read, for `TOGGLE`; undefined before the first good poll. */
   relay: RelayState | undefined;
+  /** The last good poll's sample (a strip outlet's relay as last read is in it). */
+  lastSample: DeviceSample | undefined;
   #name: string | undefined;
+  /** The name published before the first answer (see {@link standIn}). */
+  #standIn: string;
   #tail: Promise<unknown> = Promise.resolve();
   /** A strip's outlets by child id, named once for the life of the process. */
   readonly #outlets = new Map<string, OutletInfo>();
@@ -65,6 +71,8 @@ export class PolledDevice implements Pollable {
         clock,
       });
     this.availability = new AvailabilityTracker(offlineAfter);
+    this.#name = config.name;
+    this.#standIn = firstFree(addressNames(config.host, config.port), new Set());
   }
 
   /** `host:port`, for messages. */
@@ -102,17 +110,28 @@ export class PolledDevice implements Pollable {
   }
 
   /**
-   * Fixes the name from the first identity seen. `taken` lists names other devices already use;
-   * on a clash the MAC (or address) is used instead, so two plugs both called "Plug" stay apart.
+   * Chooses the name published before the first answer: the host slugified, else `host_port`,
+   * else numbered, the first that is not in `taken`. No effect once named.
+   * @param taken names other devices use
    */
-  settleName(identity: PlugIdentity, taken: ReadonlySet<string>): void {
+  standIn(taken: ReadonlySet<string>): void {
     if (this.#name !== undefined) return;
-    const { name, host } = this.config;
-    let chosen = deviceName(name, identity.alias, identity.mac, host);
-    if (!name && taken.has(chosen)) chosen = deviceName(undefined, undefined, identity.mac, host);
-    if (!name && taken.has(chosen))
-      chosen = deviceName(undefined, undefined, undefined, `${host}_${this.config.port}`);
-    this.#name = chosen;
+    this.#standIn = firstFree(addressNames(this.config.host, this.config.port), taken);
+  }
+
+  /**
+   * Fixes the name from the first identity seen, unless one is configured: the first of
+   * `derivedNames` that is not in `taken` (so two plugs both called "Plug" stay apart, and no
+   * plug takes a name the config gives another).
+   * @param identity the plug's identity from its first good poll
+   * @param taken names other devices use: configured, settled and standing in
+   * @returns the name it would have had, when another device has it; else undefined
+   */
+  settleName(identity: PlugIdentity, taken: ReadonlySet<string>): string | undefined {
+    if (this.#name !== undefined) return undefined;
+    const candidates = derivedNames(identity, this.config.host, this.config.port);
+    this.#name = firstFree(candidates, taken);
+    return this.#name === candidates[0] ? undefined : candidates[0];
   }
 
   /**
@@ -158,12 +177,8 @@ export class PolledDevice implements Pollable {
 
   /** How sinks address this device right now. */
   get info(): DeviceInfo {
-    const { host, port, node, name } = this.config;
-    const info: DeviceInfo = {
-      name: this.#name ?? name ?? deviceName(undefined, undefined, undefined, host),
-      host,
-      port,
-    };
+    const { host, port, node } = this.config;
+    const info: DeviceInfo = { name: this.#name ?? this.#standIn, host, port };
     if (node !== undefined) info.node = node;
     if (this.config.control === true) info.control = true;
     return info;

@@ -31,6 +31,13 @@ export interface PollerOptions {
 /**
  * Polls a set of plugs once per tick with bounded concurrency.
  *
+ * Order: a tick polls first the plugs that answered at their last poll, then the others, each
+ * group starting where the previous tick stopped in it (a plug it never started comes first).
+ * When the fleet needs more time than the workers have (`devices > concurrency × interval /
+ * timeout`, with plugs that hang until the timeout), hung plugs then share what is left in turn,
+ * and can never starve live ones: a plug that answers is polled at every tick as long as the
+ * live plugs fit, and every plug is started at least once every ⌈others / what is left⌉ ticks.
+ *
  * Isolation rules: a slow plug only ever costs its own poll (each has its own deadline), never
  * delays the others or the next tick; two polls of the same plug never overlap (a plug still in
  * flight when its next tick comes is reported `POLL_OVERLAP` for that tick, not polled twice);
@@ -44,6 +51,10 @@ export class Poller<D extends Pollable> {
   #generation = 0;
   readonly #inFlight = new Set<D>();
   readonly #running = new Set<Promise<void>>();
+  /** Devices whose last poll succeeded. */
+  readonly #answered = new WeakSet<D>();
+  /** The last tick's queue and how many of it were started (final once the next tick began). */
+  #last: { queue: D[]; started: () => number } | undefined;
 
   /**
    * @param options deadline and concurrency
@@ -75,15 +86,20 @@ export class Poller<D extends Pollable> {
    */
   pollTick(devices: readonly D[], tickS: number): Promise<void> {
     const generation = ++this.#generation;
-    const queue: D[] = [];
+    // The previous tick's workers take no new plug from here on: its unstarted ones are final.
+    const resume = this.#unstarted();
+    const answered: D[] = [];
+    const others: D[] = [];
     for (const d of devices) {
       if (this.#inFlight.has(d)) {
         this.fail(d, tickS, PollErrorCode.OVERLAP, 'previous poll still running at this tick');
       } else {
-        queue.push(d);
+        (this.#answered.has(d) ? answered : others).push(d);
       }
     }
+    const queue = [...rotate(answered, resume), ...rotate(others, resume)];
     let next = 0;
+    this.#last = { queue, started: () => next };
     const worker = async (): Promise<void> => {
       while (next < queue.length && generation === this.#generation) {
         await this.pollOne(queue[next++] as D, tickS);
@@ -106,6 +122,12 @@ export class Poller<D extends Pollable> {
     this.#running.add(done);
     void done.finally(() => this.#running.delete(done));
     return done;
+  }
+
+  /** The previous tick's plugs it never started, in its order. */
+  #unstarted(): D[] {
+    const last = this.#last;
+    return last === undefined ? [] : last.queue.slice(last.started());
   }
 
   /** Resolves when no tick's polls are in flight (used on shutdown). */
@@ -138,6 +160,8 @@ export class Poller<D extends Pollable> {
     } finally {
       this.#inFlight.delete(device);
     }
+    if (result.ok) this.#answered.add(device);
+    else this.#answered.delete(device);
     this.onResult(device, tickS, result, (this.clock.monotonic() - started) / 1000);
   }
 
@@ -147,4 +171,17 @@ export class Poller<D extends Pollable> {
       error: new PollError(code, device.target, message),
     });
   }
+}
+
+/**
+ * `group` (in list order) rotated to start where the previous tick stopped in it: at the first
+ * of its members the previous tick did not start, in that tick's order. Each tick's order is
+ * thus the list read round from some point, and the next tick goes on from where it ended.
+ * Unrotated when the previous tick started them all.
+ */
+function rotate<D>(group: readonly D[], unstarted: readonly D[]): D[] {
+  const members = new Set(group);
+  const first = unstarted.find((d) => members.has(d));
+  const at = first === undefined ? -1 : group.indexOf(first);
+  return at <= 0 ? [...group] : [...group.slice(at), ...group.slice(0, at)];
 }

@@ -63,7 +63,10 @@ export interface TotalStep {
 export interface PollReadings {
   /** To write, in order: a plug's reading; or a strip's outlets' (by position), then its own. */
   readings: Reading[];
-  /** Values the bounds removed, in reading order (fields in `BOUNDED_FIELDS` order). */
+  /**
+   * Values the bounds removed, in reading order (fields in `BOUNDED_FIELDS` order); a strip's
+   * own `rssi` first, once (its outlets carry the strip's).
+   */
   rejections: DeviceRejection[];
   /** One step per reading whose `energy` survived the bounds, in reading order. */
   totals: TotalStep[];
@@ -99,19 +102,21 @@ export function pollReadings(poll: PolledSample, rules: ReadingRules = {}): Poll
       `${poll.outlets.length} outlet infos for the ${sample.outlets.length} outlets of ${device.name}`,
     );
   }
+  // The strip's WiFi signal is checked once, as the strip's, before its outlets carry it.
+  const { rssi: rawRssi, ...stripOwn } = sample.values;
+  const { rssi } = rawRssi === undefined ? {} : checked(device, poll.totalsKey, { rssi: rawRssi });
   const published: Measurement[] = [];
   sample.outlets.forEach((o, i) => {
     const info = poll.outlets[i] as DeviceInfo;
     const own: PlugIdentity = { ...identity };
     if (o.alias !== undefined) own.alias = o.alias;
     else delete own.alias;
-    const rssi = sample.values.rssi;
     const raw = rssi === undefined ? o.values : { ...o.values, rssi };
     const values = checked(info, `${poll.totalsKey}/${o.position}`, raw);
     published.push(values);
     out.readings.push({ time, device: info, identity: own, values, hasEmeter });
   });
-  const values = { ...sample.values, ...sumOutlets(published) };
+  const values = { ...stripOwn, ...(rssi === undefined ? {} : { rssi }), ...sumOutlets(published) };
   const outletCount = sample.outlets.length;
   out.readings.push({ time, device, identity, values, hasEmeter, outletCount });
   return out;

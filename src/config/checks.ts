@@ -3,6 +3,7 @@
  * sentences a user can act on ("must be an integer ≥ 1, got 0"); an empty list means the value is
  * fine. No I/O, no convict: the schema wires these in as formats, and tests call them directly.
  */
+import { isIPv6 } from 'node:net';
 
 /**
  * One problem with one value. `path` continues the key the check is attached to, for checks of
@@ -64,12 +65,29 @@ export const string: Check = (v) => when(typeof v !== 'string', `must be a strin
 export const secret: Check = (v) =>
   when(typeof v !== 'string', `must be a string (the value is not shown: it is a secret)`);
 
-/** A host name or IP address: non-empty, no whitespace. */
-export const host: Check = (v) =>
-  when(
-    typeof v !== 'string' || !/^\S+$/.test(v),
-    `must be an IP address or host name, got ${show(v)}`,
+/**
+ * A host name or IP address as `net.connect` and `server.listen` take it: non-empty, no
+ * whitespace, an IPv6 address without brackets (`::1`; brackets are URL syntax, and a host
+ * `[::1]` does not resolve), no `:port` (each host key has a port key beside it).
+ */
+export const host: Check = (v) => {
+  if (typeof v !== 'string' || !/^\S+$/.test(v)) {
+    return [{ message: `must be an IP address or host name, got ${show(v)}` }];
+  }
+  const bracketed = /^\[([^\]]*)\](:\d*)?$/.exec(v);
+  if (bracketed) {
+    const bare = JSON.stringify(bracketed[1]);
+    return [
+      {
+        message: `must be written without brackets, e.g. ${bare} (brackets are for URLs; a port goes in its own key), got ${show(v)}`,
+      },
+    ];
+  }
+  return when(
+    v.includes(':') && !isIPv6(v),
+    `must be an IP address or host name without a port (the port goes in its own key), got ${show(v)}`,
   );
+};
 
 /** One of `values` (compared with `===`). */
 export function oneOf(values: readonly unknown[]): Check {

@@ -10,6 +10,7 @@ import {
   unknownKeyMessage,
 } from './checks.js';
 import type { Check, Issue } from './checks.js';
+import { hostPort, normalizeAddress } from './address.js';
 import type { DeviceConfig, OutletConfig } from './types.js';
 import { NAME_PATTERN, RESERVED_NAMES, RESERVED_OUTLET_NAMES } from '../reading.js';
 
@@ -168,8 +169,9 @@ function nodesOf(d: Record<string, unknown>): { path: string; node: unknown }[] 
 
 /**
  * Values two plugs may not share, as shown in messages: `name` (the MQTT topic), `node` (the
- * emonhub node) and `host:port` (the same plug polled twice), each with the fix. `needs` are the
- * keys that must be valid before comparing.
+ * emonhub node) and `host:port` (the same plug polled twice; addresses compared in one spelling,
+ * `address.ts`; names that resolve to one address are `check-config`'s, `same-address.ts`), each
+ * with the fix. `needs` are the keys that must be valid before comparing.
  */
 const UNIQUE = [
   {
@@ -182,7 +184,10 @@ const UNIQUE = [
     key: 'host',
     needs: ['host', 'port'],
     value: (d: Record<string, unknown>) =>
-      `${String(d['host']).toLowerCase()}:${String(d['port'] ?? defaultPort(d['transport']))}`,
+      hostPort(
+        normalizeAddress(String(d['host'])),
+        Number(d['port'] ?? defaultPort(d['transport'])),
+      ),
     fix: 'list each plug once',
   },
 ];

@@ -74,7 +74,7 @@ export const SPEC: SpecTree = {
     ),
   },
   devices: leaf(
-    'The plugs: [{"host": "192.168.1.50", "port": 9999, "name": "fridge", "node": 27}]. host is required; port defaults to 9999; name (a-z, 0-9, _ and -, at most 64) is the MQTT topic level, else the plug alias slugified; node (integer 1..255) is the emonhub node id, without one the plug is not sent to emonhub; control (boolean, default false) lets <prefix>/<name>/set switch the relay; transport ("xor", "klap" or "aes") forces how the plug is reached instead of finding it (then port defaults to 80 for klap and aes); username with password or passwordFile give this plug its own TP-Link account instead of kasa.username. A power strip (HS300, KP303) publishes each outlet as <prefix>/<name>/<outlet>; outlets ([{"name": "kettle", "node": 31}, ...], the n-th entry is outlet n) names outlets and gives them emonhub nodes. Names, nodes and host:port must be unique.',
+    'The plugs: [{"host": "192.168.1.50", "port": 9999, "name": "fridge", "node": 27}]. host is required; port defaults to 9999; name (a-z, 0-9, _ and -, at most 64) is the MQTT topic level, else the plug alias slugified; node (integer 1..255) is the emonhub node id, without one the plug is not sent to emonhub; control (boolean, default false) lets <prefix>/<name>/set switch the relay; transport ("xor", "klap" or "aes") forces how the plug is reached instead of finding it (then port defaults to 80 for klap and aes); username with password or passwordFile give this plug its own TP-Link account instead of kasa.username. A power strip (HS300, KP303) publishes each outlet as <prefix>/<name>/<outlet>; outlets ([{"name": "kettle", "node": 31}, ...], the n-th entry is outlet n) names outlets and gives them emonhub nodes. Names, nodes and host:port must be unique; check-config also resolves host names and refuses two entries that reach one address and port. Write an IPv6 address without brackets (::1).',
     [],
     checkDevices,
   ),
@@ -116,9 +116,12 @@ export const SPEC: SpecTree = {
       { env: 'MQTT_TOPIC_PREFIX' },
     ),
     qos: leaf('QoS of published readings: 0, 1 or 2.', 1, check.oneOf([0, 1, 2])),
-    clientId: leaf('MQTT client id; empty: kasa-collector-<hostname>.', '', check.string, {
-      env: 'MQTT_CLIENT_ID',
-    }),
+    clientId: leaf(
+      "MQTT client id; empty: kasa-collector-<hostname>-<hash>, the hash (6 hex digits) of the absolute state.dir and mqtt.topicPrefix, so two collectors on one machine do not take each other's connection and a restart keeps the id. Give each collector its own id when you set one.",
+      '',
+      check.string,
+      { env: 'MQTT_CLIENT_ID' },
+    ),
     passwordFile: leaf(
       'File holding the broker password (first line), instead of mqtt.password (setting both is an error). Keeps the secret out of the config file.',
       '',

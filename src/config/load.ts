@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
 import convict from 'convict';
 import { isPlainObject, show, unknownKeyMessage } from './checks.js';
+import { defaultClientId } from './client-id.js';
 import { normalizeDevice } from './devices.js';
 import { readJsonObject } from './file.js';
 import { accountProblems } from './kasa-account.js';
@@ -235,10 +235,11 @@ function checkTasmotaTopics(conf: convict.Config<Config>, src: Sources, problems
  * Loads and validates the configuration: schema defaults, then the JSON file, then environment
  * variables, then `overrides`. Unknown keys are errors (convict `allowed: 'strict'`), so a typo
  * never silently falls back to a default. With `mqtt.format: "tasmota"`, two configured plugs
- * or strip outlets on one `tele/<topic>` are an error (`tasmota-topics.ts`). Device `port` is filled in (9999) and an empty
- * `mqtt.clientId` becomes `kasa-collector-<hostname>`. With MQTT enabled, the files named by
- * `mqtt.ca`, `mqtt.cert`, `mqtt.key` and `mqtt.passwordFile` are read to check them (see
- * `secret-files.ts`); the password stays in its file, `mqtt.password` is not filled in.
+ * or strip outlets on one `tele/<topic>` are an error (`tasmota-topics.ts`). Device `port` is
+ * filled in (9999) and an empty `mqtt.clientId` becomes `kasa-collector-<hostname>-<hash>`
+ * (`client-id.ts`). With MQTT enabled, the files named by `mqtt.ca`, `mqtt.cert`, `mqtt.key`
+ * and `mqtt.passwordFile` are read to check them (see `secret-files.ts`); the password stays in
+ * its file, `mqtt.password` is not filled in.
  * @returns the validated configuration; durations are in seconds
  * @throws ConfigError listing every problem found, one per line, as `<source>: <key>: <what is
  *   wrong and how to fix it>`, where source is the file name, `$ENV_VAR`, `overrides` or
@@ -276,6 +277,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   return {
     ...config,
     devices: config.devices.map(normalizeDevice),
-    mqtt: { ...config.mqtt, clientId: config.mqtt.clientId || `kasa-collector-${hostname()}` },
+    mqtt: {
+      ...config.mqtt,
+      clientId: config.mqtt.clientId || defaultClientId(config.state.dir, config.mqtt.topicPrefix),
+    },
   };
 }

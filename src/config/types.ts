@@ -99,7 +99,7 @@ export interface MqttConfig {
   /** First topic level(s): no `+`, `#`, leading/trailing `/`, or `$` start. Default `kasa`. */
   topicPrefix: string;
   qos: 0 | 1 | 2;
-  /** Never empty after loading: `''` in the file becomes `kasa-collector-<hostname>`. */
+  /** Never empty after loading: `''` in the file becomes `kasa-collector-<hostname>-<hash>`. */
   clientId: string;
   /** File whose first line is the password, instead of `password` (both set is an error); `''`: none. */
   passwordFile: string;

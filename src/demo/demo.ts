@@ -6,7 +6,7 @@ import mqtt from 'mqtt';
 import { systemClock } from '../clock.js';
 import { loadConfig } from '../config/load.js';
 import { type Config } from '../config/types.js';
-import { createLogger } from '../log.js';
+import { createLogger } from '../log/logger.js';
 import { runUntilSignal } from '../service/signals.js';
 import { buildCollector } from '../main.js';
 import { startFleet, type FleetSpec } from '../sim/fleet.js';

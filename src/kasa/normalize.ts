@@ -8,6 +8,7 @@
  *   `power_mw` mW, `total_wh` Wh (integers)
  */
 import type { Measurement, PlugIdentity, RelayState } from '../reading.js';
+import { tooManyOutlets } from './strip-models.js';
 
 /**
  * Thrown by {@link normalize} when a field the plug sent has the wrong type (a string, `null`,
@@ -130,13 +131,15 @@ export interface ChildSysinfo {
  * as the strip expects the full id in `context.child_ids`.
  * @param sysinfo the `get_sysinfo` object
  * @returns the outlets in `children[]` order, or `undefined` for a plug without `children`
- * @throws ReplyFieldError when `children` is not an array of objects with a string `id`, or
- *   when `state` has the wrong type
+ * @throws ReplyFieldError when `children` is not an array of objects with a string `id`, when
+ *   `state` has the wrong type, or when there are more than the model can have (`strip-models.ts`)
  */
 export function childrenOf(sysinfo: Json): ChildSysinfo[] | undefined {
   const raw = sysinfo['children'];
   if (raw === undefined) return undefined;
   if (!Array.isArray(raw)) throw new ReplyFieldError('system.get_sysinfo.children is not an array');
+  const tooMany = tooManyOutlets(stringField(sysinfo, 'model'), raw.length);
+  if (tooMany !== undefined) throw new ReplyFieldError(tooMany);
   const deviceId = stringField(sysinfo, 'deviceId') ?? '';
   return raw.map((c: unknown, i) => {
     const where = `system.get_sysinfo.children[${i}]`;

@@ -47,6 +47,7 @@ import {
 } from './protocol/smart.js';
 import { smartErrorKind } from './protocol/smart-errors.js';
 import type { DeviceClient, DeviceSample, OutletSample } from './sample.js';
+import { tooManyOutlets } from './strip-models.js';
 import type { Transport } from './transport/transport.js';
 
 type Json = Record<string, unknown>;
@@ -175,9 +176,11 @@ export class SmartDevice implements DeviceClient {
     const asked = ['get_device_info', 'get_child_device_list'];
     const answers = await this.#multiple(asked, left(), this.target);
     const info = requireAnswer(answers, 'get_device_info', this.target);
+    const model = typeof info['model'] === 'string' ? info['model'] : undefined;
     const children = await this.#childList(
       requireAnswer(answers, 'get_child_device_list', this.target),
       left,
+      model,
     );
     const { values, identity } = this.#guard(this.target, () => normalizeSmartInfo(info));
     const stripValues: Measurement = values.rssi === undefined ? {} : { rssi: values.rssi };
@@ -237,8 +240,15 @@ export class SmartDevice implements DeviceClient {
     return this.#guard(where, () => normalizeSmartEnergy(energy));
   }
 
-  /** All pages of `get_child_device_list`. */
-  async #childList(first: Json, left: () => number): Promise<Json[]> {
+  /**
+   * All pages of `get_child_device_list`, once the count they claim is plausible for `model`
+   * (`strip-models.ts`): PLUG_BAD_REPLY before any page or outlet is asked otherwise.
+   */
+  async #childList(first: Json, left: () => number, model: string | undefined): Promise<Json[]> {
+    const refuse = (count: number): void => {
+      const why = tooManyOutlets(model, count);
+      if (why !== undefined) throw new PlugError(PlugErrorCode.BAD_REPLY, this.target, why);
+    };
     const list = (page: Json): Json[] => {
       const l = page['child_device_list'];
       if (!Array.isArray(l)) {
@@ -252,6 +262,7 @@ export class SmartDevice implements DeviceClient {
     };
     const out = list(first);
     const sum = typeof first['sum'] === 'number' ? first['sum'] : out.length;
+    refuse(Math.max(sum, out.length));
     for (let page = 1; out.length < sum && page < MAX_CHILD_PAGES; page++) {
       const next = await this.#call(
         { method: 'get_child_device_list', params: { start_index: out.length } },
@@ -262,6 +273,7 @@ export class SmartDevice implements DeviceClient {
       if (more.length === 0) break;
       out.push(...more);
     }
+    refuse(out.length);
     return out;
   }
 

@@ -52,41 +52,17 @@ export class Fanout implements Sink, PollObserver {
 
   /** Gives the reading to every sink; a sink that throws is logged and skipped. */
   write(reading: Reading): void {
-    for (const sink of this.sinks) {
-      try {
-        sink.write(reading);
-      } catch (err) {
-        this.#log.error(
-          { err, failed: sink.name, device: reading.device.name },
-          'sink write failed',
-        );
-      }
-    }
+    this.#each(this.sinks, 'write', reading.device.name, (s) => s.write(reading));
   }
 
   /** Forwards an availability change to every sink; a sink that throws is logged and skipped. */
   availability(device: DeviceInfo, online: boolean): void {
-    for (const sink of this.sinks) {
-      try {
-        sink.availability(device, online);
-      } catch (err) {
-        this.#log.error(
-          { err, failed: sink.name, device: device.name },
-          'sink availability failed',
-        );
-      }
-    }
+    this.#each(this.sinks, 'availability', device.name, (s) => s.availability(device, online));
   }
 
   /** Forwards a device's removal to every sink that cares; a sink that throws is logged and skipped. */
   removed(device: DeviceInfo): void {
-    for (const sink of this.sinks) {
-      try {
-        sink.removed?.(device);
-      } catch (err) {
-        this.#log.error({ err, failed: sink.name, device: device.name }, 'sink removed failed');
-      }
-    }
+    this.#each(this.sinks, 'removed', device.name, (s) => s.removed?.(device));
   }
 
   /** {@link PollObserver.poll} to every observing sink; one that throws is logged and skipped. */
@@ -96,22 +72,33 @@ export class Fanout implements Sink, PollObserver {
     durationS: number | undefined,
     message?: string,
   ): void {
-    for (const sink of this.#observers) {
-      try {
-        sink.poll(device, code, durationS, message);
-      } catch (err) {
-        this.#log.error({ err, failed: sink.name, device: device.name }, 'sink poll failed');
-      }
-    }
+    this.#each(this.#observers, 'poll', device.name, (s) =>
+      s.poll(device, code, durationS, message),
+    );
   }
 
   /** {@link PollObserver.spike} to every observing sink; one that throws is logged and skipped. */
   spike(device: DeviceInfo, field: string): void {
-    for (const sink of this.#observers) {
+    this.#each(this.#observers, 'spike', device.name, (s) => s.spike(device, field));
+  }
+
+  /** {@link PollObserver.tickDone} to every observing sink; one that throws is logged and skipped. */
+  tickDone(tickS: number): void {
+    this.#each(this.#observers, 'tickDone', undefined, (s) => s.tickDone?.(tickS));
+  }
+
+  /** Calls `fn` on each sink in turn; a sink that throws is logged with its name and skipped. */
+  #each<S extends Sink>(
+    sinks: readonly S[],
+    what: string,
+    device: string | undefined,
+    fn: (sink: S) => void,
+  ): void {
+    for (const sink of sinks) {
       try {
-        sink.spike(device, field);
+        fn(sink);
       } catch (err) {
-        this.#log.error({ err, failed: sink.name, device: device.name }, 'sink spike failed');
+        this.#log.error({ err, failed: sink.name, device }, `sink ${what} failed`);
       }
     }
   }

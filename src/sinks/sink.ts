@@ -104,4 +104,10 @@ export interface PollObserver {
   ): void;
   /** One value the physical bounds removed. */
   spike(device: DeviceInfo, field: string): void;
+  /**
+   * Every poll of tick `tickS` has settled (answered, failed, timed out or was not started):
+   * the tick completed. Optional.
+   * @param tickS the tick, unix s
+   */
+  tickDone?(tickS: number): void;
 }

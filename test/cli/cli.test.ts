@@ -109,6 +109,17 @@ describe('kasa-collector CLI', () => {
     );
   });
 
+  it('check-config resolves host names and refuses a second entry for one address', async () => {
+    const file = path.join(dir, 'twice.json');
+    // localhost resolves (from /etc/hosts) to 127.0.0.1, ::1 or both: either way it is the
+    // address of one of the first two entries.
+    const devices = [{ host: '127.0.0.1' }, { host: '::1' }, { host: 'localhost' }];
+    await writeFile(file, JSON.stringify({ devices }));
+    await expect(main(['check-config', '--config', file])).rejects.toThrow(
+      /twice\.json: devices\[2\]\.host: .*\("localhost" resolves to it\) is the address of devices\[[01]\]/,
+    );
+  });
+
   it('unknown commands and malformed addresses are usage errors', async () => {
     await expect(main(['frobnicate'])).rejects.toThrow(ConfigError);
     await expect(main(['poll', 'host:99999'])).rejects.toThrow(ConfigError);

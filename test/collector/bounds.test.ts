@@ -32,6 +32,11 @@ describe('applyBounds: one value out of bounds is removed, the rest survive', ()
     ['>100 kW on a washer (arteck/ioBroker.hs100#63)', 'power', 104_857.6, 'above maxPower 4000 W'],
     ['>28,000 W on an HS110 fw 1.1.1', 'power', 28_146.3, 'above maxPower 4000 W'],
     ['current spike alongside', 'current', 121.9, 'above maxCurrent 20 A'],
+    // WiFi signal: what a radio can report, -120..0 dBm.
+    ['rssi 1e300', 'rssi', 1e300, 'outside -120..0 dBm'],
+    ['positive rssi', 'rssi', 5, 'outside -120..0 dBm'],
+    ['rssi below -120 dBm', 'rssi', -121, 'outside -120..0 dBm'],
+    ['NaN rssi', 'rssi', Number.NaN, 'not a finite number'],
   ];
   it.each(cases)('%s', (_what, field, value, reason) => {
     const { values, rejected } = applyBounds({ ...good, [field]: value }, B);
@@ -56,10 +61,12 @@ describe('applyBounds: values kept', () => {
     expect(applyBounds(input, B)).toEqual({ values: input, rejected: [] });
   });
 
-  it('never touches rssi, negative by nature, nor state', () => {
-    const { values, rejected } = applyBounds({ rssi: -120, state: 'OFF', power: -1 }, B);
-    expect(values).toEqual({ rssi: -120, state: 'OFF' });
-    expect(rejected.map((r) => r.field)).toEqual(['power']);
+  it('keeps an rssi within -120..0 dBm, negative by nature, and never touches state', () => {
+    for (const rssi of [-120, -60, 0]) {
+      const { values, rejected } = applyBounds({ rssi, state: 'OFF', power: -1 }, B);
+      expect(values).toEqual({ rssi, state: 'OFF' });
+      expect(rejected.map((r) => r.field)).toEqual(['power']);
+    }
   });
 
   it('reports several rejections in field order and keeps what is left', () => {

@@ -93,12 +93,12 @@ describe('Collector', () => {
     expect(sink.stopped).toBe(1);
   });
 
-  it('names devices from alias, and from MAC when two aliases clash', async () => {
+  it('names devices from alias, suffixed with the MAC when two aliases clash', async () => {
     const { sink, collector, tick } = build([[fridge], [lamp]]);
     await collector.start();
     await tick();
     await collector.stop();
-    expect(sink.readings.map((r) => r.device.name)).toEqual(['fridge', '50c7bf000002']);
+    expect(sink.readings.map((r) => r.device.name)).toEqual(['fridge', 'fridge_50c7bf000002']);
   });
 
   it('goes offline after offlineAfter failures, back online on success, one log line each', async () => {

@@ -242,6 +242,16 @@ describe('pollReadings', () => {
     expect(poll).toEqual(frozen); // nothing of the input is modified
   });
 
+  it("checks a strip's own rssi once: out of range, it leaves the strip and every outlet", () => {
+    const out = pollReadings(strip({ ...HS300, values: { rssi: 1e300 } }), { filter: BOUNDS });
+    expect(out.readings.map((r) => r.values.rssi)).toEqual([undefined, undefined, undefined]);
+    expect(out.rejections.map((r) => [r.device.name, r.device.outlet, r.field])).toEqual([
+      ['office', undefined, 'rssi'],
+    ]);
+    const kept = pollReadings(strip(), { filter: BOUNDS });
+    expect(kept.readings.map((r) => r.values.rssi)).toEqual([-55, -55, -55]);
+  });
+
   it("gives each outlet the strip's identity with its own alias, or none, and its own info", () => {
     const [kettle, tv, own] = pollReadings(strip()).readings;
     expect(kettle?.identity).toEqual({ ...HS300.identity, alias: 'Kettle' });

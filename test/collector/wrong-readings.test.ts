@@ -97,6 +97,20 @@ describe('wrong readings through the collector', () => {
     expect(String(warn[0]!['reason'])).toContain('maxPower');
   });
 
+  it('rate-limits the warnings of a plug that reports a negative power at every tick', async () => {
+    const { sink, mem, collector, ticks } = build([{ ...normal, power: -3 }]);
+    await collector.start();
+    await ticks(100); // 1000 s
+    await collector.stop();
+    expect(sink.readings).toHaveLength(100);
+    expect(sink.readings.every((r) => r.values.power === undefined)).toBe(true);
+    expect(collector.stats.spikes).toBe(100); // every one counted
+    const warn = mem.lines.filter((l) => String(l['msg']).startsWith('spike rejected'));
+    expect(warn).toHaveLength(2); // the first, and one 10 minutes later with the count
+    expect(warn[0]).toMatchObject({ device: 'fridge', field: 'power', value: -3 });
+    expect(String(warn[1]!['msg'])).toContain('59 similar lines not logged');
+  });
+
   it('publishes energy_total that never decreases across a plug energy reset', async () => {
     // Binary-exact steps of 7.8 Wh per 10 s (2.8 kW): plausible for the jump guard.
     const energies = [1.25, 1.2578125, 0, 0.0078125, 0.015625];

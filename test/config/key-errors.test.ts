@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
 import { fileError, ONE_PLUG } from './helpers.js';
 
 describe('loadConfig: unknown keys', () => {
@@ -47,6 +48,30 @@ describe('loadConfig: wrong types and ranges', () => {
     const devices = [{ host: '192.0.2.10', port: 70000 }];
     fileError({ devices }, 'devices[0].port', 'from 1 to 65535, got 70000');
   });
+
+  it.each([
+    ['devices[0].host', { devices: [{ host: '[::1]' }] }],
+    ['emonhub.host', { emonhub: { host: '[::1]' } }],
+    ['http.host', { http: { host: '[::1]' } }],
+  ])('rejects the bracketed IPv6 address of %s, naming the form that works', (key, body) => {
+    const line = fileError(body, key, 'without brackets', '"::1"');
+    expect(line).toContain('got "[::1]"');
+  });
+
+  it('rejects a port written into a host', () => {
+    const devices = [{ host: '192.0.2.10:9999' }, { host: '[::1]:9999' }];
+    fileError({ devices }, 'devices[0].host', 'without a port', 'its own key');
+    fileError({ devices }, 'devices[1].host', 'without brackets', '"::1"');
+  });
+
+  it.each(['::1', 'fe80::1', '192.0.2.10', 'plug.lan', 'localhost'])(
+    'accepts the host %s',
+    (host) => {
+      expect(loadConfig({ overrides: { devices: [{ host }] }, env: {} }).devices[0]?.host).toBe(
+        host,
+      );
+    },
+  );
 
   it('rejects an emonhub port of 70000', () => {
     fileError({ emonhub: { port: 70000 } }, 'emonhub.port', 'from 1 to 65535, got 70000');

@@ -42,7 +42,7 @@ describe('loadConfig: valid input', () => {
         password: '',
         topicPrefix: 'kasa',
         qos: 1,
-        clientId: `kasa-collector-${hostname()}`,
+        clientId: expect.stringMatching(new RegExp(`^kasa-collector-${hostname()}-[0-9a-f]{6}$`)),
         passwordFile: '',
         ca: '',
         cert: '',
@@ -71,6 +71,18 @@ describe('loadConfig: valid input', () => {
   it('fills in the device port and leaves absent name and node out', () => {
     const [device] = loadConfig({ file: configFile(ONE_PLUG), env: {} }).devices;
     expect(device).toStrictEqual({ host: '192.0.2.10', port: 9999 });
+  });
+
+  it('gives each collector its own default client id, the same at every start', () => {
+    const id = (over: object) => loadConfig({ overrides: over, env: {} }).mqtt.clientId;
+    const first = id({ state: { dir: '/var/lib/kasa-a' } });
+    expect(first).toMatch(new RegExp(`^kasa-collector-${hostname()}-[0-9a-f]{6}$`));
+    expect(id({ state: { dir: '/var/lib/kasa-a' } })).toBe(first); // a restart keeps it
+    const others = [
+      id({ state: { dir: '/var/lib/kasa-b' } }),
+      id({ state: { dir: '/var/lib/kasa-a' }, mqtt: { topicPrefix: 'garage' } }),
+    ];
+    expect(new Set([first, ...others]).size).toBe(3);
   });
 
   it('keeps a configured client id', () => {

@@ -19,7 +19,7 @@ function packagesLoaded(over: string, after = ''): string[] {
     import { createRequire } from 'node:module';
     const { loadConfig } = await import(${JSON.stringify(url('config/load.js'))});
     const { buildCollector } = await import(${JSON.stringify(url('main.js'))});
-    const { createLogger } = await import(${JSON.stringify(url('log.js'))});
+    const { createLogger } = await import(${JSON.stringify(url('log/logger.js'))});
     const { systemClock } = await import(${JSON.stringify(url('clock.js'))});
     await import(${JSON.stringify(url('cli/cli.js'))});
     const base = loadConfig({ env: {} });

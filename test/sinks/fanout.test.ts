@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceInfo, Reading } from '../../src/reading.js';
 import { Fanout } from '../../src/sinks/fanout.js';
-import type { Sink } from '../../src/sinks/sink.js';
+import type { PollObserver, Sink } from '../../src/sinks/sink.js';
 import { makeReading } from './helpers.js';
 import { memoryLogger } from '../fakes/memory-log.js';
 
@@ -50,6 +50,37 @@ describe('Fanout', () => {
       ['sink write failed', 'bad'],
       ['sink availability failed', 'bad'],
     ]);
+  });
+
+  it('forwards poll outcomes, spikes and completed ticks to the sinks that observe them only', () => {
+    const { log, lines } = memoryLogger();
+    const heard: string[] = [];
+    const observer = (name: string, fail = false): Sink & PollObserver => {
+      const sink = new RecordingSink(name) as RecordingSink & PollObserver;
+      sink.poll = (d, code) => {
+        if (fail) throw new Error('broke');
+        heard.push(`${name} poll ${d.name} ${code ?? 'ok'}`);
+      };
+      sink.spike = (d, field) => void heard.push(`${name} spike ${d.name} ${field}`);
+      sink.tickDone = (tick) => void heard.push(`${name} tick ${tick}`);
+      return sink;
+    };
+    const fanout = new Fanout(
+      [new RecordingSink('plain'), observer('bad', true), observer('m')],
+      log,
+    );
+    const { device } = makeReading();
+    fanout.poll(device, 'PLUG_TIMEOUT', 0.5, 'no reply');
+    fanout.spike(device, 'power');
+    fanout.tickDone(1_700_000_010);
+    expect(heard).toEqual([
+      'm poll fridge PLUG_TIMEOUT',
+      'bad spike fridge power',
+      'm spike fridge power',
+      'bad tick 1700000010',
+      'm tick 1700000010',
+    ]);
+    expect(lines.filter((l) => l.level === 50).map((l) => l.msg)).toEqual(['sink poll failed']);
   });
 
   it('starts all sinks even when one fails, then rejects naming it', async () => {

@@ -7,8 +7,10 @@
  * both the collector (`<p>/bridge/state`) and the plug (`<p>/<name>/availability`) online.
  * Every component reads the retained JSON state `<p>/<name>` through a `value_template`.
  *
- * `<id>` and every `unique_id` come from the plug's MAC (else its deviceId), never its address
- * or name: a plug that moves to another IP or is renamed stays the same device in HA.
+ * `<id>` and every `unique_id` come from the plug's MAC (else its deviceId), not its address or
+ * name: a plug that moves to another IP or is renamed stays the same device in HA. Only a plug
+ * that reports neither (an empty or all-zero MAC) falls back to its `host:port`, which is unique
+ * among configured devices.
  *
  * State classes: HA's `total_increasing` is "a monotonically increasing value which periodically
  * restarts counting from 0" — a drop is a new meter cycle, not a negative consumption. That fits
@@ -25,7 +27,7 @@
  * (HA removes a component a device-based config no longer lists).
  */
 import type { DeviceInfo, MeasurementField, Reading } from '../../reading.js';
-import { MEASUREMENT_FIELDS } from '../../reading.js';
+import { macHex, MEASUREMENT_FIELDS } from '../../reading.js';
 import type { MqttMessage } from '../mqtt/topics.js';
 import { BRIDGE_LEVEL, topicPath } from '../mqtt/topics.js';
 
@@ -98,16 +100,16 @@ export const SENSORS: Readonly<Record<Exclude<MeasurementField, 'state'>, Sensor
 export const ORIGIN_NAME = 'kasa-collector';
 
 /**
- * The stable discovery id: `kasa_` + the MAC's hex digits (lower case), else the deviceId, else
- * the device name; a strip's outlet adds `_outlet<n>` (its position). Only `[a-z0-9_]`, as HA
- * wants for topic ids.
- * @param reading a reading of the device (its identity)
+ * The stable discovery id: `kasa_` + the MAC's hex digits (lower case; `macHex`), else the
+ * deviceId, else the device's `host_port`; a strip's outlet adds `_outlet<n>` (its position).
+ * Only `[a-z0-9_]`, as HA wants for topic ids.
+ * @param reading a reading of the device (its identity and address)
  */
 export function discoveryId(reading: Pick<Reading, 'identity' | 'device'>): string {
-  const { mac, deviceId } = reading.identity;
-  const raw = mac ?? deviceId ?? reading.device.name;
-  const id = raw.toLowerCase().replace(/[^a-z0-9]/g, mac !== undefined ? '' : '_');
-  const { outlet } = reading.device;
+  const slug = (text: string): string => text.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+  const deviceId = slug(reading.identity.deviceId ?? '').replace(/^_+|_+$/g, '');
+  const { host, port, outlet } = reading.device;
+  const id = macHex(reading.identity.mac) || deviceId || slug(`${host}_${port}`);
   return outlet === undefined ? `kasa_${id}` : `kasa_${id}_outlet${outlet.position}`;
 }
 
@@ -182,8 +184,8 @@ export function discoveryMessage(
   };
   if (device.outlet !== undefined) {
     dev['via_device'] = discoveryId({ identity, device: { ...device, outlet: undefined } });
-  } else if (identity.mac !== undefined) {
-    dev['connections'] = [['mac', identity.mac.toLowerCase()]];
+  } else if (macHex(identity.mac) !== '') {
+    dev['connections'] = [['mac', (identity.mac as string).toLowerCase()]];
   }
   if (identity.model !== undefined) dev['model'] = identity.model;
   if (identity.sw_ver !== undefined) dev['sw_version'] = identity.sw_ver;

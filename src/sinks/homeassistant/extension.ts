@@ -5,10 +5,14 @@
  *   again whenever its message changes (a new field such as `energy_total`, a new firmware).
  *   Fields only accumulate, so a spike-filtered value never makes an entity vanish.
  * - Everything is re-sent on every connect and when `<ha>/status` says `online` (HA restarted;
- *   the broker may not have kept the retained configs).
+ *   the broker may not have kept the retained configs). Anyone who can publish can send
+ *   `online` in a loop, so a re-announcement follows at most once per
+ *   {@link REANNOUNCE_GAP_MS}: an `online` within that gap is served with the first reading
+ *   after it, not lost.
  * - A device dropped from the config gets an empty retained config: HA removes it.
  */
 import type { Logger } from 'pino';
+import { systemClock, type Clock } from '../../clock.js';
 import { deviceKey, type DeviceInfo, type MeasurementField, type Reading } from '../../reading.js';
 import type { DiscoveryContext } from './discovery.js';
 import { discoveryMessage, hasComponents, removalMessage } from './discovery.js';
@@ -23,6 +27,9 @@ interface Announced {
   source: DeviceSource;
 }
 
+/** Least time between two re-announcements on `<ha>/status` `online`, ms. */
+export const REANNOUNCE_GAP_MS = 10_000;
+
 /** The HA discovery {@link MqttExtension}. */
 export class HaDiscovery implements MqttExtension {
   readonly subscriptions: readonly string[];
@@ -30,16 +37,21 @@ export class HaDiscovery implements MqttExtension {
   /** Removals not yet known to be delivered, by topic; re-sent on connect. */
   readonly #removals = new Map<string, MqttMessage>();
   readonly #statusTopic: string;
+  /** Monotonic ms of the last re-announcement; whether an `online` since is still owed one. */
+  #announcedAt = -Infinity;
+  #owed = false;
 
   /**
    * @param ctx discovery and topic prefixes, our version
    * @param publish the sink's publish-if-connected
    * @param log the sink's logger
+   * @param clock spaces the re-announcements; default the system clock
    */
   constructor(
     private readonly ctx: DiscoveryContext,
     private readonly publish: Publish,
     private readonly log: Logger,
+    private readonly clock: Pick<Clock, 'monotonic'> = systemClock,
   ) {
     this.#statusTopic = `${ctx.haPrefix}/status`;
     this.subscriptions = [this.#statusTopic];
@@ -62,6 +74,7 @@ export class HaDiscovery implements MqttExtension {
    * device (a rename, new firmware): on every other poll this is a few comparisons.
    */
   onReading(reading: Reading): void {
+    if (this.#owed) this.#reannounce();
     const name = deviceKey(reading.device);
     const old = this.#byName.get(name);
     if (old && !hasNewField(reading, old.fields) && sameDeviceSource(old.source, reading)) return;
@@ -87,6 +100,16 @@ export class HaDiscovery implements MqttExtension {
   /** `<ha>/status` `online`: HA (re)started and wants every config again. */
   onMessage(topic: string, payload: string): void {
     if (topic !== this.#statusTopic || payload.trim().toLowerCase() !== 'online') return;
+    this.#owed = true;
+    this.#reannounce();
+  }
+
+  /** Re-sends everything when owed and the last re-announcement is far enough back. */
+  #reannounce(): void {
+    const now = this.clock.monotonic();
+    if (now - this.#announcedAt < REANNOUNCE_GAP_MS) return;
+    this.#announcedAt = now;
+    this.#owed = false;
     this.log.info({ devices: this.#byName.size }, 'Home Assistant is online; re-announcing');
     this.onConnect();
   }

@@ -6,6 +6,7 @@
  * extension must republish what it needs in `onConnect()` ("latest wins", like `info`).
  */
 import type { Logger } from 'pino';
+import type { Clock } from '../../clock.js';
 import type { DeviceInfo, Reading } from '../../reading.js';
 import type { MqttMessage } from './topics.js';
 
@@ -28,6 +29,7 @@ export interface MqttExtension {
 
 /**
  * Builds a sink's extensions once it can publish: the composition root (`src/main.ts`) chooses
- * them from the config; the sink calls this from its constructor with its publish-if-connected.
+ * them from the config; the sink calls this from its constructor with its publish-if-connected,
+ * its logger and its clock.
  */
-export type ExtensionFactory = (publish: Publish, log: Logger) => MqttExtension[];
+export type ExtensionFactory = (publish: Publish, log: Logger, clock: Clock) => MqttExtension[];

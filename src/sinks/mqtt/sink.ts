@@ -116,7 +116,7 @@ export class MqttSink implements Sink {
       config.format === 'tasmota'
         ? undefined
         : new AvailabilitySweep(config.topicPrefix, this.#log, this.#clock, deps.sweepTimeoutMs);
-    this.#extensions = deps.extensions?.((m) => this.#publishNow(m), this.#log) ?? [];
+    this.#extensions = deps.extensions?.((m) => this.#publishNow(m), this.#log, deps.clock) ?? [];
   }
 
   /** Readings in the outbox (waiting or unacknowledged). */

@@ -19,7 +19,7 @@ export type MetricsSinkConfig = Pick<HttpConfig, 'host' | 'port'>;
 export interface MetricsSinkDeps extends SinkDeps {
   /**
    * The nominal interval, s (`poll.interval`, or the longest gap between `poll.cron` runs):
-   * `/healthz` fails after 3 of them without a successful poll.
+   * `/healthz` fails after 2 of them without a completed tick.
    */
   intervalS: number;
   /** Sinks whose backlog is reported (`kasa_sink_queue_depth`, `kasa_sink_dropped_total`). */
@@ -99,6 +99,11 @@ export class MetricsSink implements Sink, PollObserver {
   /** {@link PollObserver.spike}: `kasa_spikes_total`. */
   spike(device: DeviceInfo, field: string): void {
     this.metrics.spike(device, field);
+  }
+
+  /** {@link PollObserver.tickDone}: a completed tick keeps `/healthz` at 200. */
+  tickDone(): void {
+    this.#health.tickDone();
   }
 
   /** Closes the endpoint and its connections. Idempotent. */

@@ -46,6 +46,25 @@ describe('Home Assistant discovery message', () => {
     expect(discoveryId(makeReading({ identity: { deviceId: 'ABC123' } }))).toBe('kasa_abc123');
   });
 
+  it.each([
+    [{ mac: '', deviceId: '' }, 'kasa_10_0_0_5_9999'],
+    [{ mac: '00:00:00:00:00:00', deviceId: '8006ABC' }, 'kasa_8006abc'],
+    [{ mac: 'garbage', deviceId: '  ' }, 'kasa_10_0_0_5_9999'],
+    [{ mac: '50-C7-BF-00-00-02' }, 'kasa_50c7bf000002'],
+  ])('takes the id from the MAC, else the deviceId, else host:port: %j → %s', (identity, id) => {
+    expect(discoveryId(makeReading({ identity }))).toBe(id);
+  });
+
+  it('never gives two plugs without a MAC or deviceId the same id', () => {
+    const none = { mac: '', deviceId: '' };
+    const a = makeReading({ identity: none });
+    const b = makeReading({ identity: none, device: { host: '10.0.0.6' } });
+    const c = makeReading({ identity: none, device: { port: 9998 } });
+    expect(new Set([a, b, c].map((r) => discoveryId(r))).size).toBe(3);
+    const m = JSON.parse(discoveryMessage(a, new Set(ALL), CTX).payload) as { dev: object };
+    expect(m.dev).not.toHaveProperty('connections'); // no empty or all-zero MAC either
+  });
+
   it('describes the plug, us, and both availability topics', () => {
     const p = parse(ALL);
     expect(p['dev']).toEqual({

@@ -13,7 +13,7 @@ import { main } from '../../../src/cli/cli.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { redactConfig } from '../../../src/config/redact.js';
 import type { LoadConfigOptions } from '../../../src/config/load.js';
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../../src/log/logger.js';
 import type { MqttConnect } from '../../../src/sinks/mqtt/sink.js';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import type { TestBroker } from '../../fakes/broker.js';

@@ -2,47 +2,76 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { MetricsSink } from '../../../src/sinks/prometheus/sink.js';
 import { fridgeReading, startSink, T0 } from './helpers.js';
 
-/** `/healthz` with a 10 s interval: healthy within 3 intervals of the last success (or start). */
+/**
+ * `/healthz` with a 10 s interval: 200 while a tick completed within 2 intervals (or since start),
+ * whatever the plugs answered; the body says whether any did.
+ */
 describe('metrics sink: /healthz and routing', () => {
   let sink: MetricsSink | undefined;
   afterEach(async () => {
     await sink?.stop();
   });
 
-  it('is healthy during the start grace period, then 503 without any success', async () => {
+  it('is healthy during the start grace period, then 503 when no tick completed within 2 intervals', async () => {
     const started = await startSink();
     sink = started.sink;
-    started.clock.advance(30_000);
+    started.clock.advance(20_000);
     let res = await started.get('/healthz');
     expect(res.status).toBe(200);
     expect(res.type).toBe('application/json');
-    expect(JSON.parse(res.text)).toEqual({ status: 'ok', lastSuccess: null, ageS: 30, limitS: 30 });
+    expect(JSON.parse(res.text)).toEqual({
+      status: 'ok',
+      lastTick: null,
+      ageS: 20,
+      limitS: 20,
+      lastSuccess: null,
+    });
     started.clock.advance(1);
     res = await started.get('/healthz');
     expect(res.status).toBe(503);
-    expect(JSON.parse(res.text)).toMatchObject({ status: 'stale', lastSuccess: null });
+    expect(JSON.parse(res.text)).toMatchObject({ status: 'stale', lastTick: null });
   });
 
-  it('reports the last success and fails 3 intervals after it', async () => {
+  it('stays 200 while ticks complete with every plug down, and says "no-answers"', async () => {
+    const started = await startSink();
+    sink = started.sink;
+    for (let t = 1; t <= 6; t++) {
+      started.clock.advance(10_000);
+      sink.tickDone();
+    }
+    const res = await started.get('/healthz');
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.text)).toEqual({
+      status: 'no-answers',
+      lastTick: new Date(T0 + 60_000).toISOString(),
+      ageS: 0,
+      limitS: 20,
+      lastSuccess: null,
+    });
+    sink.write(fridgeReading(1_700_000_060, 1));
+    expect(JSON.parse((await started.get('/healthz')).text)).toMatchObject({ status: 'ok' });
+  });
+
+  it('fails 2 intervals after the last completed tick, even while readings still come', async () => {
     const started = await startSink();
     sink = started.sink;
     started.clock.advance(10_000);
+    sink.tickDone();
     sink.write(fridgeReading(1_700_000_010, 1));
-    let res = await started.get('/healthz');
-    expect(res.status).toBe(200);
-    expect(JSON.parse(res.text)).toEqual({
-      status: 'ok',
-      lastSuccess: new Date(T0 + 10_000).toISOString(),
-      ageS: 0,
-      limitS: 30,
-    });
-    started.clock.advance(30_000);
-    expect((await started.get('/healthz')).status).toBe(200);
-    started.clock.advance(1_000);
-    res = await started.get('/healthz');
+    for (let t = 2; t <= 4; t++) {
+      started.clock.advance(10_000);
+      sink.write(fridgeReading(1_700_000_000 + 10 * t, 1)); // a relay re-poll, say: no tick
+    }
+    const res = await started.get('/healthz');
     expect(res.status).toBe(503);
-    expect(JSON.parse(res.text)).toMatchObject({ status: 'stale', ageS: 31 });
-    sink.write(fridgeReading(1_700_000_050, 1));
+    expect(JSON.parse(res.text)).toEqual({
+      status: 'stale',
+      lastTick: new Date(T0 + 10_000).toISOString(),
+      ageS: 30,
+      limitS: 20,
+      lastSuccess: new Date(T0 + 40_000).toISOString(),
+    });
+    sink.tickDone();
     expect((await started.get('/healthz')).status).toBe(200);
   });
 
@@ -50,17 +79,19 @@ describe('metrics sink: /healthz and routing', () => {
     const started = await startSink();
     sink = started.sink;
     started.clock.advance(10_000);
+    sink.tickDone();
     sink.write(fridgeReading(1_700_000_010, 1));
     started.clock.stepWall(-3_600_000); // with wall-clock ages this read as -3570 s: "fresh"
-    started.clock.advance(31_000);
+    started.clock.advance(21_000);
     let res = await started.get('/healthz');
     expect(res.status).toBe(503);
     expect(JSON.parse(res.text)).toMatchObject({
-      ageS: 31,
-      lastSuccess: new Date(T0 + 10_000).toISOString(),
+      ageS: 21,
+      lastTick: new Date(T0 + 10_000).toISOString(),
     });
+    sink.tickDone();
     sink.write(fridgeReading(1_700_000_050, 1));
-    started.clock.stepWall(7_200_000); // nor does a step forward make a fresh success stale
+    started.clock.stepWall(7_200_000); // nor does a step forward make a fresh tick stale
     res = await started.get('/healthz');
     expect(JSON.parse(res.text)).toMatchObject({ status: 'ok', ageS: 0 });
   });

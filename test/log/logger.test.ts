@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log.js';
+import { createLogger } from '../../src/log/logger.js';
 
 /** A logger writing into an array of raw chunks. */
 function capture(level: Parameters<typeof createLogger>[0]['level'] = 'info', pretty = false) {
