@@ -58,19 +58,10 @@ export function formatTable(plugs: readonly DiscoveredPlug[]): string {
     p.fieldsInferred ? `${p.fields}?` : p.fields,
     p.children === undefined ? '-' : String(p.children),
   ]);
-  const all = [HEADER, ...rows];
-  const widths = HEADER.map((_, i) => Math.max(...all.map((r) => (r[i] as string).length)));
-  return all
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] as number))
-        .join('  ')
-        .trimEnd(),
-    )
-    .map((line) => `${line}\n`)
-    .join('');
+  return padTable([HEADER, ...rows]);
 }
 
+/** Rows as lines, columns padded to the widest cell and two spaces apart, each ending in `\n`. */
 function padTable(rows: string[][]): string {
   const widths = (rows[0] as string[]).map((_, i) =>
     Math.max(...rows.map((r) => (r[i] as string).length)),
