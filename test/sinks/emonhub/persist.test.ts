@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmonhubSink } from '../../../src/sinks/emonhub/sink.js';
@@ -65,7 +65,11 @@ describe('EmonhubSink with a persisted queue', () => {
     expect(fake.violations).toEqual([]);
     await waitFor(() => sinkB.queued === 0, 5000, 'drained');
     await sinkB.stop();
-    expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({ version: 1, items: [] });
+    expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({
+      version: 1,
+      delivered: 0,
+      items: [],
+    });
   });
 
   it.each([
@@ -117,7 +121,7 @@ describe('EmonhubSink with a persisted queue', () => {
     await sink.stop();
   });
 
-  it('sets aside a restored queue built under another config, and sends none of it', async () => {
+  it('drops restored frames built under another config, and sends none of them', async () => {
     writeFileSync(file(), JSON.stringify({ version: 1, items: [`${line(0)}\r\n`] }));
     const { log, lines } = memoryLogger();
     const config = emonhubConfig(fake.port, { timestamped: false });
@@ -128,8 +132,8 @@ describe('EmonhubSink with a persisted queue', () => {
     });
     await sink.start();
     expect(sink.queued).toBe(0);
-    expect(existsSync(file())).toBe(false);
-    expect(readdirSync(state.dir)).toEqual([`emonhub-queue.json.corrupt-1700001000000`]);
+    expect(readdirSync(state.dir)).toEqual(['emonhub-queue.json']);
+    expect(JSON.parse(readFileSync(file(), 'utf8')).items).toEqual([]);
     expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
       expect.stringContaining('does not fit the config (timestamped: false, 6 fields)'),
     ]);
