@@ -93,6 +93,8 @@ export class PollOutcomes {
       { filter: this.deps.filter, totals: energyTotals },
     );
     for (const { key: k, step } of out.totals) energyTotals?.commit(k, step);
+    // Before the readings go out: the file must cover the totals they carry (`totals.ts`).
+    if (out.totals.length > 0) energyTotals?.writeAhead();
     for (const { device: d, field, value, reason } of out.rejections) {
       this.counters.spikes++;
       this.deps.observer?.spike(d, field);
