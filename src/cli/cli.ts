@@ -8,7 +8,8 @@ import { checkInterval } from '../config/tick-pattern.js';
 import { redactConfig } from '../config/redact.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { runService } from '../main.js';
+import { configWarnings, runService } from '../main.js';
+import { systemClock } from '../clock.js';
 import { ExitCode } from '../service/signals.js';
 
 const USAGE = `kasa-collector: poll TP-Link Kasa energy plugs on harmonized intervals and publish
@@ -81,6 +82,9 @@ export async function main(argv: string[]): Promise<number> {
       const file = configFile(values.config);
       const config = loadConfig({ file, env: process.env });
       process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+      for (const warning of configWarnings(config, systemClock.now())) {
+        process.stderr.write(`warning: ${warning}\n`);
+      }
       process.stderr.write(`${file ?? 'defaults'}: configuration is valid\n`);
       return ExitCode.OK;
     }

@@ -86,6 +86,8 @@ export class Outbox<T> {
   #closed = false;
   #dropped = 0;
   #episodeDropped = 0;
+  /** When {@link load} ran, clock ms. */
+  #loadedAt = 0;
 
   /** @param opts file, bounds, item validator, logger and clock */
   constructor(private readonly opts: OutboxOptions<T>) {
@@ -128,6 +130,16 @@ export class Outbox<T> {
     return this.#dropped;
   }
 
+  /**
+   * How long the head item has waited, ms (0 when empty): since it was pushed, or since
+   * {@link load} for a restored one.
+   */
+  headAgeMs(): number {
+    if (this.length === 0) return 0;
+    const at = this.#times[this.#head] ?? -Infinity;
+    return Math.max(0, this.#clock.now() - (at === -Infinity ? this.#loadedAt : at));
+  }
+
   /** Sequence number of the head item: how many items have left (shifted or dropped) so far. */
   get headSeq(): number {
     return this.#headSeq;
@@ -143,6 +155,7 @@ export class Outbox<T> {
    */
   load(): OutboxLoadResult {
     if (this.length > 0) throw new Error(`${this.#label}: load() after items were pushed`);
+    this.#loadedAt = this.#clock.now();
     const file = this.#file;
     if (file === undefined) return { restored: 0, dropped: 0 };
     const { items, setAside, dropped: invalid, heldBack } = file.read();

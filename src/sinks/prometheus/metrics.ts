@@ -32,6 +32,8 @@ export interface QueueStats {
   readonly queued: number;
   /** Entries dropped since start because the backlog was full. */
   readonly dropped: number;
+  /** How long the oldest waiting entry has waited, s; absent: not tracked by this sink. */
+  readonly backlogAgeS?: number;
 }
 
 /** Kilowatt-hours to joules: 1 kWh = 3.6 MJ. */
@@ -237,6 +239,19 @@ export class KasaMetrics {
       collect() {
         this.reset();
         for (const s of sinks()) this.set({ sink: s.name }, s.queued);
+      },
+    });
+    new Gauge({
+      name: 'kasa_sink_backlog_age_seconds',
+      help: 'How long the oldest entry of a sink backlog has waited, s (0 when empty); growing without end: the sink cannot keep up.',
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sinks()) {
+          const age = s.backlogAgeS;
+          if (age !== undefined && exportable(age)) this.set({ sink: s.name }, age);
+        }
       },
     });
     new Counter({
