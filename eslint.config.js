@@ -14,6 +14,17 @@ export default tseslint.config(
     },
   },
   {
+    // The status page's script runs in the browser, as a classic script.
+    files: ['src/**/static/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        EventSource: 'readonly',
+      },
+    },
+  },
+  {
     files: ['**/*.ts'],
     rules: {
       '@typescript-eslint/no-unused-vars': [

@@ -9,6 +9,7 @@ import { EnergyTotals } from './energy/totals.js';
 import { hasQueueStats, MetricsSink } from './sinks/prometheus/sink.js';
 import { EmonhubSink } from './sinks/emonhub/sink.js';
 import { Fanout } from './sinks/fanout.js';
+import { StatusSink } from './sinks/status/sink.js';
 import { HaDiscovery } from './sinks/homeassistant/extension.js';
 import type { ExtensionFactory, MqttExtension } from './sinks/mqtt/extension.js';
 import { MqttRelayCommands } from './sinks/mqtt/relay-commands.js';
@@ -69,8 +70,9 @@ export function mqttExtensions(
  * @param log root logger
  * @param clock time source for pacing, retries and backlog writes
  * @param onRelayCommand where the MQTT sink sends relay commands (`<p>/<name>/set`); absent: none
- * @returns the enabled sinks (possibly none: polling still runs and logs); the metrics sink
- *   (`http.enabled`) comes last and reports the backlogs of the others
+ * @returns the enabled sinks (possibly none: polling still runs and logs); with `http.enabled`
+ *   the metrics sink, which reports the backlogs of the others, then the status page, which
+ *   its endpoint serves
  */
 export function buildSinks(
   config: Config,
@@ -92,8 +94,12 @@ export function buildSinks(
   }
   if (config.http.enabled) {
     const intervalS = nominalIntervalS(config.poll, clock.now());
+    // The status page shows every sink, these two included; it is served by the metrics endpoint.
+    const status = new StatusSink({ intervalS }, { clock, log, sinks });
     const backlogs = sinks.filter(hasQueueStats);
-    sinks.push(new MetricsSink(config.http, { log, clock, intervalS, sinks: backlogs }));
+    const routes = [status.route];
+    sinks.push(new MetricsSink(config.http, { log, clock, intervalS, sinks: backlogs, routes }));
+    sinks.push(status);
   }
   return sinks;
 }
@@ -139,7 +145,7 @@ export function buildCollector(config: Config, log: Logger, clock: Clock): Colle
     sink,
     filter: config.filter,
     energyTotals,
-    observer: sinks.find((s) => s instanceof MetricsSink),
+    observer: sink,
   });
   return collector;
 }

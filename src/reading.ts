@@ -65,6 +65,11 @@ export interface PlugIdentity {
   mac?: string;
   /** 40-hex device id. */
   deviceId?: string;
+  /**
+   * How the collector reaches the device, from its transport (`src/kasa/transport/`): `xor` for
+   * the XOR protocol on TCP 9999. Not from the plug's reply.
+   */
+  transport?: string;
 }
 
 /*

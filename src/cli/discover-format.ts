@@ -2,19 +2,33 @@
  * The three renderings of `kasa-collector discover`'s result: a table for people, a JSON array
  * for scripts, and a `devices` array to paste into the config file. Pure string building.
  */
-import { deviceName } from '../collector/naming.js';
+import { deviceName, outletName } from '../collector/naming.js';
 import type { DiscoveredPlug, HttpDiscovery } from '../kasa/discovery.js';
 
-/** Sorts by address, numerically for IPv4 (`127.0.0.2` before `127.0.0.10`). */
-export function byHost(a: { host: string }, b: { host: string }): number {
-  const key = (h: string) =>
-    /^\d+\.\d+\.\d+\.\d+$/.test(h)
+/** What {@link byHost} sorts by. */
+interface Addressed {
+  host: string;
+  mac?: string | undefined;
+  deviceId?: string | undefined;
+}
+
+/**
+ * Sorts by address, numerically for IPv4 (`127.0.0.2` before `127.0.0.10`), then by MAC (and
+ * deviceId) for plugs that answered from the same address.
+ */
+export function byHost(a: Addressed, b: Addressed): number {
+  const key = (p: Addressed): string => {
+    const h = p.host;
+    const host = /^\d+\.\d+\.\d+\.\d+$/.test(h)
       ? h
           .split('.')
           .map((o) => o.padStart(3, '0'))
           .join('.')
       : `~${h}`;
-  return key(a.host) < key(b.host) ? -1 : key(a.host) > key(b.host) ? 1 : 0;
+    return `${host} ${p.mac ?? ''} ${p.deviceId ?? ''}`;
+  };
+  const [ka, kb] = [key(a), key(b)];
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 /** Control characters in an alias would reach the terminal raw: shown as `?`. */
@@ -106,13 +120,23 @@ export function formatJson(
   return `${JSON.stringify([...plugs, ...newer], null, 2)}\n`;
 }
 
+/** One element of the printed `devices` array. */
+interface DeviceSkeleton {
+  host: string;
+  name: string;
+  outlets?: { name: string }[];
+}
+
 /**
  * A ready `devices` array for the config file: `{"host", "name"}` per plug, the name being the
  * alias slugified (`src/collector/naming.ts`; the MAC without colons when the alias gives nothing). Two
  * plugs with the same alias would make the config invalid (names are unique), so the later ones
- * get `_2`, `_3` … The port is left out: discovery cannot see the TCP port, 9999 on real plugs. A newer plug (KLAP
- * or AES) needs nothing more either: the collector finds its transport by itself; it is named
- * from its MAC (its name is not in the discovery answer), and needs `kasa.username` /
+ * get `_2`, `_3` … A strip gets its `outlets` skeleton, one `{"name"}` per outlet in position
+ * order, named from the outlet aliases as the collector would name them (unique within the
+ * strip, `outlet_<n>` where an alias gives nothing), ready for `node` ids to be added.
+ * The port is left out: discovery cannot see the TCP port, 9999 on real plugs. A newer plug
+ * (KLAP or AES) needs nothing more either: the collector finds its transport by itself; it is
+ * named from its MAC (its name is not in the discovery answer), and needs `kasa.username` /
  * `kasa.password` when the table says ACCOUNT needed.
  * @returns JSON text ending in `\n`; `[]` when none answered
  */
@@ -121,13 +145,28 @@ export function formatConfig(
   newer: readonly HttpDiscovery[] = [],
 ): string {
   const used = new Set<string>();
-  const all: { host: string; alias?: string; mac?: string }[] = [...plugs, ...newer];
+  const all: {
+    host: string;
+    alias?: string | undefined;
+    mac?: string | undefined;
+    children?: number | undefined;
+    childAliases?: (string | undefined)[] | undefined;
+  }[] = [...plugs, ...newer];
   const devices = all.map((p) => {
     const base = deviceName(undefined, p.alias, p.mac, p.host);
     let name = base;
     for (let n = 2; used.has(name); n++) name = `${base.slice(0, 60)}_${n}`;
     used.add(name);
-    return { host: p.host, name };
+    const device: DeviceSkeleton = { host: p.host, name };
+    if (p.children !== undefined) {
+      const taken = new Set<string>();
+      device.outlets = Array.from({ length: p.children }, (_, i) => {
+        const outlet = outletName(undefined, p.childAliases?.[i], i + 1, taken);
+        taken.add(outlet);
+        return { name: outlet };
+      });
+    }
+    return device;
   });
   return `${JSON.stringify(devices, null, 2)}\n`;
 }

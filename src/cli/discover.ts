@@ -55,12 +55,25 @@ export interface DiscoverOptions {
   clock?: Clock;
 }
 
+/** Plugs kept at most: anything on the LAN may answer, each reply with another MAC. */
+export const DISCOVER_MAX_PLUGS = 1024;
+
 /**
- * Collects the plugs that answer a UDP sysinfo request, one per sender address (the first valid
- * reply wins: every plug answers each of the repeated requests).
- * A reply that is not a plug's sysinfo is ignored with a note on `debug`, never fatal: anything
- * on the LAN may answer on port 9999.
- * @returns the plugs sorted by address, and the sends that failed
+ * What tells two plugs apart: the MAC, else the deviceId, else the sender address. Not the
+ * address alone: two plugs can answer from one (a simulator, a NAT, a gateway).
+ */
+function plugKey(plug: DiscoveredPlug): string {
+  if (plug.mac !== undefined) return `mac ${plug.mac.toUpperCase()}`;
+  if (plug.deviceId !== undefined) return `id ${plug.deviceId.toUpperCase()}`;
+  return `host ${plug.host}`;
+}
+
+/**
+ * Collects the plugs that answer a UDP sysinfo request, one per MAC (else deviceId, else sender
+ * address): the first valid reply of each wins, as every plug answers each of the repeated
+ * requests. A reply that is not a plug's sysinfo is ignored with a note on `debug`, never fatal:
+ * anything on the LAN may answer on port 9999. At most {@link DISCOVER_MAX_PLUGS} are kept.
+ * @returns the plugs sorted by address (then MAC), and the sends that failed
  * @throws Error when the local UDP socket cannot be bound
  */
 export async function discover(opts: DiscoverOptions): Promise<{
@@ -70,7 +83,9 @@ export async function discover(opts: DiscoverOptions): Promise<{
 }> {
   const found = new Map<string, DiscoveredPlug>();
   const [failed, newer] = await Promise.all([probeXor(opts, found), probeNewer(opts)]);
-  for (const host of found.keys()) newer.delete(host);
+  // A plug that answered on 9999 is listed there, even when it answers on 20002 as well.
+  const listed = new Set([...found.values()].map((p) => p.host));
+  for (const [key, plug] of newer) if (listed.has(plug.host)) newer.delete(key);
   return {
     plugs: [...found.values()].sort(byHost),
     newer: [...newer.values()].sort(byHost),
@@ -98,9 +113,12 @@ async function probeNewer(opts: DiscoverOptions): Promise<Map<string, HttpDiscov
       decode: (msg) => msg,
     },
     (reply) => {
-      if (found.has(reply.address)) return;
       try {
-        found.set(reply.address, parseHttpDiscovery(decodeTdp(reply.plaintext), reply.address));
+        const plug = parseHttpDiscovery(decodeTdp(reply.plaintext), reply.address);
+        const key = plug.mac !== undefined ? `mac ${plug.mac.toUpperCase()}` : `host ${plug.host}`;
+        if (found.has(key)) return;
+        if (found.size >= DISCOVER_MAX_PLUGS) return;
+        found.set(key, plug);
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
         opts.debug?.write(
@@ -126,9 +144,15 @@ async function probeXor(
       intervalMs: opts.intervalMs,
     },
     (reply) => {
-      if (found.has(reply.address)) return;
       try {
-        found.set(reply.address, parseDiscoveryReply(reply.plaintext, reply.address));
+        const plug = parseDiscoveryReply(reply.plaintext, reply.address);
+        const key = plugKey(plug);
+        if (found.has(key)) return;
+        if (found.size >= DISCOVER_MAX_PLUGS) {
+          opts.debug?.write(`debug: more than ${DISCOVER_MAX_PLUGS} plugs; ignoring the rest\n`);
+          return;
+        }
+        found.set(key, plug);
       } catch (e) {
         const raw = e instanceof Error ? e.message : String(e);
         const why = raw.startsWith(`${reply.address}: `)
@@ -143,6 +167,14 @@ async function probeXor(
       }
     },
   );
+}
+
+/** Addresses more than one plug answered from, in order. */
+function sharedHosts(plugs: readonly DiscoveredPlug[]): string[] {
+  const seen = new Set<string>();
+  const shared = new Set<string>();
+  for (const p of plugs) (seen.has(p.host) ? shared : seen).add(p.host);
+  return [...shared];
 }
 
 /**
@@ -175,6 +207,12 @@ export async function discoverCommand(
   else {
     if (plugs.length > 0) out.write(formatTable(plugs));
     if (newer.length > 0) out.write(`${plugs.length > 0 ? '\n' : ''}${formatNewerTable(newer)}`);
+  }
+  for (const host of sharedHosts(plugs)) {
+    err.write(
+      `note: several plugs answered from ${host}; discovery cannot see their TCP ports, ` +
+        'so give each its "port" in the config\n',
+    );
   }
   const none = plugs.length === 0 && newer.length === 0;
   if (none) err.write(`no plugs answered within ${opts.timeoutS ?? 3} s\n`);

@@ -77,12 +77,11 @@ export class PollOutcomes {
     const info = device.info;
     this.deps.observer?.poll(info, undefined, durationS);
     const cameOnline = device.availability.success() === 'online';
-    if (cameOnline) {
+    if (cameOnline)
       log.info({ device: info.name, host: info.host, model: sample.identity.model }, 'plug online');
-      sink.availability(info, true);
-    }
     // A strip's outlets share its availability: one seen for the first time while the strip is
-    // online is announced online before its first reading.
+    // online is announced online too. Every reading goes out before its device's `online`, so
+    // no consumer shows a reading from before the stop as current (docs/mqtt-and-home-assistant.md).
     const settled = sample.outlets === undefined ? [] : device.settleOutlets(sample.outlets);
     const outlets = settled.map(([o]) => device.outletInfo(o));
     const announce = new Set(outlets.filter((_, i) => cameOnline || settled[i]?.[1] === true));
@@ -101,9 +100,10 @@ export class PollOutcomes {
       log.warn({ device: deviceKey(d), field, value, reason, tick: time }, 'spike rejected');
     }
     for (const reading of out.readings) {
-      if (announce.has(reading.device)) sink.availability(reading.device, true);
       sink.write(reading);
+      if (announce.has(reading.device)) sink.availability(reading.device, true);
     }
+    if (cameOnline) sink.availability(info, true);
   }
 
   /**
@@ -121,7 +121,7 @@ export class PollOutcomes {
   ): void {
     const { log, sink } = this.deps;
     this.counters.pollsFailed++;
-    this.deps.observer?.poll(device.info, error.code, durationS);
+    this.deps.observer?.poll(device.info, error.code, durationS, error.message);
     log.debug({ device: device.info.name, code: error.code, tick: tickS }, error.message);
     if (error.code === PollErrorCode.INTERNAL && !this.#bugs.has(device)) {
       this.#bugs.add(device);

@@ -6,6 +6,7 @@ import { readJsonObject } from './file.js';
 import { accountProblems } from './kasa-account.js';
 import { mqttFileProblems } from './secret-files.js';
 import { SPEC } from './keys.js';
+import { tasmotaTopicClashes } from './tasmota-topics.js';
 import { convictSchema, FAILED_CHECK, leaves } from './schema.js';
 import type { FailedCheck } from './schema.js';
 import { isLeaf, type SpecTree } from './spec.js';
@@ -220,10 +221,21 @@ function checkPollTiming(poll: Config['poll'], src: Sources, problems: Problem[]
   });
 }
 
+/** With `mqtt.format: "tasmota"`, no two configured plugs or outlets on one `tele/<topic>`. */
+function checkTasmotaTopics(conf: convict.Config<Config>, src: Sources, problems: Problem[]): void {
+  const mqtt = conf.get('mqtt');
+  if (!mqtt.enabled || mqtt.format !== 'tasmota') return;
+  if (problems.some((p) => p.key.startsWith('devices') || p.key.startsWith('mqtt.format'))) return;
+  const devices = conf.get('devices').map(normalizeDevice);
+  for (const clash of tasmotaTopicClashes(devices))
+    problems.push({ source: src.sourceOf('devices'), key: clash.key, message: clash.message });
+}
+
 /**
  * Loads and validates the configuration: schema defaults, then the JSON file, then environment
  * variables, then `overrides`. Unknown keys are errors (convict `allowed: 'strict'`), so a typo
- * never silently falls back to a default. Device `port` is filled in (9999) and an empty
+ * never silently falls back to a default. With `mqtt.format: "tasmota"`, two configured plugs
+ * or strip outlets on one `tele/<topic>` are an error (`tasmota-topics.ts`). Device `port` is filled in (9999) and an empty
  * `mqtt.clientId` becomes `kasa-collector-<hostname>`. With MQTT enabled, the files named by
  * `mqtt.ca`, `mqtt.cert`, `mqtt.key` and `mqtt.passwordFile` are read to check them (see
  * `secret-files.ts`); the password stays in its file, `mqtt.password` is not filled in.
@@ -239,6 +251,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const src = gather(opts, problems);
   const conf = runConvict(src, problems);
   checkPollTiming(conf.get('poll'), src, problems);
+  checkTasmotaTopics(conf, src, problems);
   // Files are checked last, so a key that failed its own check is not read as a path too.
   const bad = new Set(problems.map((p) => p.key));
   for (const p of mqttFileProblems(conf.get('mqtt'), bad, src.sourceOf))

@@ -1,4 +1,5 @@
 import { mkdtemp } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -79,6 +80,18 @@ async function startSmartPlugs(): Promise<{
   return { plugs, devices };
 }
 
+/** A TCP port free on 127.0.0.1 right now (bound to 0, read, released). */
+async function freeLoopbackPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 /** Demo options. */
 export interface DemoOptions {
   /** Poll interval, s. */
@@ -89,7 +102,9 @@ export interface DemoOptions {
 
 /**
  * `kasa-collector demo`: an embedded MQTT broker (aedes; port 1883 when free), four simulated
- * plugs, a six-outlet HS300 strip, a Tapo P110 (KLAP) and a KP125M (AES) on loopback and the real collector at a short interval. A subscriber on the broker prints
+ * plugs, a six-outlet HS300 strip, a Tapo P110 (KLAP) and a KP125M (AES) on loopback and the
+ * real collector at a short interval, with its status page on a free loopback port (the URL is
+ * printed). A subscriber on the broker prints
  * one compact line per plug per tick, so what is printed has made the whole trip
  * plug → collector → MQTT. Runs until Ctrl-C; needs no broker and no plugs.
  * @param opts interval and output stream
@@ -129,6 +144,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       timestamped: true,
       fields: ['voltage', 'current', 'power', 'energy', 'state', 'rssi'],
     },
+    // The status page (and /metrics) on a free loopback port.
+    http: { enabled: true, host: '127.0.0.1', port: await freeLoopbackPort() },
     log: { level: 'warn' },
     // The demo keeps its energy totals and outboxes out of the working directory.
     state: { dir: await mkdtemp(path.join(os.tmpdir(), 'kasa-collector-demo-')) },
@@ -139,6 +156,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       `every ${opts.interval} s. Subscribe with: mosquitto_sub -p ${broker.port} -t 'kasa/#' -v\n` +
       `Newer plugs: a Tapo P110 (KLAP) and a KP125M (AES) bound to the demo account ` +
       `${DEMO_ACCOUNT.username} / ${DEMO_ACCOUNT.password} (kasa.username / kasa.password).\n` +
+      `Status page: http://127.0.0.1:${config.http.port}/\n` +
       `Ctrl-C to stop.\n`,
   );
   const subscriber = await mqtt.connectAsync(broker.url, {

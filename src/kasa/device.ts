@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../clock.js';
 import { PlugError, PlugErrorCode } from '../errors.js';
-import type { Measurement } from '../reading.js';
+import type { Measurement, PlugIdentity } from '../reading.js';
 import {
   ReplyFieldError,
   childrenOf,
@@ -162,7 +162,7 @@ export class KasaDevice implements DeviceClient {
         Object.assign(outlet.values, await this.outletEmeter(child.id, i + 1, remaining()));
       outlets.push(outlet);
     }
-    return { identity, values, hasEmeter: emeter, outlets };
+    return { identity: this.withTransport(identity), values, hasEmeter: emeter, outlets };
   }
 
   private async outletEmeter(
@@ -209,6 +209,12 @@ export class KasaDevice implements DeviceClient {
     const emeterNow = hasEmeter(sysinfo);
     if (this.#emeter !== emeterNow) this.#emeter = emeterNow;
     const { values, identity } = this.guard(() => normalize(sysinfo, emeter));
-    return { values, identity, hasEmeter: emeterNow };
+    return { values, identity: this.withTransport(identity), hasEmeter: emeterNow };
+  }
+
+  /** The identity with the transport's kind (what the status page shows), when it has one. */
+  private withTransport(identity: PlugIdentity): PlugIdentity {
+    const kind = this.transport.kind;
+    return kind === undefined ? identity : { ...identity, transport: kind };
   }
 }

@@ -35,6 +35,8 @@ export interface DiscoveredPlug {
   fieldsInferred: boolean;
   /** Number of outlets of a strip (HS300, KP303: sysinfo `children[]`); absent on a plug. */
   children?: number;
+  /** A strip's outlet aliases in `children[]` order (`""` where a child has none); absent on a plug. */
+  childAliases?: string[];
 }
 
 /**
@@ -90,7 +92,13 @@ export function parseDiscoveryReply(plaintext: Buffer, host: string): Discovered
     fieldsInferred: inferred,
   };
   const children = sysinfo['children'];
-  if (Array.isArray(children)) out.children = children.length;
+  if (Array.isArray(children)) {
+    out.children = children.length;
+    out.childAliases = children.map((c: unknown) => {
+      const alias = (c as { alias?: unknown } | null)?.alias;
+      return typeof alias === 'string' ? alias : '';
+    });
+  }
   return out;
 }
 

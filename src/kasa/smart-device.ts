@@ -22,7 +22,7 @@
  */
 import { systemClock, type Clock } from '../clock.js';
 import { PlugError, PlugErrorCode } from '../errors.js';
-import type { Measurement } from '../reading.js';
+import type { Measurement, PlugIdentity } from '../reading.js';
 import {
   normalizeSmartEnergy,
   normalizeSmartInfo,
@@ -83,6 +83,12 @@ export class SmartDevice implements DeviceClient {
     return this.transport.target;
   }
 
+  /** The identity with the transport's kind (`klap`, `aes`: what the status page shows). */
+  #withTransport(identity: PlugIdentity): PlugIdentity {
+    const kind = this.transport.kind;
+    return kind === undefined ? identity : { ...identity, transport: kind };
+  }
+
   /** Closes the transport (its session too). Idempotent. */
   close(): void {
     this.transport.close();
@@ -111,7 +117,7 @@ export class SmartDevice implements DeviceClient {
       values,
       this.#guard(this.target, () => normalizeSmartEnergy(energy)),
     );
-    return { identity, values, hasEmeter: this.#energy.length > 0 };
+    return { identity: this.#withTransport(identity), values, hasEmeter: this.#energy.length > 0 };
   }
 
   /**
@@ -200,7 +206,12 @@ export class SmartDevice implements DeviceClient {
       outlets.push(outlet);
     }
     outlets.sort((a, b) => a.position - b.position);
-    return { identity, values: stripValues, hasEmeter: metered, outlets };
+    return {
+      identity: this.#withTransport(identity),
+      values: stripValues,
+      hasEmeter: metered,
+      outlets,
+    };
   }
 
   /** One outlet's energy through `control_child`. */

@@ -3,13 +3,24 @@
  * smartmeter2mqtt feeds its outputs the same way).
  */
 import type { Logger } from 'pino';
+import type { ErrorCode } from '../errors.js';
 import type { DeviceInfo, Reading } from '../reading.js';
-import type { Sink } from './sink.js';
+import type { PollObserver, Sink } from './sink.js';
 
-/** A {@link Sink} that forwards to several sinks, isolating each from the others' failures. */
-export class Fanout implements Sink {
+/** True for a sink that also wants poll outcomes (the metrics and status sinks). */
+function isObserver(sink: Sink): sink is Sink & PollObserver {
+  const s = sink as Partial<PollObserver>;
+  return typeof s.poll === 'function' && typeof s.spike === 'function';
+}
+
+/**
+ * A {@link Sink} that forwards to several sinks, isolating each from the others' failures; also
+ * the {@link PollObserver} that forwards poll outcomes to the sinks that observe them.
+ */
+export class Fanout implements Sink, PollObserver {
   readonly name = 'fanout';
   readonly #log: Logger;
+  readonly #observers: (Sink & PollObserver)[];
 
   /**
    * @param sinks the sinks, called in this order
@@ -20,6 +31,7 @@ export class Fanout implements Sink {
     log: Logger,
   ) {
     this.#log = log.child({ sink: 'fanout' });
+    this.#observers = sinks.filter(isObserver);
   }
 
   /**
@@ -73,6 +85,33 @@ export class Fanout implements Sink {
         sink.removed?.(device);
       } catch (err) {
         this.#log.error({ err, failed: sink.name, device: device.name }, 'sink removed failed');
+      }
+    }
+  }
+
+  /** {@link PollObserver.poll} to every observing sink; one that throws is logged and skipped. */
+  poll(
+    device: DeviceInfo,
+    code: ErrorCode | undefined,
+    durationS: number | undefined,
+    message?: string,
+  ): void {
+    for (const sink of this.#observers) {
+      try {
+        sink.poll(device, code, durationS, message);
+      } catch (err) {
+        this.#log.error({ err, failed: sink.name, device: device.name }, 'sink poll failed');
+      }
+    }
+  }
+
+  /** {@link PollObserver.spike} to every observing sink; one that throws is logged and skipped. */
+  spike(device: DeviceInfo, field: string): void {
+    for (const sink of this.#observers) {
+      try {
+        sink.spike(device, field);
+      } catch (err) {
+        this.#log.error({ err, failed: sink.name, device: device.name }, 'sink spike failed');
       }
     }
   }

@@ -45,6 +45,27 @@ export interface Sink {
   removed?(device: DeviceInfo): void;
   /** Flushes what it can within its own bound, releases resources. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * How the sink is doing, for the status page. Optional: a sink without a remote end or a
+   * backlog leaves it out. Must be cheap (it is read while someone looks) and never throw.
+   */
+  status?(): SinkStatus;
+}
+
+/** What a sink says about itself ({@link Sink.status}). */
+export interface SinkStatus {
+  /** Connected to its remote end (MQTT: a live broker connection; emonhub: the last send worked); undefined before it knows. */
+  connected: boolean | undefined;
+  /** Backlog: items waiting (unacknowledged ones included). */
+  queued: number;
+  /** What {@link queued} counts, e.g. `readings` (MQTT) or `frames` (emonhub). */
+  unit: string;
+  /** When the oldest waiting item was queued, ms since the epoch (items restored from the state dir: when restored); undefined when none waits. */
+  oldestAt: number | undefined;
+  /** Items dropped by the backlog's bounds since start. */
+  dropped: number;
+  /** The last error seen (it may have recovered since), with when, ms since the epoch. */
+  lastError: { message: string; at: number } | undefined;
 }
 
 /** What a relay command asks of a relay: zigbee2mqtt's and Tasmota's `ON`/`OFF`/`TOGGLE`. */
@@ -73,8 +94,14 @@ export interface PollObserver {
    * @param code the failure's stable code (`PLUG_TIMEOUT`, `POLL_NOT_STARTED`, …,
    *   `src/errors.ts`); undefined for a good poll
    * @param durationS how long the poll took, s; undefined when the device was not polled at all
+   * @param message the failure's message (it may quote what the plug sent: untrusted text)
    */
-  poll(device: DeviceInfo, code: ErrorCode | undefined, durationS: number | undefined): void;
+  poll(
+    device: DeviceInfo,
+    code: ErrorCode | undefined,
+    durationS: number | undefined,
+    message?: string,
+  ): void;
   /** One value the physical bounds removed. */
   spike(device: DeviceInfo, field: string): void;
 }

@@ -86,8 +86,8 @@ export class Outbox<T> {
   #closed = false;
   #dropped = 0;
   #episodeDropped = 0;
-  /** When {@link load} ran, clock ms. */
-  #loadedAt = 0;
+  /** When {@link load} ran, clock ms (what {@link oldestAt} says of restored items). */
+  #loadedAt: number | undefined;
 
   /** @param opts file, bounds, item validator, logger and clock */
   constructor(private readonly opts: OutboxOptions<T>) {
@@ -131,13 +131,13 @@ export class Outbox<T> {
   }
 
   /**
-   * How long the head item has waited, ms (0 when empty): since it was pushed, or since
-   * {@link load} for a restored one.
+   * When the oldest item was pushed, clock ms; items restored by {@link load} count from the
+   * load. Undefined when empty.
    */
-  headAgeMs(): number {
-    if (this.length === 0) return 0;
+  get oldestAt(): number | undefined {
+    if (this.length === 0) return undefined;
     const at = this.#times[this.#head] ?? -Infinity;
-    return Math.max(0, this.#clock.now() - (at === -Infinity ? this.#loadedAt : at));
+    return at === -Infinity ? this.#loadedAt : at;
   }
 
   /** Sequence number of the head item: how many items have left (shifted or dropped) so far. */

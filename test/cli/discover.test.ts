@@ -1,6 +1,9 @@
+import dgram from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCOVERY_DATAGRAM, discoverCommand } from '../../src/cli/discover.js';
 import { runTool } from '../../src/cli/tool-argv.js';
+import { decodeDatagram, encodeDatagram } from '../../src/kasa/transport/udp.js';
+import { answer } from '../../src/sim/answer.js';
 import { SimulatedPlug } from '../../src/sim/plug.js';
 import { sink, toolIo } from './helpers.js';
 import { HS300, UNKNOWN_METER, startUdpFleet, type UdpFleet } from './udp-fleet.js';
@@ -92,6 +95,7 @@ describe('discover: four plugs on 127.0.0.1-4, one UDP port', () => {
         fields: 'suffixed',
         fieldsInferred: false,
         children: 6,
+        childAliases: ['Outlet 1', 'Outlet 2', 'Outlet 3', 'Outlet 4', 'Outlet 5', 'Outlet 6'],
       },
       {
         host: '127.0.0.3',
@@ -121,14 +125,15 @@ describe('discover: four plugs on 127.0.0.1-4, one UDP port', () => {
     expect(r.out.startsWith('[\n  {\n    "host": "127.0.0.1",\n')).toBe(true);
   });
 
-  it('--config prints a ready devices array with slugified aliases', async () => {
+  it('--config prints a ready devices array with slugified aliases, a strip with its outlets', async () => {
     const r = await run(fleet, 'config');
     expect(r.code).toBe(0);
+    const outlets = [1, 2, 3, 4, 5, 6].map((n) => ({ name: `outlet_${n}` }));
     expect(r.out).toBe(
       `${JSON.stringify(
         [
           { host: '127.0.0.1', name: 'fridge' },
-          { host: '127.0.0.2', name: 'desk_strip' },
+          { host: '127.0.0.2', name: 'desk_strip', outlets },
           { host: '127.0.0.3', name: 'kuche_kuhlschrank' },
           { host: '127.0.0.4', name: 'lamp' },
         ],
@@ -154,7 +159,11 @@ describe('discover: four plugs on 127.0.0.1-4, one UDP port', () => {
     );
     expect(code).toBe(0);
     expect(JSON.parse(io.stdout())).toEqual([
-      { host: '127.0.0.2', name: 'desk_strip' },
+      {
+        host: '127.0.0.2',
+        name: 'desk_strip',
+        outlets: [1, 2, 3, 4, 5, 6].map((n) => ({ name: `outlet_${n}` })),
+      },
       { host: '127.0.0.4', name: 'lamp' },
     ]);
   });
@@ -233,5 +242,78 @@ describe('discover: --config names stay unique', () => {
     const devices = JSON.parse(r.out) as { host: string; name: string }[];
     expect(devices.map((d) => d.name).slice(0, 2)).toEqual(['plug', 'plug_2']);
     expect(devices[2]?.name).toMatch(/^1c61b4[0-9a-f]{6}$/);
+  });
+});
+
+/**
+ * Several plugs answering from one address and port (a simulator, a NAT): one UDP socket on
+ * 127.0.0.1 that answers every request once per plug.
+ */
+async function startGateway(
+  plugs: SimulatedPlug[],
+): Promise<{ port: number; stop(): Promise<void> }> {
+  for (const p of plugs) await p.start();
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', (msg, rinfo) => {
+    const request = JSON.parse(decodeDatagram(msg).toString('utf8')) as unknown;
+    for (const p of plugs) {
+      const reply = JSON.stringify(answer(request, p.deviceView()));
+      socket.send(encodeDatagram(reply), rinfo.port, rinfo.address);
+    }
+  });
+  await new Promise<void>((resolve) => socket.bind({ address: '127.0.0.1', port: 0 }, resolve));
+  return {
+    port: socket.address().port,
+    async stop() {
+      await new Promise<void>((r) => socket.close(() => r()));
+      for (const p of plugs) await p.stop();
+    },
+  };
+}
+
+describe('discover: two plugs behind one address', () => {
+  let gateway: Awaited<ReturnType<typeof startGateway>>;
+  beforeAll(async () => {
+    gateway = await startGateway([
+      new SimulatedPlug({ profile: 'kp115', alias: 'Kettle', seed: 1 }),
+      new SimulatedPlug({ profile: HS300, alias: 'Office Strip', seed: 2 }),
+    ]);
+  });
+  afterAll(() => gateway.stop());
+
+  const discoverIt = async (format: 'json' | 'config') => {
+    const out = sink();
+    const err = sink();
+    const code = await discoverCommand(
+      { targets: ['127.0.0.1'], port: gateway.port, timeoutS: 0.4, intervalMs: 60, format },
+      out.stream,
+      err.stream,
+    );
+    return { code, out: out.text(), err: err.text() };
+  };
+
+  it('lists both, told apart by MAC, and says each needs its port', async () => {
+    const r = await discoverIt('json');
+    expect(r.code).toBe(0);
+    const plugs = JSON.parse(r.out) as { host: string; alias: string; mac: string }[];
+    expect(plugs.map((p) => [p.host, p.alias]).sort()).toEqual([
+      ['127.0.0.1', 'Kettle'],
+      ['127.0.0.1', 'Office Strip'],
+    ]);
+    expect(new Set(plugs.map((p) => p.mac)).size).toBe(2);
+    expect(r.err).toBe(
+      'note: several plugs answered from 127.0.0.1; discovery cannot see their TCP ports, ' +
+        'so give each its "port" in the config\n',
+    );
+  });
+
+  it('--config prints both, the strip with its outlets skeleton', async () => {
+    const r = await discoverIt('config');
+    const devices = JSON.parse(r.out) as { host: string; name: string; outlets?: unknown }[];
+    expect(devices.map((d) => d.name).sort()).toEqual(['kettle', 'office_strip']);
+    expect(devices.find((d) => d.name === 'office_strip')?.outlets).toEqual(
+      [1, 2, 3, 4, 5, 6].map((n) => ({ name: `outlet_${n}` })),
+    );
+    expect(devices.find((d) => d.name === 'kettle')).not.toHaveProperty('outlets');
   });
 });

@@ -231,13 +231,16 @@ describe('a power strip through the collector', () => {
     await collector.start();
     await ticks(7);
     await collector.stop();
-    const all = (state: string): string[] => [
-      `office_strip ${state}`,
+    const outlets = (state: string): string[] => [
       `office_strip/kettle ${state}`,
       `office_strip/tv ${state}`,
       `office_strip/outlet_3 ${state}`,
     ];
-    expect(sink.events).toEqual([...all('online'), ...all('offline'), ...all('online')]);
+    // `online` follows each reading (so no consumer shows an older one as current); `offline`
+    // goes strip first.
+    const online = [...outlets('online'), 'office_strip online'];
+    const offline = ['office_strip offline', ...outlets('offline')];
+    expect(sink.events).toEqual([...online, ...offline, ...online]);
     // Two good ticks, then the 7th: 4 readings each.
     expect(sink.readings).toHaveLength(12);
   });
@@ -249,9 +252,9 @@ describe('a power strip through the collector', () => {
     await ticks(2);
     await collector.stop();
     expect(sink.events).toEqual([
-      'office_strip online',
       'office_strip/kettle online',
       'office_strip/tv online',
+      'office_strip online',
       'office_strip/outlet_3 online',
     ]);
     expect(

@@ -56,7 +56,13 @@ describe.skipIf(!built)('deploy/install.sh --root', () => {
     expect(r.status, r.stdout + r.stderr).toBe(0);
 
     const app = path.join(root, 'opt', 'kasa-collector');
-    for (const f of ['package.json', 'package-lock.json', 'dist/bin.js', 'config/example.json']) {
+    for (const f of [
+      'package.json',
+      'package-lock.json',
+      'dist/bin.js',
+      'config/example.json',
+      'dist/sinks/status/static/status.js',
+    ]) {
       expect(existsSync(path.join(app, f)), f).toBe(true);
     }
     expect(readFileSync(path.join(tmp, 'npm.log'), 'utf8')).toBe(

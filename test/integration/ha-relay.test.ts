@@ -94,7 +94,7 @@ describe('Home Assistant discovery and relay control', () => {
         'relay',
       ]),
     );
-    expect(Object.keys(byName.get('Hall Lamp')!['cmps'] as Json)).toEqual(['rssi']);
+    expect(Object.keys(byName.get('Hall Lamp')!['cmps'] as Json)).toEqual(['rssi', 'relay_state']);
   });
 
   it('re-announces every device when homeassistant/status says online', async () => {

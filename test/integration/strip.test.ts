@@ -194,12 +194,12 @@ describe.skipIf(!fixturesAvailable)('a power strip end to end', () => {
     );
     expect(own).toBeDefined();
     expect((own!['cmps'] as Json)['relay']).toBeUndefined();
-    // KP303 outlets without control show the strip's signal strength only (no relay switch).
+    // KP303 outlets without control: the strip's signal strength and a read-only relay state.
     const desk = payloads.filter((p) =>
       /kasa\/desk_strip\/[^/"]+\/availability/.test(JSON.stringify(p['availability'])),
     );
     expect(desk).toHaveLength(kp303.outletIds().length);
-    for (const p of desk) expect(Object.keys(p['cmps'] as Json)).toEqual(['rssi']);
+    for (const p of desk) expect(Object.keys(p['cmps'] as Json)).toEqual(['rssi', 'relay_state']);
   });
 
   it('switches one outlet on <p>/<strip>/<outlet>/set and publishes its new state', async () => {

@@ -124,6 +124,7 @@ describe('conformance with tplink-smarthome-simulator', () => {
           sw_ver: info['sw_ver'],
           mac: info['mac'],
           deviceId: info['deviceId'],
+          transport: 'xor',
         });
       }
       // Two polls (three requests) went over one kept-alive connection; the simulator's stop()

@@ -55,6 +55,8 @@ export async function subscribe(
   const client = await connectAsync(url, { reconnectPeriod: 0, clean: true });
   const seen: Seen[] = [];
   client.on('message', (topic, payload, packet) => {
+    // The sink's availability sync on connect (`stale-availability.ts`) is no reading or state.
+    if (topic.endsWith('/bridge/sync')) return;
     seen.push({ topic, payload: payload.toString(), retain: packet.retain });
   });
   await client.subscribeAsync(filter, { qos: 1 });

@@ -202,7 +202,14 @@ describe('Home Assistant discovery of a strip and its outlets', () => {
       { topic: 'kasa/office_strip/kettle/availability' },
     ]);
     const cmps = p['cmps'] as Record<string, Json>;
-    expect(Object.keys(cmps)).toEqual(['power', 'energy', 'energy_total', 'voltage', 'current']);
+    expect(Object.keys(cmps)).toEqual([
+      'power',
+      'energy',
+      'energy_total',
+      'voltage',
+      'current',
+      'relay_state',
+    ]);
     expect(cmps['power']).toMatchObject({
       unique_id: 'kasa_50c7bf000030_outlet1_power',
       state_topic: 'kasa/office_strip/kettle',

@@ -75,6 +75,7 @@ function isObject(v: unknown): v is Json {
 export class AesTransport implements Transport {
   /** `host:port`, for messages. */
   readonly target: string;
+  readonly kind = 'aes';
   readonly #http: HttpClient;
   readonly #clock: Clock;
   readonly #backoff: AuthBackoff;

@@ -62,6 +62,7 @@ interface Session {
 export class KlapTransport implements Transport {
   /** `host:port`, for messages. */
   readonly target: string;
+  readonly kind = 'klap';
   readonly #http: HttpClient;
   readonly #clock: Clock;
   readonly #backoff: AuthBackoff;

@@ -34,6 +34,8 @@ export interface RequestOptions {
 export interface Transport {
   /** `host:port`, for messages. */
   readonly target: string;
+  /** What it speaks, shown with the device's identity (`xor`, …); optional for test doubles. */
+  readonly kind?: string;
   /**
    * Sends one request and resolves with the device's reply.
    * @param json the request, JSON text (e.g. `{"system":{"get_sysinfo":{}}}`)

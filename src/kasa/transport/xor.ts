@@ -55,6 +55,7 @@ const MAX_CACHED_FRAMES = 16;
 export class XorTransport implements Transport {
   /** `host:port`, for messages. */
   readonly target: string;
+  readonly kind = 'xor';
   #socket: net.Socket | undefined;
   /** The socket has completed at least one exchange (so a close on it may just be staleness). */
   #reused = false;

@@ -36,7 +36,7 @@ import { createEmonhubQueue } from './queue.js';
 import type { EmonhubQueueOptions } from './queue.js';
 import { sendFrame } from './send.js';
 import type { SinkError } from '../../errors.js';
-import type { Sink, SinkDeps } from '../sink.js';
+import type { Sink, SinkDeps, SinkStatus } from '../sink.js';
 
 /** Seconds of emonhub's rate a send may leave in its buffer. */
 const HELD_S = 2;
@@ -79,6 +79,8 @@ export class EmonhubSink implements Sink {
   #connections = 0;
   readonly #backlog: BacklogWatch;
   private readonly clock: Clock;
+  /** The last failed send, kept after recovery, for {@link status}. */
+  #lastError: { message: string; at: number } | undefined;
 
   /**
    * @param config the `emonhub` slice: host, port, timestamped, fields, replayRate, queue bounds
@@ -131,7 +133,20 @@ export class EmonhubSink implements Sink {
 
   /** How long the oldest waiting frame has waited, s; 0 when none waits. */
   get backlogAgeS(): number {
-    return this.#queue.headAgeMs() / 1000;
+    const at = this.#queue.oldestAt;
+    return at === undefined ? 0 : Math.max(0, this.clock.now() - at) / 1000;
+  }
+
+  /** {@link Sink.status}: whether the last send worked, the queue and the last failure. */
+  status(): SinkStatus {
+    return {
+      connected: this.#up,
+      queued: this.#queue.length,
+      unit: 'frames',
+      oldestAt: this.#queue.oldestAt,
+      dropped: this.#queue.dropped,
+      lastError: this.#lastError,
+    };
   }
 
   /**
@@ -311,9 +326,13 @@ export class EmonhubSink implements Sink {
     this.#sending = false;
     if (this.#stopped) return;
     this.#pace.failed();
+    const { host, port } = this.config;
+    this.#lastError = {
+      message: `${host}:${port}: ${err.code ?? err.message}`,
+      at: this.clock.now(),
+    };
     if (this.#up !== false) {
       this.#up = false;
-      const { host, port } = this.config;
       this.#log.warn(
         { host, port, code: err.code, queued: this.#queue.length },
         `emonhub unreachable: ${err.message}; keeping frames, retrying every ${this.#retryMs} ms`,

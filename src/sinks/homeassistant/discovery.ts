@@ -13,7 +13,16 @@
  * State classes: HA's `total_increasing` is "a monotonically increasing value which periodically
  * restarts counting from 0" — a drop is a new meter cycle, not a negative consumption. That fits
  * both counters: the since-boot `energy` (it restarts when the plug reboots) and the lifetime
- * `energy_total` (it never drops). The Energy dashboard should use `energy_total`.
+ * `energy_total` (it never drops). The Energy dashboard should use `energy_total`, so the
+ * since-boot sensor is a diagnostic entity, disabled by default: a disabled entity records no
+ * statistics and is not offered by the dashboard. Signal strength follows HA's own integrations
+ * the same way (diagnostic, disabled by default). Both can be enabled in HA's entity settings.
+ *
+ * The relay: with `devices[].control` a `switch` (it needs a `command_topic`); without, a
+ * read-only `binary_sensor` of device class `power` ("on means power detected", HA's binary
+ * sensor docs), so the state the collector reads every tick is shown either way. The two have
+ * different component keys, so turning `control` on or off replaces one entity by the other
+ * (HA removes a component a device-based config no longer lists).
  */
 import type { DeviceInfo, MeasurementField, Reading } from '../../reading.js';
 import { MEASUREMENT_FIELDS } from '../../reading.js';
@@ -37,9 +46,11 @@ interface SensorSpec {
   state_class: 'measurement' | 'total_increasing';
   unit_of_measurement: string;
   entity_category?: 'diagnostic';
+  /** False: HA creates the entity disabled (the user may enable it). */
+  enabled_by_default?: false;
 }
 
-/** The sensor of each numeric field; `state` becomes a switch, and only with control. */
+/** The sensor of each numeric field; `state` becomes a switch (with control) or a binary sensor. */
 export const SENSORS: Readonly<Record<Exclude<MeasurementField, 'state'>, SensorSpec>> = {
   power: {
     name: 'Power',
@@ -52,6 +63,8 @@ export const SENSORS: Readonly<Record<Exclude<MeasurementField, 'state'>, Sensor
     device_class: 'energy',
     state_class: 'total_increasing',
     unit_of_measurement: 'kWh',
+    entity_category: 'diagnostic',
+    enabled_by_default: false,
   },
   energy_total: {
     name: 'Energy',
@@ -77,6 +90,7 @@ export const SENSORS: Readonly<Record<Exclude<MeasurementField, 'state'>, Sensor
     state_class: 'measurement',
     unit_of_measurement: 'dBm',
     entity_category: 'diagnostic',
+    enabled_by_default: false,
   },
 };
 
@@ -103,9 +117,9 @@ export function discoveryTopic(haPrefix: string, id: string): string {
 }
 
 /**
- * Whether a device has anything to show in HA: a sensor field, or a relay switch (with
- * `control`, not on a strip itself). A KP303 outlet without control has neither, and an empty
- * `cmps` would make an empty device.
+ * Whether a device has anything to show in HA: a sensor field, or a relay (a switch with
+ * `control`, else a binary sensor once a `state` was read; never on a strip itself, whose
+ * relays are its outlets'). An empty `cmps` would make an empty device.
  * @param reading the device (control, outletCount)
  * @param fields the fields it has had so far
  */
@@ -113,8 +127,21 @@ export function hasComponents(
   reading: Pick<Reading, 'device' | 'outletCount'>,
   fields: ReadonlySet<MeasurementField>,
 ): boolean {
-  if (reading.device.control === true && reading.outletCount === undefined) return true;
+  if (relayComponent(reading, fields) !== undefined) return true;
   return [...fields].some((f) => f !== 'state');
+}
+
+/**
+ * Which entity shows the relay: `switch` with `control`, `binary_sensor` without (once a `state`
+ * was read), none on a strip itself.
+ */
+function relayComponent(
+  reading: Pick<Reading, 'device' | 'outletCount'>,
+  fields: ReadonlySet<MeasurementField>,
+): 'switch' | 'binary_sensor' | undefined {
+  if (reading.outletCount !== undefined) return undefined;
+  if (reading.device.control === true) return 'switch';
+  return fields.has('state') ? 'binary_sensor' : undefined;
 }
 
 /**
@@ -122,8 +149,8 @@ export function hasComponents(
  * to the strip by `via_device` (and without the strip's MAC in `connections`, which would make
  * HA merge them); a strip itself gets no relay switch (its relays are its outlets').
  * @param reading its latest reading (identity, name, control, outlet)
- * @param fields the fields the device has had so far: one sensor each (`state` only matters
- *   with `device.control`, as a switch)
+ * @param fields the fields the device has had so far: one sensor each (`state` as a switch
+ *   with `device.control`, else as a binary sensor)
  * @param ctx prefixes and version
  */
 export function discoveryMessage(
@@ -145,8 +172,9 @@ export function discoveryMessage(
       value_template: `{{ value_json.${field} }}`,
     };
   }
-  if (device.control === true && reading.outletCount === undefined)
-    cmps['relay'] = switchComponent(id, state);
+  const relay = relayComponent(reading, fields);
+  if (relay === 'switch') cmps['relay'] = switchComponent(id, state);
+  else if (relay === 'binary_sensor') cmps['relay_state'] = relayStateComponent(id, state);
   const dev: Record<string, unknown> = {
     identifiers: [id],
     name: identity.alias ?? device.outlet?.name ?? device.name,
@@ -183,6 +211,20 @@ function switchComponent(id: string, state: string): Record<string, unknown> {
     state_topic: state,
     value_template: '{{ value_json.state }}',
     command_topic: `${state}/set`,
+    payload_on: 'ON',
+    payload_off: 'OFF',
+  };
+}
+
+/** The relay without control: read-only, `on` while the relay is closed (power to the outlet). */
+function relayStateComponent(id: string, state: string): Record<string, unknown> {
+  return {
+    p: 'binary_sensor',
+    unique_id: `${id}_relay_state`,
+    name: 'Relay',
+    device_class: 'power',
+    state_topic: state,
+    value_template: '{{ value_json.state }}',
     payload_on: 'ON',
     payload_off: 'OFF',
   };

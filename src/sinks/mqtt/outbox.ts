@@ -64,6 +64,11 @@ export class MqttOutbox {
     return this.queue.length;
   }
 
+  /** When the oldest waiting entry was queued, ms; undefined when none waits. */
+  get oldestAt(): number | undefined {
+    return this.queue.oldestAt;
+  }
+
   /** Entries dropped by the outbox bounds. */
   get dropped(): number {
     return this.queue.dropped;

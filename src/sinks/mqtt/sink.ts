@@ -9,7 +9,9 @@
  *   across broker outages and collector restarts. At QoS 0 the outbox still bridges outages,
  *   but what a dying socket carried is lost (nothing acknowledges QoS 0).
  * - The retained `info` and `availability` messages are (re)published on every connect, so a
- *   broker restarted without persistence gets them back.
+ *   broker restarted without persistence gets them back. `bridge/state` `online` follows only
+ *   once the availability an earlier run left `online` is swept (`stale-availability.ts`): a
+ *   device is `online` only once this run has read it.
  * - The log gets one line per state change (connected, disconnected, a new kind of error), not
  *   one per reconnect attempt. The password is never logged (the URL is logged redacted).
  * - QoS and socket writes are `publisher.ts`'s: readings at `mqtt.qos`, the "latest wins"
@@ -33,7 +35,8 @@ import type { ExtensionFactory, MqttExtension } from './extension.js';
 import type { MqttOutbox } from './outbox.js';
 import { createMqttOutbox } from './outbox-store.js';
 import type { MqttOutboxOptions } from './outbox-store.js';
-import type { Sink, SinkDeps } from '../sink.js';
+import type { Sink, SinkDeps, SinkStatus } from '../sink.js';
+import { AvailabilitySweep } from './stale-availability.js';
 
 /** MQTT.js's `connect(url, options)`, injectable so tests can reach the client. */
 export type MqttConnect = (url: string, options: IClientOptions) => MqttClient;
@@ -52,6 +55,8 @@ export interface MqttSinkDeps extends SinkDeps, MqttOutboxOptions {
   extensions?: ExtensionFactory;
   /** Bound on `stop()`'s flush, ms. Default 2000. */
   stopTimeoutMs?: number;
+  /** Bound on the sweep of stale availability before `bridge/state` `online`, ms. Default 2000. */
+  sweepTimeoutMs?: number;
 }
 
 export { redactUrl };
@@ -75,6 +80,8 @@ export class MqttSink implements Sink {
   #client: MqttClient | undefined;
   #connected = false;
   #lastError: string | undefined;
+  /** The last error, kept after recovery, for {@link status}. */
+  #lastFailure: { message: string; at: number } | undefined;
   #closeCause: Error | undefined;
   #stopping: Promise<void> | undefined;
   /** Each device's `info` message and what it was built from. */
@@ -85,6 +92,8 @@ export class MqttSink implements Sink {
   readonly #extensions: MqttExtension[];
   readonly #publisher: MqttPublisher;
   readonly #connect: MqttConnect | undefined;
+  /** Absent with the Tasmota layout (its LWT topics are shared with real Tasmota devices). */
+  readonly #sweep: AvailabilitySweep | undefined;
 
   /**
    * @param config the `mqtt` config slice (url, credentials, topicPrefix, qos, clientId)
@@ -103,6 +112,10 @@ export class MqttSink implements Sink {
     this.#clock = deps.clock;
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
     this.#publisher = new MqttPublisher(config.qos);
+    this.#sweep =
+      config.format === 'tasmota'
+        ? undefined
+        : new AvailabilitySweep(config.topicPrefix, this.#log, this.#clock, deps.sweepTimeoutMs);
     this.#extensions = deps.extensions?.((m) => this.#publishNow(m), this.#log) ?? [];
   }
 
@@ -126,6 +139,18 @@ export class MqttSink implements Sink {
     return this.#connected;
   }
 
+  /** {@link Sink.status}: the connection, the outbox and the last error. */
+  status(): SinkStatus {
+    return {
+      connected: this.#connected,
+      queued: this.#outbox.length,
+      unit: 'readings',
+      oldestAt: this.#outbox.oldestAt,
+      dropped: this.#outbox.dropped,
+      lastError: this.#lastFailure,
+    };
+  }
+
   /**
    * Loads MQTT.js (on the first start only), creates the client and returns; the connection
    * comes up in the background.
@@ -146,10 +171,12 @@ export class MqttSink implements Sink {
     this.#client = client;
     client.on('connect', () => this.#onConnect(client));
     client.on('message', (topic, payload, packet) => {
+      if (this.#sweep?.onMessage(topic, payload.toString(), packet.retain) === true) return;
       for (const ext of this.#extensions) ext.onMessage?.(topic, payload.toString(), packet.retain);
     });
     client.on('close', () => {
       this.#outbox.pause();
+      this.#sweep?.cancel();
       if (!this.#connected) return;
       this.#connected = false;
       const cause = this.#closeCause;
@@ -165,6 +192,7 @@ export class MqttSink implements Sink {
     });
     client.on('error', (err: Error) => {
       if (this.#stopping !== undefined) return;
+      this.#lastFailure = { message: err.message, at: this.#clock.now() };
       // An error on a live connection (reset, keepalive timeout) is told with the disconnect.
       if (this.#connected) {
         this.#closeCause = err;
@@ -188,7 +216,6 @@ export class MqttSink implements Sink {
     this.#lastError = undefined;
     this.#log.info({ url: redactUrl(this.config.url) }, 'connected to MQTT broker');
     const publisher = this.#publisher;
-    publisher.latest(client, bridgeStateMessage(this.config.topicPrefix, true));
     for (const { message } of this.#info.values()) publisher.latest(client, message);
     for (const m of this.#availability.values()) publisher.latest(client, m);
     const topics = this.#extensions.flatMap((e) => e.subscriptions);
@@ -196,6 +223,21 @@ export class MqttSink implements Sink {
     for (const ext of this.#extensions) ext.onConnect();
     // Then the readings: MQTT.js has already re-sent those in flight at the last disconnect.
     this.#outbox.resume((m, done) => publisher.reading(client, m, done));
+    const online = (): void =>
+      publisher.latest(client, bridgeStateMessage(this.config.topicPrefix, true));
+    if (this.#sweep === undefined) return online();
+    this.#sweep.start(client, {
+      onlineNow: (topic) => this.#saidOnline(topic),
+      publish: (topic, payload) => publisher.latest(client, { topic, payload, retain: true }),
+      done: online,
+    });
+  }
+
+  /** True when this run published `online` on the availability topic. */
+  #saidOnline(topic: string): boolean {
+    for (const m of this.#availability.values())
+      if (m.topic === topic) return m.payload === 'online';
+    return false;
   }
 
   /** Publishes now when connected, else drops: for "latest wins" messages re-sent on connect. */
@@ -279,6 +321,7 @@ export class MqttSink implements Sink {
   async #shutdown(): Promise<void> {
     const client = this.#client;
     if (client === undefined) return;
+    this.#sweep?.cancel(); // its `online` must not follow the `offline` below
     const t0 = this.#clock.monotonic();
     const delivered = await this.#outbox.drain(this.#stopTimeoutMs);
     const left = this.#stopTimeoutMs - (this.#clock.monotonic() - t0);

@@ -1,6 +1,7 @@
 /**
  * The metrics endpoint: `GET /metrics` in the Prometheus text format, `GET /healthz` as JSON,
- * 404 for anything else. Plain `node:http`: two routes need no framework.
+ * the routes of other features served on the same port (the status page, `../status/`), 404 for
+ * anything else. Plain `node:http`: a handful of routes need no framework.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,11 +15,20 @@ export interface HttpServerOptions {
   port: number;
 }
 
+/**
+ * A route of another feature: serves a GET or HEAD request and returns true, or returns false
+ * to let the next route (and at last the 404) have it. Must not throw.
+ * @param path the request path without the query string
+ */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse, path: string) => boolean;
+
 /** What the server serves: the registry for `/metrics`, the verdict for `/healthz`. */
 export interface HttpServerDeps {
   registry: Registry;
   health: () => HealthReport;
   log: Logger;
+  /** Asked first, in order (the status page). */
+  routes?: readonly HttpRoute[];
 }
 
 /** `/metrics` and `/healthz` over HTTP; constructor assigns, `start()` listens, `stop()` closes. */
@@ -66,10 +76,16 @@ export class MetricsHttpServer {
     await closed;
   }
 
+  #routed(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    return routed(this.deps.routes ?? [], this.deps.log, req, res, path);
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { allow: 'GET, HEAD' });
+    } else if (this.#routed(req, res, path)) {
+      return;
     } else if (path === '/metrics') {
       try {
         const text = await this.deps.registry.metrics();
@@ -85,6 +101,27 @@ export class MetricsHttpServer {
       send(res, 404, 'text/plain; charset=utf-8', 'not found: try /metrics or /healthz\n');
     }
   }
+}
+
+/** Passes a request to the routes of other features. */
+function routed(
+  routes: readonly HttpRoute[],
+  log: Logger,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): boolean {
+  for (const route of routes) {
+    try {
+      if (route(req, res, path)) return true;
+    } catch (err) {
+      log.error({ err, path }, 'HTTP route failed');
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+      else res.destroy();
+      return true;
+    }
+  }
+  return false;
 }
 
 function send(

@@ -9,7 +9,7 @@ import type { ErrorCode } from '../../errors.js';
 import type { DeviceInfo, Reading } from '../../reading.js';
 import type { PollObserver, Sink, SinkDeps } from '../sink.js';
 import { Health } from './health.js';
-import { MetricsHttpServer } from './http-server.js';
+import { MetricsHttpServer, type HttpRoute } from './http-server.js';
 import { KasaMetrics, type QueueStats } from './metrics.js';
 
 /** Where to serve: the `http` slice's bind address and port (0 picks a free port, for tests). */
@@ -24,6 +24,8 @@ export interface MetricsSinkDeps extends SinkDeps {
   intervalS: number;
   /** Sinks whose backlog is reported (`kasa_sink_queue_depth`, `kasa_sink_dropped_total`). */
   sinks?: readonly QueueStats[];
+  /** Other features' routes on the same endpoint (the status page), asked first. */
+  routes?: readonly HttpRoute[];
 }
 
 /** True for a sink that exposes its backlog counters (`MqttSink`, `EmonhubSink`). */
@@ -54,6 +56,7 @@ export class MetricsSink implements Sink, PollObserver {
         registry: this.metrics.registry,
         health: () => this.#health.report(),
         log: deps.log.child({ sink: 'metrics' }),
+        routes: deps.routes ?? [],
       },
     );
   }

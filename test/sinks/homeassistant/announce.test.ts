@@ -36,10 +36,10 @@ describe('Home Assistant announcements per reading', () => {
     ha.onReading(makeReading({ values: { power: 1, state: 'ON' } }));
     ha.onReading(makeReading({ values: { power: 1, energy_total: 2, state: 'ON' } }));
     expect(sent).toHaveLength(2);
-    expect(cmpsOf(sent[1])).toEqual(['power', 'energy_total']);
+    expect(cmpsOf(sent[1])).toEqual(['power', 'energy_total', 'relay_state']);
     ha.onReading(makeReading({ values: { state: 'ON' } }));
     expect(sent).toHaveLength(2);
-    expect(cmpsOf(ha.messages[0])).toEqual(['power', 'energy_total']);
+    expect(cmpsOf(ha.messages[0])).toEqual(['power', 'energy_total', 'relay_state']);
   });
 
   it('re-announces when the firmware, the alias or control change', () => {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { MeasurementField } from '../../../src/reading.js';
-import { discoveryId, discoveryMessage } from '../../../src/sinks/homeassistant/discovery.js';
+import {
+  discoveryId,
+  discoveryMessage,
+  hasComponents,
+} from '../../../src/sinks/homeassistant/discovery.js';
 import { haProblems, type Json } from './ha-rules.js';
 import { makeReading } from '../helpers.js';
 
@@ -70,6 +74,7 @@ describe('Home Assistant discovery message', () => {
       'voltage',
       'current',
       'rssi',
+      'relay_state',
     ]);
     expect(cmps['energy_total']).toEqual({
       p: 'sensor',
@@ -103,5 +108,61 @@ describe('Home Assistant discovery message', () => {
       payload_on: 'ON',
       payload_off: 'OFF',
     });
+  });
+
+  it('shows the relay of a plug without control as a read-only binary sensor', () => {
+    const cmps = parse(['state', 'rssi'])['cmps'] as Record<string, Json>;
+    expect(Object.keys(cmps)).toEqual(['rssi', 'relay_state']);
+    expect(cmps['relay_state']).toEqual({
+      p: 'binary_sensor',
+      unique_id: 'kasa_50c7bf000001_relay_state',
+      name: 'Relay',
+      device_class: 'power',
+      state_topic: 'kasa/fridge',
+      value_template: '{{ value_json.state }}',
+      payload_on: 'ON',
+      payload_off: 'OFF',
+    });
+    expect(cmps['relay_state']).not.toHaveProperty('command_topic');
+    // With control the switch replaces it, under another key (HA drops the omitted one).
+    expect(parse(['state', 'rssi'], true)['cmps']).not.toHaveProperty('relay_state');
+    // No relay state read yet: nothing to show.
+    expect(parse(['rssi'])['cmps']).not.toHaveProperty('relay_state');
+  });
+
+  it('never gives a strip itself a relay entity (its outlets have them)', () => {
+    const strip = { ...makeReading(), outletCount: 6 };
+    const cmps = (
+      JSON.parse(
+        discoveryMessage(strip, new Set<MeasurementField>(['state', 'power']), CTX).payload,
+      ) as Json
+    )['cmps'] as Json;
+    expect(Object.keys(cmps)).toEqual(['power']);
+    expect(hasComponents(strip, new Set<MeasurementField>(['state']))).toBe(false);
+    expect(hasComponents(makeReading(), new Set<MeasurementField>(['state']))).toBe(true);
+  });
+
+  it('offers the Energy dashboard only the lifetime energy: since-boot energy is diagnostic and disabled', () => {
+    const cmps = parse(ALL)['cmps'] as Record<string, Json>;
+    expect(cmps['energy']).toMatchObject({
+      name: 'Energy since boot',
+      entity_category: 'diagnostic',
+      enabled_by_default: false,
+    });
+    const enabledEnergy = Object.values(cmps).filter(
+      (c) => c['device_class'] === 'energy' && c['enabled_by_default'] !== false,
+    );
+    expect(enabledEnergy.map((c) => c['unique_id'])).toEqual(['kasa_50c7bf000001_energy_total']);
+    expect(cmps['energy_total']).not.toHaveProperty('entity_category');
+  });
+
+  it('makes signal strength diagnostic and disabled by default', () => {
+    const cmps = parse(ALL)['cmps'] as Record<string, Json>;
+    expect(cmps['rssi']).toMatchObject({
+      entity_category: 'diagnostic',
+      enabled_by_default: false,
+    });
+    for (const field of ['power', 'voltage', 'current'])
+      expect(cmps[field]).not.toHaveProperty('enabled_by_default');
   });
 });

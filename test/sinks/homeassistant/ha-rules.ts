@@ -4,8 +4,8 @@
 export type Json = Record<string, unknown>;
 
 /**
- * The rules of Home Assistant's MQTT discovery docs (device-based discovery, sensor and switch
- * platforms) that a config must meet or HA rejects or misfiles it; returns the broken ones.
+ * The rules of Home Assistant's MQTT discovery docs (device-based discovery; sensor, binary sensor and
+ * switch platforms) that a config must meet or HA rejects or misfiles it; returns the broken ones.
  */
 export function haProblems(payload: Json): string[] {
   const out: string[] = [];
@@ -23,7 +23,7 @@ export function haProblems(payload: Json): string[] {
     if (typeof c['unique_id'] !== 'string') out.push(`${key}: unique_id is required`);
     if (uids.has(c['unique_id'])) out.push(`${key}: unique_id repeated`);
     uids.add(c['unique_id']);
-    if (c['p'] === 'sensor' && typeof c['state_topic'] !== 'string')
+    if ((c['p'] === 'sensor' || c['p'] === 'binary_sensor') && typeof c['state_topic'] !== 'string')
       out.push(`${key}: state_topic`);
     if (c['device_class'] === 'energy') {
       if (!['kWh', 'Wh', 'MWh'].includes(c['unit_of_measurement'] as string))
@@ -31,7 +31,8 @@ export function haProblems(payload: Json): string[] {
       if (!['total', 'total_increasing'].includes(c['state_class'] as string))
         out.push(`${key}: energy needs state_class total or total_increasing`);
     }
-    if (c['device_class'] === 'power' && c['unit_of_measurement'] !== 'W') out.push(`${key}: W`);
+    if (c['p'] === 'sensor' && c['device_class'] === 'power' && c['unit_of_measurement'] !== 'W')
+      out.push(`${key}: W`);
     if (c['p'] === 'switch' && typeof c['command_topic'] !== 'string')
       out.push(`${key}: switch needs command_topic`);
   }

@@ -24,9 +24,9 @@ describe('buildSinks: http', () => {
     expect(sinks.map((s) => s.name)).toEqual(['mqtt']);
   });
 
-  it('adds the metrics sink last, reporting the MQTT outbox', async () => {
+  it('adds the metrics sink after the others, reporting the MQTT outbox; the status page last', async () => {
     const sinks = buildSinks(config({ enabled: true, port: 0 }), log, systemClock);
-    expect(sinks.map((s) => s.name)).toEqual(['mqtt', 'metrics']);
+    expect(sinks.map((s) => s.name)).toEqual(['mqtt', 'metrics', 'status']);
     const metrics = sinks[1] as MetricsSink;
     expect(metrics).toBeInstanceOf(MetricsSink);
     await metrics.start();
@@ -38,6 +38,9 @@ describe('buildSinks: http', () => {
       expect(family(text, 'kasa_sink_dropped_total')).toContain(
         'kasa_sink_dropped_total{sink="mqtt"} 0',
       );
+      // The same endpoint serves the status page.
+      const page = await fetch(`http://127.0.0.1:${metrics.port}/`);
+      expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     } finally {
       await metrics.stop();
     }
