@@ -9,7 +9,8 @@
  * descriptors (`/proc/<pid>/fd`) from /proc, and from its own `/metrics` the V8 heap used and
  * total, external memory and the old space, so that RSS can be told apart from what the
  * program holds; plus readings delivered to MQTT and frames taken by emonhub since the last
- * sample, and the machine's load average (the machine may be shared).
+ * sample, and the machine's load average (the machine may be shared). It also counts the
+ * writes of each state file (a rename onto its name, seen with `fs.watch`).
  *
  * With `--snapshots` it also writes a V8 heap snapshot of the collector at the end of the
  * warm-up and at the end (`--heapsnapshot-signal`) and prints, by constructor, what grew.
@@ -21,7 +22,15 @@
  *                        [--sample 30] [--warmup 120] [--snapshots] [--json FILE] [--keep]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  watch,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -309,6 +318,14 @@ async function main(): Promise<void> {
     };
     const configFile = path.join(dir, 'soak.json');
     writeFileSync(configFile, JSON.stringify(config));
+    // State file writes: each atomic write ends in a rename onto the file's name.
+    const writes = new Map<string, number>();
+    mkdirSync(config.state.dir, { recursive: true });
+    const watcher = watch(config.state.dir, (event, name) => {
+      if (event === 'rename' && name !== null && !name.endsWith('.tmp')) {
+        writes.set(name, (writes.get(name) ?? 0) + 1);
+      }
+    });
 
     // What the broker delivers: readings, and whether any device's time ever went back.
     const sub = mqtt.connect(b.url);
@@ -382,6 +399,7 @@ async function main(): Promise<void> {
     const faults = await ask<{ drawn: number; total: number }>(plugs.child, 'faults');
     const finalMetrics = await scrape(httpPort);
     await stopChild(collector);
+    watcher.close();
     sub.end(true);
     lastTotal = new Map();
 
@@ -404,6 +422,7 @@ async function main(): Promise<void> {
       readingTimeWentBack: backwards,
       energyTotalWentDown: totalsDown,
       emonhubFrames: samples.reduce((a, s) => a + s.frames, 0),
+      stateFileWrites: Object.fromEntries(writes),
       emonhubQueueAtEnd: finalMetrics.get('kasa_sink_queue_depth{sink="emonhub"}'),
       mqttQueueAtEnd: finalMetrics.get('kasa_sink_queue_depth{sink="mqtt"}'),
       afterWarmup: {
