@@ -96,7 +96,7 @@ export const LIFETIME_YEARS = 20;
 
 /**
  * The largest plausible since-boot counter or lifetime total: `maxPower` drawn without a break
- * for {@link LIFETIME_YEARS} years (700,800 kWh at 4,000 W).
+ * for {@link LIFETIME_YEARS} years (701,280 kWh at 4,000 W).
  * @param maxPower W, the spike filter's `maxPower`
  * @returns kWh
  */
