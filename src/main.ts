@@ -17,6 +17,7 @@ import { MqttSink } from './sinks/mqtt/sink.js';
 import type { RelayCommandHandler, Sink } from './sinks/sink.js';
 import { runUntilSignal } from './service/signals.js';
 import { cadence, nominalIntervalS, tickPattern } from './config/tick-pattern.js';
+import { capacityWarning } from './sinks/emonhub/capacity.js';
 
 /** What the MQTT sink's extensions need beyond the `mqtt` slice; each is off when absent. */
 export interface MqttExtensionOptions {
@@ -150,6 +151,19 @@ export function buildCollector(config: Config, log: Logger, clock: Clock): Colle
 }
 
 /**
+ * What a valid config may still get wrong at run time, one sentence each: `check-config`
+ * prints them, `run` logs them. Today: emonhub nodes that need more frames a second than
+ * emonhub's socket interfacer takes (`sinks/emonhub/capacity.ts`).
+ * @param config validated config
+ * @param nowMs ms since the epoch: where `poll.cron`'s gaps are measured from
+ */
+export function configWarnings(config: Config, nowMs: number): string[] {
+  const minGapS = cadence(tickPattern(config.poll), nowMs).minS;
+  const emonhub = capacityWarning(config.emonhub, config.devices, minGapS);
+  return emonhub === undefined ? [] : [emonhub];
+}
+
+/**
  * `kasa-collector run`: the service.
  * @param config validated config
  * @param log root logger
@@ -161,6 +175,7 @@ export async function runService(
   log: Logger,
   reload?: () => Config,
 ): Promise<number> {
+  for (const warning of configWarnings(config, systemClock.now())) log.warn(warning);
   const collector = buildCollector(config, log, systemClock);
   return runUntilSignal(collector, log, { reload, current: config });
 }

@@ -9,7 +9,8 @@ import { redactConfig } from '../config/redact.js';
 import { checkSameAddress } from '../config/same-address.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
-import { runService } from '../main.js';
+import { configWarnings, runService } from '../main.js';
+import { systemClock } from '../clock.js';
 import { ExitCode } from '../service/signals.js';
 
 const USAGE = `kasa-collector: poll TP-Link Kasa energy plugs on harmonized intervals and publish
@@ -91,6 +92,9 @@ export async function main(argv: string[]): Promise<number> {
         throw new ConfigError(lines.join('\n'));
       }
       process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+      for (const warning of configWarnings(config, systemClock.now())) {
+        process.stderr.write(`warning: ${warning}\n`);
+      }
       process.stderr.write(`${source}: configuration is valid\n`);
       return ExitCode.OK;
     }

@@ -12,6 +12,7 @@
  * Pure: no I/O, no logging; the collector logs and counts what this returns.
  */
 import type { FilterConfig } from '../config/types.js';
+import { maxLifetimeKWh } from '../energy/step.js';
 import type { Measurement } from '../reading.js';
 
 /** The fields a plug measures and that the filter checks. `state` is never checked. */
@@ -77,19 +78,22 @@ function violation(field: BoundedField, value: number, b: FilterConfig): string 
     case 'voltage':
       if (value < b.minVoltage) return `below minVoltage ${b.minVoltage} ${u}`;
       return value > b.maxVoltage ? `above maxVoltage ${b.maxVoltage} ${u}` : undefined;
-    case 'energy':
-      // The since-boot counter has no physical upper bound we can know here; a jump in it is
-      // caught where deltas are known (src/energy/step.ts).
-      return undefined;
+    case 'energy': {
+      // A jump in the since-boot counter is caught where deltas are known (src/energy/step.ts);
+      // here only what no plug can have counted, so a glitched first reading never starts a total.
+      const ceiling = maxLifetimeKWh(b.maxPower);
+      return value > ceiling ? `above the lifetime ceiling ${ceiling} ${u}` : undefined;
+    }
   }
 }
 
 /**
  * Removes the values outside physical bounds: power above `maxPower` W, current above
- * `maxCurrent` A, voltage outside [`minVoltage`, `maxVoltage`] V, and any negative (or
- * non-finite) power, current, voltage or energy. Bounds are inclusive: a value equal to a bound
- * is kept. `rssi` is negative by nature and must lie in -120..0 dBm; `state` is not a
- * measurement and passes untouched, as does any field absent from the input.
+ * `maxCurrent` A, voltage outside [`minVoltage`, `maxVoltage`] V, energy above
+ * `maxLifetimeKWh(maxPower)` kWh, and any negative (or non-finite) power, current, voltage or
+ * energy. Bounds are inclusive: a value equal to a bound is kept. `rssi` is negative by nature
+ * and must lie in -120..0 dBm; `state` is not a measurement and passes untouched, as does any
+ * field absent from the input.
  *
  * @param values a normalized reading's values (W, A, V, kWh); not modified
  * @param bounds the `filter` config slice

@@ -7,8 +7,8 @@
  *
  * A good poll of a plug that another device answered as first (same MAC or deviceId,
  * `plug-claims.ts`) is not published: it counts as a failed poll `POLL_DUPLICATE`, told once.
- * Spike warnings are rate-limited per device (a plug that reports a negative power at every
- * tick logs once per {@link SPIKE_LOG_INTERVAL_MS}); every spike is still counted.
+ * Spike warnings are rate-limited per device and field (a plug that reports a negative power
+ * at every tick logs once per {@link SPIKE_LOG_INTERVAL_MS}); every spike is still counted.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -125,10 +125,12 @@ export class PollOutcomes {
       { filter: this.deps.filter, totals: energyTotals },
     );
     for (const { key: k, step } of out.totals) energyTotals?.commit(k, step);
+    // Before the readings go out: the file must cover the totals they carry (`totals.ts`).
+    if (out.totals.length > 0) energyTotals?.writeAhead();
     for (const { device: d, field, value, reason } of out.rejections) {
       this.counters.spikes++;
       this.deps.observer?.spike(d, field);
-      const notLogged = this.#spikeLog.take(deviceKey(d));
+      const notLogged = this.#spikeLog.take(`${deviceKey(d)} ${field}`);
       if (notLogged === undefined) continue;
       log.warn(
         { device: deviceKey(d), field, value, reason, tick: time },

@@ -11,7 +11,7 @@
  * which changes nothing).
  */
 import type { FilterConfig } from '../config/types.js';
-import type { StepResult } from '../energy/step.js';
+import { publishedTotal, type StepResult } from '../energy/step.js';
 import type { DeviceSample } from '../kasa/device.js';
 import type { DeviceInfo, Measurement, PlugIdentity, Reading } from '../reading.js';
 import { applyBounds, type Rejection } from './bounds.js';
@@ -145,7 +145,7 @@ function checkedValues(
   if (rules.totals && energy !== undefined && Number.isFinite(energy) && energy >= 0) {
     const step = rules.totals.preview(key, energy, time);
     out.totals.push({ key, step });
-    values.energy_total = step.entry.total;
+    values.energy_total = publishedTotal(step.entry);
   }
   return values;
 }

@@ -194,7 +194,7 @@ export const SPEC: SpecTree = {
       check.distinctList(EMONHUB_FIELDS),
     ),
     replayRate: leaf(
-      'Frames per second sent while catching up after an outage; emonhub moves about 5 frames/s, so keep it well below.',
+      'Frames per second a backlog (frames kept through an emonhub outage, or restored at start) is replayed at, on top of the live frames, which go at once. emonhub takes at most 10 frames/s in all (one per 0.1 s pass of its interfacer loop), so keep the live rate plus this well below 10.',
       2,
       check.numberAbove(0),
     ),

@@ -140,7 +140,7 @@ export interface EmonhubConfig {
   timestamped: boolean;
   /** Reading fields in frame order, e.g. `["voltage","current","power","energy","state","rssi"]`. */
   fields: EmonhubField[];
-  /** Frames per second while replaying a backlog (emonhub moves about 5/s). */
+  /** Frames per second a backlog is replayed at, on top of live frames (emonhub takes ≤ 10/s). */
   replayRate: number;
   /** Bounds of the persisted frame queue. */
   queue: OutboxBounds & { maxFrames: number };

@@ -22,19 +22,52 @@
  *   (with a wide margin): a counter glitch, not consumption. Nothing is added and `last`
  *   follows, so a one-reading glitch is not counted on the way up nor on the way back down.
  *   A lifetime counter that never decreases cannot be repaired after the fact, hence this guard.
- *   The time since the last reading is taken as at least the schedule's shortest gap between
- *   ticks: after the wall clock is stepped back, ticks carry earlier times than the ones before
- *   though real time passed (`docs/scheduling.md`), and the plug's counter kept counting.
+ *   The time since the last reading is the longest of: the difference of the two tick times,
+ *   the monotonic time between the two readings when both were taken by this process, and the
+ *   schedule's shortest gap between ticks. After the wall clock is stepped back, ticks carry
+ *   earlier times than the ones before though real time passed (`docs/scheduling.md`), and the
+ *   plug's counter kept counting; after a step forward the tick times say more time passed than
+ *   did, which only widens the bound for that one step. So a wall-clock step never makes real
+ *   consumption look like a glitch, in either direction.
+ * - After a restart, a device's saved entry may be older than what was published before the
+ *   process ended: the file is written about once a minute, and the plug may have counted
+ *   (and been published) since. When the plug's counter also went down meanwhile (a power cut
+ *   rebooted both), what it counted before its reboot is gone, and the total would go back. So
+ *   the file also keeps a `ceiling` per device: a bound on any total published before the next
+ *   write (`totals.ts` writes before publishing above it). The first step after a restart
+ *   settles it: a `reset` makes the ceiling a `floor` that the published total does not go
+ *   below (it stays flat until the counted total passes it: nothing is added that was not
+ *   counted, and the lost part stays lost); any other step shows the plug did not reboot, so
+ *   the saved `last` still holds and the ceiling is dropped.
+ * - The lifetime total and the since-boot counter are bounded by {@link maxLifetimeKWh}: what
+ *   `maxPower` could deliver in {@link LIFETIME_YEARS} years. A larger value is a glitch (a
+ *   first reading of 1e308 would otherwise become a total no later reading could undo).
  */
 
 /** What is kept per device. */
 export interface DeviceTotal {
-  /** Lifetime energy, kWh; never decreases. */
+  /** Lifetime energy counted, kWh; never decreases. */
   total: number;
   /** The plug's since-boot `energy` at the last step, kWh. */
   last: number;
   /** Tick of the last step, unix s. */
   updated: number;
+  /**
+   * kWh the published total must not go below: set when a restart finds the plug rebooted and
+   * the saved entry older than what was published (see the header); absent once `total`
+   * passes it.
+   */
+  floor?: number;
+  /**
+   * kWh, only on an entry read back from the file and not yet stepped: the highest total that
+   * may have been published after that file was written.
+   */
+  ceiling?: number;
+}
+
+/** The total to publish for an entry: its counted total, or its floor while higher; kWh. */
+export function publishedTotal(entry: DeviceTotal): number {
+  return entry.floor !== undefined && entry.floor > entry.total ? entry.floor : entry.total;
 }
 
 /** What a step was. */
@@ -58,6 +91,19 @@ export const JUMP_FACTOR = 2;
  */
 export const JUMP_SLACK_KWH = 0.01;
 
+/** Years of `maxPower` that bound a since-boot counter and a lifetime total. */
+export const LIFETIME_YEARS = 20;
+
+/**
+ * The largest plausible since-boot counter or lifetime total: `maxPower` drawn without a break
+ * for {@link LIFETIME_YEARS} years (701,280 kWh at 4,000 W).
+ * @param maxPower W, the spike filter's `maxPower`
+ * @returns kWh
+ */
+export function maxLifetimeKWh(maxPower: number): number {
+  return (maxPower * LIFETIME_YEARS * 365.25 * 24) / 1000;
+}
+
 /**
  * The largest plausible increase of the since-boot counter.
  * @param maxPower W, the spike filter's `maxPower`
@@ -76,6 +122,8 @@ export function maxStepKWh(maxPower: number, elapsedS: number): number {
  * @param maxPower W; when given, an increase larger than {@link maxStepKWh} is a `jump`
  * @param minElapsedS s: the elapsed time the bound assumes at least (the shortest gap between
  *   ticks), whatever the two tick times say; default 0
+ * @param measuredS s since `prev` was stepped, on monotonic time, when this process stepped
+ *   it (undefined for an entry read back from the file)
  * @returns the new entry, what kind of step it was and what it added
  * @throws RangeError when `energy` is negative or not finite (the caller must filter first)
  */
@@ -85,6 +133,7 @@ export function stepTotal(
   time: number,
   maxPower?: number,
   minElapsedS = 0,
+  measuredS?: number,
 ): StepResult {
   if (!Number.isFinite(energy) || energy < 0) {
     throw new RangeError(`energy ${String(energy)} kWh is not a finite number ≥ 0`);
@@ -93,14 +142,22 @@ export function stepTotal(
     return { entry: { total: energy, last: energy, updated: time }, kind: 'first', added: energy };
   }
   const delta = energy - prev.last;
-  const moved = (total: number, kind: StepKind, added: number): StepResult => ({
-    entry: { total, last: energy, updated: time },
-    kind,
-    added,
-  });
+  const moved = (total: number, kind: StepKind, added: number): StepResult => {
+    const entry: DeviceTotal = { total, last: energy, updated: time };
+    // A reset of a restored entry: what was published after the file was written is lost
+    // with the plug's old counter, so the published total holds at the ceiling.
+    const floor =
+      kind === 'reset' && prev.ceiling !== undefined
+        ? Math.max(prev.floor ?? 0, prev.ceiling)
+        : prev.floor;
+    if (floor !== undefined && floor > total) entry.floor = floor;
+    // A jump settles nothing: the saved counter may still be the plug's.
+    if (kind === 'jump' && prev.ceiling !== undefined) entry.ceiling = prev.ceiling;
+    return { entry, kind, added };
+  };
   if (delta < 0) return moved(prev.total, 'reset', 0);
   if (delta === 0) return moved(prev.total, 'steady', 0);
-  const elapsedS = Math.max(minElapsedS, time - prev.updated);
+  const elapsedS = Math.max(minElapsedS, time - prev.updated, measuredS ?? 0);
   if (maxPower !== undefined && delta > maxStepKWh(maxPower, elapsedS)) {
     return moved(prev.total, 'jump', 0);
   }

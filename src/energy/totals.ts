@@ -1,17 +1,32 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { JsonFile } from '../storage/json-file.js';
-import { stepTotal, type DeviceTotal, type StepResult } from './step.js';
-import { TOTALS_FILE, TOTALS_VERSION, validateTotals, type TotalsDocument } from './totals-file.js';
+import { JsonFile, type StateFs } from '../storage/json-file.js';
+import {
+  maxLifetimeKWh,
+  publishedTotal,
+  stepTotal,
+  type DeviceTotal,
+  type StepResult,
+} from './step.js';
+import {
+  TOTALS_FILE,
+  TOTALS_VERSION,
+  validateTotals,
+  type ParsedTotals,
+  type TotalsDocument,
+} from './totals-file.js';
 
 /** What {@link EnergyTotals} needs; everything injected. */
 export interface EnergyTotalsOptions {
   /** `state.dir`; the file is `energy-totals.json` in it. */
   dir: string;
-  /** Debounces writes and names a set-aside corrupt file. */
+  /** Debounces writes, names a set-aside corrupt file, and measures time between readings. */
   clock: Clock;
   log: Logger;
-  /** W, the spike filter's `maxPower`: bounds a plausible counter step (`step.ts`). */
+  /**
+   * W, the spike filter's `maxPower`: bounds a plausible counter step (`step.ts`) and what is
+   * read back from the file (`maxLifetimeKWh`).
+   */
   maxPower?: number;
   /**
    * s, the schedule's shortest gap between ticks: the least time a counter step is allowed,
@@ -20,49 +35,77 @@ export interface EnergyTotalsOptions {
   minStepS?: number;
   /** How long after an update the file is written, ms; default {@link FLUSH_DELAY_MS}. */
   flushDelayMs?: number;
+  /** File system calls (tests make writes fail); default `node:fs`. */
+  fs?: StateFs;
 }
 
 /**
  * Default write delay, 60 s: all updates of a minute land in one write. The file is small but
  * rewritten whole and fsynced; once a second would be 86 400 writes a day on a Pi's SD card,
- * and a blocking write each tick on a large fleet. What a longer delay risks is small: after a
- * crash or a power cut the totals resume from the persisted `last` values, so the next reading
- * adds what each plug counted meanwhile; only a plug that also rebooted within that minute
- * loses the energy it counted in it.
+ * and a blocking write each tick on a large fleet. Writes come sooner only when the file would
+ * no longer cover what is published (see {@link EnergyTotals.writeAhead}).
  */
 export const FLUSH_DELAY_MS = 60_000;
+
+/**
+ * kWh a device's ceiling is always above its published total: the margin for a device that
+ * drew nothing lately and starts drawing.
+ */
+export const CEILING_SLACK_KWH = 0.005;
+
+/** Warnings about dropped entries logged at most per load; the rest are counted. */
+const MAX_DROP_LINES = 10;
 
 /** What {@link EnergyTotals.load} found. */
 export type TotalsLoadOutcome =
   | { status: 'missing' }
-  | { status: 'ok'; devices: number }
+  | { status: 'ok'; devices: number; dropped: number }
   | { status: 'corrupt'; setAside: string; reason: string }
   | { status: 'unreadable'; reason: string };
 
 /**
  * Lifetime energy counters per plug (`energy_total`, kWh), kept from the plugs' since-boot
  * counters by the policy of `step.ts`, and persisted in `<state.dir>/energy-totals.json`
- * so they never decrease across plug reboots nor collector restarts.
+ * so that the published total never decreases, across plug reboots, collector crashes and
+ * both at once (a power cut):
+ * - the file is written about once a minute ({@link FLUSH_DELAY_MS}) and on {@link close};
+ * - it is written at once when a plug's counter went down or jumped (the saved `last` would no
+ *   longer be the plug's), and whenever a total about to be published is above the `ceiling`
+ *   the file holds for it ({@link writeAhead}): so what was published is always covered by the
+ *   file, and a restart that finds the plug rebooted resumes at least from there (`step.ts`).
+ *   A ceiling is the published total plus what the device would add at its recent rate over
+ *   two write delays (and {@link CEILING_SLACK_KWH}): at a steady draw no extra write is needed.
  *
- * Writes are debounced ({@link FLUSH_DELAY_MS}, a minute) and also happen on {@link close}. A
- * crash between writes loses nothing as long as the plug does not reboot meanwhile: the
- * persisted `last` is older, so the next step adds what the plug counted in between.
- *
- * A corrupt or truncated file is set aside (`energy-totals.json.corrupt-<ms>`) with a warning,
- * never a crash; the totals then restart from each plug's current since-boot value, as on a
- * first run. A write that fails (full disk, read-only `state.dir`) is logged once and retried
- * on the next update; the totals keep counting in memory meanwhile.
+ * The file degrades per entry: an entry out of range (a negative or non-finite number, or more
+ * than `maxLifetimeKWh(maxPower)`) is dropped with a warning, the others kept; a file that is
+ * not JSON at all, or of another version, is set aside (`energy-totals.json.corrupt-<ms>`, the
+ * last few kept). A write that fails (full disk, read-only `state.dir`) is logged once and
+ * retried; the totals keep counting in memory meanwhile.
  */
 export class EnergyTotals {
-  readonly #file: JsonFile<TotalsDocument>;
+  readonly #file: JsonFile<ParsedTotals, TotalsDocument>;
   #totals = new Map<string, DeviceTotal>();
+  /** The ceiling the file holds per device, kWh. */
+  #ceilings = new Map<string, number>();
+  /** Monotonic ms of each device's last step in this process. */
+  readonly #steppedAt = new Map<string, number>();
+  /** Each device's recent rate, kWh/s (its last increase over the time it took). */
+  readonly #rates = new Map<string, number>();
   #timer: unknown = undefined;
   #dirty = false;
+  /** A step since the last write needs the file to follow before it is published. */
+  #urgent = false;
   #failing = false;
+  /** The file's ceilings have headroom (written while running), not exact totals. */
+  #ahead = false;
+  readonly #maxKWh: number;
 
-  /** @param opts state dir, clock, logger, plausibility bound and write delay */
+  /** @param opts state dir, clock, logger, plausibility bound, write delay, file system */
   constructor(private readonly opts: EnergyTotalsOptions) {
-    this.#file = new JsonFile(opts.dir, TOTALS_FILE, validateTotals);
+    this.#maxKWh = opts.maxPower === undefined ? Infinity : maxLifetimeKWh(opts.maxPower);
+    this.#file = new JsonFile(opts.dir, TOTALS_FILE, (raw) => validateTotals(raw, this.#maxKWh), {
+      fs: opts.fs,
+    });
   }
 
   /** The file's path. */
@@ -82,25 +125,40 @@ export class EnergyTotals {
   }
 
   /**
-   * Reads the file, replacing what is in memory. Never throws: a corrupt file is set aside, an
-   * unreadable one (permissions) is left alone; both are logged at warn and counting starts fresh.
+   * Reads the file, replacing what is in memory. Never throws: bad entries are dropped and
+   * logged, a corrupt file is set aside, an unreadable one (permissions) is left alone; all
+   * are logged at warn, and the devices without an entry start fresh.
    */
   load(): TotalsLoadOutcome {
     const { log, clock } = this.opts;
     const file = this.#file.file;
     this.#totals = new Map();
+    this.#ceilings = new Map();
     let outcome: TotalsLoadOutcome;
     try {
       const read = this.#file.read(clock.now());
       if (read.status === 'ok') {
-        this.#totals = new Map(Object.entries(read.value.devices));
-        outcome = { status: 'ok', devices: this.#totals.size };
+        const { devices, dropped } = read.value;
+        this.#totals = devices;
+        for (const [key, e] of devices) this.#ceilings.set(key, e.ceiling ?? publishedTotal(e));
+        this.#ahead = [...devices.values()].some((e) => e.ceiling !== undefined);
+        outcome = { status: 'ok', devices: devices.size, dropped: dropped.length };
+        for (const { key, reason } of dropped.slice(0, MAX_DROP_LINES)) {
+          log.warn(
+            { file, key, reason },
+            `energy totals: entry ${JSON.stringify(key)} dropped (${reason}); that device starts fresh`,
+          );
+        }
+        if (dropped.length > 0) this.#dirty = true; // rewritten without them at the next write
       } else outcome = read;
     } catch (err) {
       outcome = { status: 'unreadable', reason: err instanceof Error ? err.message : String(err) };
     }
     if (outcome.status === 'ok')
-      log.info({ file, devices: outcome.devices }, 'energy totals restored');
+      log.info(
+        { file, devices: outcome.devices, dropped: outcome.dropped },
+        'energy totals restored',
+      );
     else if (outcome.status === 'missing')
       log.info({ file }, 'no energy totals yet: starting fresh');
     else {
@@ -113,15 +171,19 @@ export class EnergyTotals {
   }
 
   /**
-   * Advances a device's lifetime total with a reading of its since-boot counter.
+   * Advances a device's lifetime total with a reading of its since-boot counter, and writes
+   * the file first when the published total needs it ({@link writeAhead}).
    * @param key from `totalsKey()`: deviceId, else MAC, else host:port
    * @param energy the plug's `energy`, kWh, finite and ≥ 0 (already through the spike filter)
    * @param time the reading's tick, unix s
-   * @returns the lifetime total, kWh: never less than any value returned before for `key`
+   * @returns the lifetime total to publish, kWh: never less than any value returned before
+   *   for `key`, in this process or a previous one on the same `state.dir`
    * @throws RangeError when `energy` is negative or not finite
    */
   update(key: string, energy: number, time: number): number {
-    return this.commit(key, this.preview(key, energy, time));
+    const total = this.commit(key, this.preview(key, energy, time));
+    this.writeAhead();
+    return total;
   }
 
   /**
@@ -134,21 +196,32 @@ export class EnergyTotals {
    * @throws RangeError when `energy` is negative or not finite
    */
   preview(key: string, energy: number, time: number): StepResult {
-    return stepTotal(this.#totals.get(key), energy, time, this.opts.maxPower, this.opts.minStepS);
+    const { maxPower, minStepS, clock } = this.opts;
+    const at = this.#steppedAt.get(key);
+    const measuredS = at === undefined ? undefined : (clock.monotonic() - at) / 1000;
+    return stepTotal(this.#totals.get(key), energy, time, maxPower, minStepS, measuredS);
   }
 
   /**
    * Applies a step {@link preview} returned for `key`: stores its entry, logs a counter reset
-   * (info) or an implausible step (warn), and schedules the write.
-   * @returns the lifetime total, kWh
+   * (info) or an implausible step (warn), and schedules the write. Call {@link writeAhead}
+   * once the poll's steps are committed, before publishing them.
+   * @returns the lifetime total to publish, kWh
    */
   commit(key: string, step: StepResult): number {
     const prev = this.#totals.get(key);
     const { last: energy, updated: time } = step.entry;
+    const now = this.opts.clock.monotonic();
+    const at = this.#steppedAt.get(key);
     this.#totals.set(key, step.entry);
+    this.#steppedAt.set(key, now);
+    if (step.kind === 'increase') {
+      const elapsedS = Math.max(1, (now - (at ?? now)) / 1000, time - (prev?.updated ?? time));
+      this.#rates.set(key, step.added / elapsedS);
+    } else if (step.kind === 'steady') this.#rates.set(key, 0);
     if (step.kind === 'reset') {
       this.opts.log.info(
-        { key, last: prev?.last, energy, total: step.entry.total },
+        { key, last: prev?.last, energy, total: publishedTotal(step.entry) },
         'plug energy counter went down (reboot?): lifetime total kept',
       );
     } else if (step.kind === 'jump') {
@@ -157,42 +230,86 @@ export class EnergyTotals {
         'implausible energy counter step ignored',
       );
     }
+    const published = publishedTotal(step.entry);
+    const ceiling = this.#ceilings.get(key);
+    if (step.kind === 'reset' || step.kind === 'jump' || !(published <= (ceiling ?? -1))) {
+      this.#urgent = true;
+    }
     this.#dirty = true;
     this.#schedule();
-    return step.entry.total;
+    return published;
+  }
+
+  /**
+   * The write-ahead: writes the file now when a step committed since the last write must be
+   * on disk before it is published (a counter that went down or jumped, a total above its
+   * ceiling, a new device). While writes fail it waits for the scheduled retry instead.
+   * @returns true when the file covers every total committed so far
+   */
+  writeAhead(): boolean {
+    if (!this.#urgent) return true;
+    if (this.#failing) return false;
+    return this.flush();
   }
 
   /**
    * Writes the file now if anything changed. A failure is logged (once per run of failures),
-   * not thrown: the totals stay in memory and the next update tries again.
+   * not thrown: the totals stay in memory and a scheduled write tries again.
    * @returns true when the file holds the current totals
    */
   flush(): boolean {
-    if (!this.#dirty) return true;
-    const doc: TotalsDocument = {
-      version: TOTALS_VERSION,
-      devices: Object.fromEntries(this.#totals),
-    };
+    return this.#dirty ? this.#write(true) : true;
+  }
+
+  /**
+   * Cancels the pending write and writes now, each ceiling equal to its published total:
+   * nothing more is published by this instance. Safe to call twice.
+   */
+  close(): void {
+    if (this.#timer !== undefined) this.opts.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#dirty || this.#ahead) this.#write(false);
+  }
+
+  /** @param ahead ceilings with headroom (the process goes on publishing), else exact */
+  #write(ahead: boolean): boolean {
+    const devices: Record<string, DeviceTotal> = {};
+    const ceilings = new Map<string, number>();
+    for (const [key, e] of this.#totals) {
+      const ceiling = e.ceiling ?? publishedTotal(e) + (ahead ? this.#headroom(key) : 0);
+      ceilings.set(key, ceiling);
+      devices[key] = { ...e, ceiling };
+    }
     try {
-      this.#file.write(doc);
+      this.#file.write({ version: TOTALS_VERSION, devices });
     } catch (err) {
       if (!this.#failing) {
         this.opts.log.warn({ err }, 'energy totals not saved; they keep counting in memory');
       }
       this.#failing = true;
+      if (ahead) this.#schedule();
       return false;
     }
+    this.#ceilings = ceilings;
+    this.#ahead = ahead;
     this.#dirty = false;
+    this.#urgent = false;
     if (this.#failing) this.opts.log.info({ file: this.#file.file }, 'energy totals saved again');
     this.#failing = false;
     return true;
   }
 
-  /** Cancels the pending write and writes now. Safe to call twice. */
-  close(): void {
-    if (this.#timer !== undefined) this.opts.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.flush();
+  /**
+   * kWh above its published total that `key` may reach before the file must be written again:
+   * its recent rate over two write delays (bounded by what `maxPower` could deliver), plus
+   * the slack.
+   */
+  #headroom(key: string): number {
+    const aheadS = (2 * (this.opts.flushDelayMs ?? FLUSH_DELAY_MS)) / 1000;
+    const rate = (this.#rates.get(key) ?? 0) * aheadS;
+    const { maxPower } = this.opts;
+    const bound = maxPower === undefined ? rate : (maxPower * aheadS) / 3_600_000;
+    return CEILING_SLACK_KWH + Math.min(rate, bound);
   }
 
   #schedule(): void {

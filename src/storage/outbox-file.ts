@@ -1,22 +1,32 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
-import { JsonFile } from './json-file.js';
+import { JsonFile, type StateFs } from './json-file.js';
+import {
+  DELIVERED_PREFIX,
+  deliveredField,
+  parseOutbox,
+  serializeOutbox,
+  type ParsedOutbox,
+} from './outbox-document.js';
 
-/** Version of the outbox file format: `{"version":1,"items":[...]}`, oldest item first. */
-export const OUTBOX_VERSION = 1;
+export { OUTBOX_VERSION } from './outbox-document.js';
 
-/** The file's content. */
-interface OutboxDocument<T> {
-  version: typeof OUTBOX_VERSION;
-  items: T[];
-}
+/** Bad items named in the warning of one load; the rest are counted. */
+const MAX_DROP_REASONS = 3;
 
 /** What {@link OutboxFile.read} found; it never throws. */
 export interface OutboxFileRead<T> {
-  /** The items, oldest first; empty when the file is missing, corrupt or unreadable. */
+  /**
+   * The items to send, oldest first; empty when the file is missing, corrupt, unreadable, or
+   * cannot be written (then their delivery could not be recorded: see {@link OutboxFile.read}).
+   */
   items: T[];
   /** Where a corrupt or truncated file was moved to (`<file>.corrupt-<unix ms>`). */
   setAside?: string;
+  /** Bad items left out. */
+  dropped?: number;
+  /** Items left in the file unsent because the file cannot be written. */
+  heldBack?: number;
 }
 
 /** What the file mirrors: the outbox's items and their sequence range `[head, tail)`. */
@@ -49,6 +59,8 @@ export interface OutboxFileOptions<T> {
   clock: Clock;
   /** Delay between a change and its write, ms. */
   persistMs: number;
+  /** File system calls (tests make writes fail); default `node:fs`. */
+  fs?: StateFs | undefined;
 }
 
 /** Writes are at least this many times their own last duration apart (see {@link OutboxFile}). */
@@ -74,19 +86,30 @@ export const WRITE_SPACING = 10;
  *
  * Reading and writing never throw: a sink must keep working, in memory, with a broken state
  * directory. Failures are logged: a corrupt file once (it is set aside, so the next start finds
- * none), a failing write once per episode (retried after `persistMs`; "writing again" when it
- * recovers).
+ * none; a bad item is dropped alone), a failing write once per episode (retried after
+ * `persistMs`; "writing again" when it recovers).
+ *
+ * What was delivered is never sent again after a restart, even when the file cannot be
+ * rewritten (a full disk, a directory that became read-only): the count of delivered items at
+ * the file's head is then updated in place (`outbox-document.ts`), which needs neither a new
+ * file nor more space. And a restored file that cannot be updated at all (a read-only file
+ * system) is not sent: its deliveries could not be recorded, so it would go out again at every
+ * start.
  */
 export class OutboxFile<T> {
-  readonly #json: JsonFile<OutboxDocument<T>>;
+  readonly #json: JsonFile<ParsedOutbox<T>, readonly T[]>;
   readonly #log: Logger;
+  /** The sequence range of the file's undelivered items. */
   #onDisk: Range = { head: 0, tail: 0 };
+  /** Items at the file's head before `#onDisk.head` (marked delivered in it). */
+  #marked = 0;
   /** When the last write was attempted, clock ms. */
   #lastWrite = -Infinity;
   /** Least time between writes, ms: `persistMs`, or {@link WRITE_SPACING} × the last write's duration. */
   #gapMs: number;
   #timer: unknown = undefined;
   #failing = false;
+  #markFailing = false;
   #closed = false;
 
   /**
@@ -99,22 +122,13 @@ export class OutboxFile<T> {
   ) {
     this.#log = opts.log;
     this.#gapMs = opts.persistMs;
-    const { validateItem } = opts;
-    this.#json = new JsonFile(opts.dir, opts.name, (raw): OutboxDocument<T> => {
-      const doc = raw as { version?: unknown; items?: unknown } | null;
-      if (typeof doc !== 'object' || doc === null || doc.version !== OUTBOX_VERSION) {
-        throw new Error(`not an outbox file of version ${OUTBOX_VERSION}`);
-      }
-      if (!Array.isArray(doc.items)) throw new Error('"items" is not an array');
-      const items = doc.items.map((item: unknown, i) => {
-        try {
-          return validateItem(item);
-        } catch (err) {
-          throw new Error(`item #${i}: ${(err as Error).message}`);
-        }
-      });
-      return { version: OUTBOX_VERSION, items };
-    });
+    const { validateItem, fs } = opts;
+    this.#json = new JsonFile(
+      opts.dir,
+      opts.name,
+      (raw, text) => parseOutbox(raw, validateItem, text),
+      { fs, serialize: serializeOutbox },
+    );
   }
 
   /** The file's path. */
@@ -123,14 +137,16 @@ export class OutboxFile<T> {
   }
 
   /**
-   * Reads and validates the file. A corrupt or truncated file (bad JSON, wrong version, one bad
-   * item) is set aside whole and reported at warn; an unreadable one at error. The file is then
-   * taken to hold sequence range `[0, items.length)`.
+   * Reads and validates the file. A file that is not an outbox (bad JSON, wrong version) is set
+   * aside whole and reported at warn; a bad item is dropped alone (one warning per load); an
+   * unreadable file is reported at error. The file is then taken to hold sequence range
+   * `[0, items.length)`. Restored items are returned only when their delivery can be recorded
+   * in the file (`#recordable`); otherwise they are left in it, unsent, with a warning.
    */
   read(): OutboxFileRead<T> {
     const file = this.#json.file;
     const { label } = this.opts;
-    let outcome: ReturnType<JsonFile<OutboxDocument<T>>['read']>;
+    let outcome: ReturnType<JsonFile<ParsedOutbox<T>, readonly T[]>['read']>;
     try {
       outcome = this.#json.read(this.opts.clock.now());
     } catch (err) {
@@ -138,16 +154,76 @@ export class OutboxFile<T> {
       return { items: [] };
     }
     if (outcome.status === 'missing') return { items: [] };
-    if (outcome.status === 'ok') {
-      this.#onDisk = { head: 0, tail: outcome.value.items.length };
-      return { items: outcome.value.items };
+    if (outcome.status === 'corrupt') {
+      const { setAside, reason } = outcome;
+      this.#log.warn(
+        { file, setAside, reason },
+        `${label}: ${file} is corrupt (${reason}); set aside as ${setAside}, starting empty`,
+      );
+      return { items: [], setAside };
     }
-    const { setAside, reason } = outcome;
-    this.#log.warn(
-      { file, setAside, reason },
-      `${label}: ${file} is corrupt (${reason}); set aside as ${setAside}, starting empty`,
-    );
-    return { items: [], setAside };
+    const parsed = outcome.value;
+    const { items, dropped } = parsed;
+    if (dropped.length > 0) {
+      const reasons = dropped
+        .slice(0, MAX_DROP_REASONS)
+        .map((d) => `#${d.index}: ${d.reason}`)
+        .join('; ');
+      this.#log.warn(
+        { file, dropped: dropped.length, kept: items.length },
+        `${label}: ${dropped.length} bad items in ${file} dropped (${reasons}); the other ${items.length} kept`,
+      );
+    }
+    if (items.length === 0) {
+      this.#forget();
+      return { items: [], dropped: dropped.length };
+    }
+    const problem = this.#recordable(parsed);
+    if (problem !== undefined) {
+      this.#log.warn(
+        { file, err: problem, heldBack: items.length },
+        `${label}: the ${items.length} items restored from ${file} are not sent: the file ` +
+          'cannot be written, so their delivery could not be recorded and they would be sent ' +
+          'again at every start; make state.dir writable',
+      );
+      return { items: [], dropped: dropped.length, heldBack: items.length };
+    }
+    this.#onDisk = { head: 0, tail: items.length };
+    return { items, dropped: dropped.length };
+  }
+
+  /** Best effort: a file whose items were all dropped is emptied, so they are not read again. */
+  #forget(): void {
+    try {
+      this.#json.write([]);
+    } catch {
+      // They are dropped again at the next start: no harm.
+    }
+  }
+
+  /**
+   * Makes sure deliveries of the restored items can be recorded: the delivered count is
+   * rewritten in place as it stands (a file of an earlier release, or one with bad items, is
+   * rewritten whole instead).
+   * @returns the error when neither works, else undefined
+   */
+  #recordable(parsed: ParsedOutbox<T>): Error | undefined {
+    if (parsed.markable && parsed.dropped.length === 0) {
+      try {
+        this.#json.patch(DELIVERED_PREFIX, deliveredField(parsed.delivered));
+        this.#marked = parsed.delivered;
+        return undefined;
+      } catch {
+        // The directory may still be writable: try a whole write.
+      }
+    }
+    try {
+      this.#json.write(parsed.items);
+      this.#marked = 0;
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
   }
 
   /** The outbox changed: check within `persistMs` unless the file already holds its items. */
@@ -237,10 +313,16 @@ export class OutboxFile<T> {
     this.#lastWrite = clock.now();
     try {
       const items = this.source.items(range.tail - range.head);
-      this.#json.write({ version: OUTBOX_VERSION, items });
+      this.#json.write(items);
     } catch (err) {
-      if (!this.#failing) this.#log.error({ err }, `${label}: ${(err as Error).message}`);
+      if (!this.#failing) {
+        this.#log.error(
+          { err },
+          `${label}: ${(err as Error).message}; keeping its items in memory meanwhile`,
+        );
+      }
       this.#failing = true;
+      this.#markDelivered();
       this.changed();
       return false;
     }
@@ -248,6 +330,35 @@ export class OutboxFile<T> {
     if (this.#failing) this.#log.info({ file: this.file }, `${label}: writing again`);
     this.#failing = false;
     this.#onDisk = range;
+    this.#marked = 0;
     return true;
+  }
+
+  /**
+   * The file cannot be rewritten: records in place that the items which left the outbox since
+   * it was written are delivered, so a restart does not send them again. Best effort: a file
+   * system that refuses even that is said once.
+   */
+  #markDelivered(): void {
+    const { head } = this.source.range();
+    const disk = this.#onDisk;
+    const gone = Math.min(head, disk.tail) - disk.head;
+    if (gone <= 0) return;
+    try {
+      this.#json.patch(DELIVERED_PREFIX, deliveredField(this.#marked + gone));
+    } catch (err) {
+      if (!this.#markFailing) {
+        this.#log.error(
+          { err },
+          `${this.opts.label}: cannot record delivered items in ${this.file} either ` +
+            `(${(err as Error).message}); after a restart they may be sent again`,
+        );
+      }
+      this.#markFailing = true;
+      return;
+    }
+    this.#markFailing = false;
+    this.#marked += gone;
+    this.#onDisk = { head: disk.head + gone, tail: disk.tail };
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
+import type { StateFs } from './json-file.js';
 import { OutboxFile } from './outbox-file.js';
 
 export { OUTBOX_VERSION } from './outbox-file.js';
@@ -23,6 +24,8 @@ export interface OutboxOptions<T> {
   log: Logger;
   /** Debounces writes; default the system clock. */
   clock?: Clock;
+  /** File system calls (tests make writes fail); default `node:fs`. */
+  fs?: StateFs | undefined;
   /**
    * How long an item may wait undelivered before it is written, and the least time between two
    * writes, ms; default {@link PERSIST_DELAY_MS}.
@@ -44,6 +47,10 @@ export interface OutboxLoadResult {
   dropped: number;
   /** Where a corrupt file was moved to; the outbox then starts empty. */
   setAside?: string;
+  /** Bad items of the file left out (each logged), the good ones restored. */
+  invalid?: number;
+  /** Items left unsent in a file that cannot be written (see `OutboxFile.read`). */
+  heldBack?: number;
 }
 
 /**
@@ -88,7 +95,8 @@ export class Outbox<T> {
     this.#sizeOf = opts.sizeOf ?? ((item) => Buffer.byteLength(JSON.stringify(item)));
     this.#label = opts.label ?? 'outbox';
     this.#unit = opts.unit ?? 'items';
-    const { dir, name, validateItem, clock = systemClock, persistMs = PERSIST_DELAY_MS } = opts;
+    const { dir, name, validateItem, fs } = opts;
+    const { clock = systemClock, persistMs = PERSIST_DELAY_MS } = opts;
     this.#clock = clock;
     const [log, label] = [this.#log, this.#label];
     const source = {
@@ -99,7 +107,7 @@ export class Outbox<T> {
     this.#file =
       dir === undefined
         ? undefined
-        : new OutboxFile({ dir, name, validateItem, log, label, clock, persistMs }, source);
+        : new OutboxFile({ dir, name, validateItem, log, label, clock, persistMs, fs }, source);
   }
 
   /** The file's path, or `undefined` for a memory-only outbox. */
@@ -140,7 +148,8 @@ export class Outbox<T> {
   /**
    * Restores the file's items (oldest first) into an empty outbox; call once, before any push.
    * A corrupt or truncated file is set aside and reported at warn, an unreadable one at error;
-   * the outbox then starts empty. Bounds smaller than the file (a changed config) drop the
+   * the outbox then starts empty. A bad item is dropped alone (warned); items whose delivery
+   * could not be recorded (the file cannot be written) are not restored (warned). Bounds smaller than the file (a changed config) drop the
    * oldest, as {@link push} does.
    * @throws Error only when items were pushed already (a programming error)
    */
@@ -149,13 +158,18 @@ export class Outbox<T> {
     this.#loadedAt = this.#clock.now();
     const file = this.#file;
     if (file === undefined) return { restored: 0, dropped: 0 };
-    const { items, setAside } = file.read();
+    const { items, setAside, dropped: invalid, heldBack } = file.read();
     if (setAside !== undefined) return { restored: 0, dropped: 0, setAside };
     let dropped = 0;
     for (const item of items) dropped += this.#append(item, -Infinity);
     if (dropped > 0) this.#overflowed(dropped);
     this.#changed(); // dirty, so written soon, only when the bounds dropped something
-    return { restored: this.length, dropped };
+    return {
+      restored: this.length,
+      dropped,
+      ...(invalid ? { invalid } : {}),
+      ...(heldBack ? { heldBack } : {}),
+    };
   }
 
   /**

@@ -100,6 +100,30 @@ describe('kasa-collector CLI', () => {
     expect(io.out() + io.err()).not.toContain('hunter2-secret');
   });
 
+  it('check-config warns when the emonhub nodes need more frames a second than emonhub takes', async () => {
+    const file = path.join(dir, 'nodes.json');
+    const devices = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ host: `10.0.0.${i + 1}`, node: i + 1 }));
+    const config = (n: number, interval: number) =>
+      JSON.stringify({ poll: { interval }, devices: devices(n), emonhub: { enabled: true } });
+    await writeFile(file, config(120, 10));
+    io = capture();
+    expect(await main(['check-config', '--config', file])).toBe(0);
+    expect(io.err()).toContain(
+      'warning: emonhub: 120 nodes every 10 s need 12.0 frames/s, more than the 10/s',
+    );
+    // 100 nodes every 10 s, or 120 every 15 s, are within what emonhub takes.
+    for (const [n, interval] of [
+      [100, 10],
+      [120, 15],
+    ] as const) {
+      await writeFile(file, config(n, interval));
+      io = capture();
+      expect(await main(['check-config', '--config', file])).toBe(0);
+      expect(io.err()).not.toContain('warning');
+    }
+  });
+
   it('check-config rejects a bad config with a ConfigError naming the file and key', async () => {
     const file = path.join(dir, 'bad.json');
     await writeFile(file, JSON.stringify({ poll: { intervall: 5 } }));

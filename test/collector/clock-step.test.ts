@@ -6,6 +6,7 @@ import { Collector } from '../../src/collector/collector.js';
 import { PolledDevice } from '../../src/collector/polled-device.js';
 import type { Config } from '../../src/config/types.js';
 import { EnergyTotals } from '../../src/energy/totals.js';
+import { PlugError, PlugErrorCode } from '../../src/errors.js';
 import type { DeviceSample, KasaDevice } from '../../src/kasa/device.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
@@ -33,12 +34,34 @@ class HeaterPlug {
   }
 }
 
+/**
+ * A plug drawing 4 kW whose counter follows real (monotonic) time, whatever the wall clock
+ * says; it can be made unreachable, or rebooted (its counter starts again from 0).
+ */
+class RealTimePlug {
+  down = false;
+  #bootMs = 0;
+  constructor(private readonly clock: ManualClock) {}
+  reboot(): void {
+    this.#bootMs = this.clock.monotonic();
+  }
+  async poll(): Promise<DeviceSample> {
+    if (this.down) throw new PlugError(PlugErrorCode.TIMEOUT, '10.0.0.9:9999', 'no answer');
+    const energy = (4000 * (this.clock.monotonic() - this.#bootMs)) / 1000 / 3_600_000;
+    return {
+      identity: { alias: 'Heater', mac: '50:C7:BF:00:00:09', model: 'KP115(EU)' },
+      values: { power: 4000, energy, state: 'ON' },
+      hasEmeter: true,
+    };
+  }
+}
+
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function build() {
+function build(makePlug?: (clock: ManualClock) => { poll(): Promise<DeviceSample> }) {
   const dir = mkdtempSync(path.join(tmpdir(), 'kasa-step-'));
   dirs.push(dir);
   const clock = new ManualClock(T0);
@@ -55,7 +78,7 @@ function build() {
     maxPower: 4000,
     minStepS: 10,
   });
-  const plug = new HeaterPlug();
+  const plug = makePlug?.(clock) ?? new HeaterPlug();
   const collector = new Collector(config, {
     clock,
     log: mem.log,
@@ -70,7 +93,7 @@ function build() {
     await flush();
   };
   const warnings = () => mem.lines.filter((l) => l['level'] === 40).map((l) => String(l['msg']));
-  return { clock, sink, mem, collector, advance, warnings, plug };
+  return { clock, sink, mem, collector, advance, warnings, plug, energyTotals };
 }
 
 describe('Collector across wall-clock steps', () => {
@@ -133,10 +156,71 @@ describe('Collector across wall-clock steps', () => {
     await advance(5_000);
     clock.stepWall(-3_000);
     await advance(10_000);
-    expect(plug.calls).toBe(1);
+    expect((plug as HeaterPlug).calls).toBe(1);
     await advance(3_000);
     await collector.stop();
     expect(sink.readings.map((r) => r.time)).toEqual([1_700_003_610, 1_700_003_620]);
     expect(warnings()).toEqual(['wall clock stepped back 3 s: ticks re-aligned to the new time']);
+  });
+});
+
+describe('Lifetime energy across wall-clock steps', () => {
+  /** 4 kW for 10 s, kWh. */
+  const TICK_KWH = (4000 * 10) / 3_600_000;
+  const totals = (sink: RecordingSink) => sink.readings.map((r) => r.values.energy_total as number);
+
+  it('a step back while the plug was unreachable: what it counted meanwhile is kept', async () => {
+    let plug: RealTimePlug | undefined;
+    const { clock, sink, collector, advance } = build((c) => (plug = new RealTimePlug(c)));
+    await collector.start();
+    await advance(5_000);
+    await advance(10_000);
+    plug!.down = true;
+    clock.stepWall(-3_600_000);
+    for (let i = 0; i < 5; i++) await advance(10_000);
+    plug!.down = false;
+    await advance(10_000);
+    await advance(10_000);
+    await collector.stop();
+    const t = totals(sink);
+    expect(t).toHaveLength(4);
+    // 6 ticks of 4 kW passed between the second and third readings: all of it is counted.
+    expect(t[2]! - t[1]!).toBeCloseTo(6 * TICK_KWH, 9);
+    expect(t[3]! - t[2]!).toBeCloseTo(TICK_KWH, 9);
+  });
+
+  it('a step forward counts what the plug counted, neither more nor less', async () => {
+    const { clock, sink, collector, advance } = build((c) => new RealTimePlug(c));
+    await collector.start();
+    await advance(5_000);
+    await advance(10_000);
+    clock.stepWall(3_600_000);
+    await advance(10_000);
+    await advance(10_000);
+    await collector.stop();
+    const t = totals(sink);
+    expect(t).toHaveLength(4);
+    for (let i = 1; i < t.length; i++) expect(t[i]! - t[i - 1]!).toBeCloseTo(TICK_KWH, 9);
+  });
+
+  it('a step back during a plug reboot: the total holds, then counts on', async () => {
+    let plug: RealTimePlug | undefined;
+    const { clock, sink, collector, advance } = build((c) => (plug = new RealTimePlug(c)));
+    await collector.start();
+    await advance(5_000);
+    await advance(10_000);
+    clock.stepWall(-3_600_000);
+    plug!.reboot();
+    for (let i = 0; i < 3; i++) await advance(10_000);
+    await collector.stop();
+    const t = totals(sink);
+    expect(sink.readings.map((r) => r.time)).toEqual([
+      1_700_003_610, 1_700_003_620, 1_700_000_030, 1_700_000_040, 1_700_000_050,
+    ]);
+    expect(t[1]! - t[0]!).toBeCloseTo(TICK_KWH, 9);
+    // The reboot: what the plug counted since it (10 s) is the documented cost, not more.
+    expect(t[2]).toBe(t[1]);
+    expect(t[3]! - t[2]!).toBeCloseTo(TICK_KWH, 9);
+    expect(t[4]! - t[3]!).toBeCloseTo(TICK_KWH, 9);
   });
 });

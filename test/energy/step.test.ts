@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   JUMP_SLACK_KWH,
+  maxLifetimeKWh,
   maxStepKWh,
+  publishedTotal,
   stepTotal,
   type DeviceTotal,
   type StepKind,
@@ -59,5 +61,57 @@ describe('stepTotal', () => {
 
   it.each([-0.001, Number.NaN, Number.POSITIVE_INFINITY])('rejects energy %s', (e) => {
     expect(() => stepTotal(prev, e, T)).toThrow(RangeError);
+  });
+
+  it('the time measured on the monotonic clock widens the bound when the tick times went back', () => {
+    // 60 s of 4 kW (0.0667 kWh) while the wall clock was stepped back an hour.
+    const energy = 2 + (4000 * 60) / 3_600_000;
+    expect(stepTotal(prev, energy, T - 3540, 4000, 10).kind).toBe('jump');
+    expect(stepTotal(prev, energy, T - 3540, 4000, 10, 60).kind).toBe('increase');
+  });
+
+  it('maxLifetimeKWh: maxPower for 20 years', () => {
+    expect(maxLifetimeKWh(4000)).toBe(701_280);
+  });
+});
+
+describe('stepTotal on an entry read back from the file (ceiling) and its floor', () => {
+  const restored: DeviceTotal = { total: 10, last: 2, updated: T, ceiling: 10.05 };
+  it.each<[string, number, StepKind, DeviceTotal]>([
+    [
+      'a reset: the plug rebooted since the file was written, the ceiling becomes the floor',
+      0.001,
+      'reset',
+      { total: 10, last: 0.001, updated: T + 10, floor: 10.05 },
+    ],
+    [
+      'an increase: the saved counter still holds, the ceiling is dropped',
+      2.004,
+      'increase',
+      { total: 10.004, last: 2.004, updated: T + 10 },
+    ],
+    ['steady: likewise', 2, 'steady', { total: 10, last: 2, updated: T + 10 }],
+    [
+      'a jump settles nothing: the ceiling stays',
+      500,
+      'jump',
+      { total: 10, last: 500, updated: T + 10, ceiling: 10.05 },
+    ],
+  ])('%s', (_what, energy, kind, entry) => {
+    const r = stepTotal(restored, energy, T + 10, 4000);
+    expect(r.kind).toBe(kind);
+    expect(r.entry).toEqual(entry);
+  });
+
+  it('the published total holds at the floor until the counted total passes it', () => {
+    let e = stepTotal(restored, 0, T + 10, 4000).entry;
+    const published = [publishedTotal(e)];
+    for (let i = 1; i <= 8; i++) {
+      e = stepTotal(e, i * 0.01, T + 10 + 10 * i, 4000, 10).entry;
+      published.push(publishedTotal(e));
+    }
+    expect(published.slice(0, 6)).toEqual([10.05, 10.05, 10.05, 10.05, 10.05, 10.05]);
+    expect(published[6]).toBeCloseTo(10.06, 12);
+    expect(e.floor).toBeUndefined();
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -140,26 +140,35 @@ describe('EnergyTotals.preview and commit', () => {
 });
 
 describe('EnergyTotals persistence', () => {
-  it('writes at most once a minute (one write per delay) and on close', () => {
-    const { dir, clock, totals } = open();
+  it('writes a new device at once, then at most once a minute, and on close', () => {
+    const { dir, clock, totals } = open(undefined, 4000);
     totals.update('a', 1, T0);
     totals.update('b', 2, T0);
-    expect(existsSync(path.join(dir, TOTALS_FILE))).toBe(false);
-    expect(clock.pending).toBe(1);
-    clock.advance(FLUSH_DELAY_MS - 1);
-    totals.update('b', 2, T0);
-    expect(existsSync(path.join(dir, TOTALS_FILE))).toBe(false);
-    expect(clock.pending).toBe(1);
-    clock.advance(1);
-    expect(stored(dir)).toEqual({
-      version: 1,
+    // New devices: the file must hold them before their first total is published.
+    expect(stored(dir)).toMatchObject({
       devices: { a: { total: 1, last: 1, updated: T0 }, b: { total: 2, last: 2, updated: T0 } },
     });
-    totals.update('a', 1.5, T0 + 10);
+    const mtime = (): string => readFileSync(path.join(dir, TOTALS_FILE), 'utf8');
+    const written = mtime();
+    expect(clock.pending).toBe(1);
+    clock.advance(FLUSH_DELAY_MS - 1);
+    totals.update('b', 2.001, T0 + 10); // 1 Wh: within b's ceiling, no write yet
+    expect(mtime()).toBe(written);
+    expect(clock.pending).toBe(1);
+    clock.advance(1);
+    expect(stored(dir)).toMatchObject({ devices: { b: { total: 2.001, last: 2.001 } } });
+    totals.update('a', 1.001, T0 + 20);
     totals.close();
     totals.close();
     expect(clock.pending).toBe(0);
-    expect(stored(dir)).toMatchObject({ devices: { a: { total: 1.5, last: 1.5 } } });
+    // On close the ceilings are the totals: nothing more is published.
+    expect(stored(dir)).toEqual({
+      version: 1,
+      devices: {
+        a: { total: 1.001, last: 1.001, updated: T0 + 20, ceiling: 1.001 },
+        b: { total: 2.001, last: 2.001, updated: T0 + 10, ceiling: 2.001 },
+      },
+    });
   });
 
   it('restores the totals in a new instance (collector restart)', () => {
@@ -167,7 +176,7 @@ describe('EnergyTotals persistence', () => {
     first.feed('a', [1, 2, 3]);
     first.totals.close();
     const second = open(first.dir);
-    expect(second.loaded).toEqual({ status: 'ok', devices: 1 });
+    expect(second.loaded).toEqual({ status: 'ok', devices: 1, dropped: 0 });
     expect(second.mem.lines.some((l) => l['msg'] === 'energy totals restored')).toBe(true);
     // The plug kept counting while the collector was down: that energy is counted.
     expect(second.totals.update('a', 3.4, T0 + 600)).toBeCloseTo(3.4, 9);
@@ -187,7 +196,7 @@ describe('EnergyTotals persistence', () => {
     ['truncated', '{"version":1,"devices":{"a":{"total":12.5,"la'],
     ['empty', ''],
     ['wrong version', '{"version":2,"devices":{}}'],
-    ['negative total', '{"version":1,"devices":{"a":{"total":-1,"last":0,"updated":1}}}'],
+    ['not an object', '[1,2,3]'],
   ])('a %s file is set aside with a warning, and counting starts fresh', (_what, text) => {
     const dir = tempDir();
     writeFileSync(path.join(dir, TOTALS_FILE), text);

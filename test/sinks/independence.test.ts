@@ -70,7 +70,6 @@ describe('sinks are independent (Fanout over the real MQTT and emonhub sinks)', 
     const emonhub = new EmonhubSink(emonhubConfig(fake.port), {
       log,
       clock: systemClock,
-      gapMs: 0,
     });
     const fanout = new Fanout([mqtt, emonhub], log); // MQTT first: it must not hold emonhub up
     cleanup.push(() => fanout.stop());
@@ -80,7 +79,7 @@ describe('sinks are independent (Fanout over the real MQTT and emonhub sinks)', 
       const t = Date.now();
       fanout.write(reading(i));
       expect(Date.now() - t).toBeLessThan(50);
-      await waitFor(() => fake.received.length === i + 1, PROMPT_MS, `frame ${i}`);
+      await waitFor(() => fake.frames.length === i + 1, PROMPT_MS, `frame ${i}`);
     }
     expect(fake.lines.map((l) => Number(l.split(' ')[0]))).toEqual(
       [0, 1, 2, 3, 4].map((i) => T0 + 10 * i),

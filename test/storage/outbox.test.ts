@@ -96,7 +96,7 @@ describe('Outbox', () => {
     for (let i = 1; i <= 6; i++) a.push(i);
     a.shift(2);
     a.close();
-    expect(onDisk()).toEqual({ version: OUTBOX_VERSION, items: [3, 4, 5, 6] });
+    expect(onDisk()).toEqual({ version: OUTBOX_VERSION, delivered: 0, items: [3, 4, 5, 6] });
     const b = make();
     expect(b.load()).toEqual({ restored: 4, dropped: 0 });
     b.push(7);
@@ -115,17 +115,17 @@ describe('Outbox', () => {
     clock.advance(999);
     expect(existsSync(file())).toBe(false);
     clock.advance(1);
-    expect(onDisk()).toEqual({ version: 1, items: [1, 2] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [1, 2] });
     box.push(3);
     clock.advance(500);
     box.push(4);
     clock.advance(500); // one write for both, 1 s after the first change
-    expect(onDisk()).toEqual({ version: 1, items: [1, 2, 3, 4] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [1, 2, 3, 4] });
 
     // Pushed and delivered within the delay: no write at all.
     box.shift(4);
     clock.advance(1000);
-    expect(onDisk()).toEqual({ version: 1, items: [] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [] });
     const mtime = readFileSync(file(), 'utf8');
     box.push(5);
     box.shift(1);
@@ -138,7 +138,7 @@ describe('Outbox', () => {
     expect(clock.pending).toBe(1);
     expect(box.flush()).toBe(true);
     expect(clock.pending).toBe(0);
-    expect(onDisk()).toEqual({ version: 1, items: [6] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [6] });
   });
 
   it('never writes while every item is delivered within persistMs, however many go through', () => {
@@ -164,12 +164,12 @@ describe('Outbox', () => {
     clock.advance(600);
     box.push(2);
     clock.advance(400); // item 1 waited 1 s: 1 and 2 are written
-    expect(onDisk()).toEqual({ version: 1, items: [1, 2] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [1, 2] });
     box.push(3);
     clock.advance(999);
-    expect(onDisk()).toEqual({ version: 1, items: [1, 2] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [1, 2] });
     clock.advance(1);
-    expect(onDisk()).toEqual({ version: 1, items: [1, 2, 3] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [1, 2, 3] });
   });
 
   it('spaces writes ten times their own duration apart when the disk is slow', () => {
@@ -189,41 +189,41 @@ describe('Outbox', () => {
     box.push(2);
     clock.advance(2999); // the first write began 2999 ms ago
     expect(slow).toHaveBeenCalledTimes(1);
-    expect(onDisk()).toEqual({ version: 1, items: [1] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [1] });
     clock.advance(1);
     expect(slow).toHaveBeenCalledTimes(2);
-    expect(onDisk()).toEqual({ version: 1, items: [1, 2] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [1, 2] });
     slow.mockRestore();
     // A fast write brings the spacing back to persistMs.
     box.push(3);
     clock.advance(3000);
     box.push(4);
     clock.advance(1000);
-    expect(onDisk()).toEqual({ version: 1, items: [1, 2, 3, 4] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [1, 2, 3, 4] });
   });
 
   it('drops delivered items from the file without writing items younger than persistMs', () => {
     const box = make({ persistMs: 1000 });
     for (let i = 1; i <= 3; i++) box.push(i);
     clock.advance(1000);
-    expect(onDisk()).toEqual({ version: 1, items: [1, 2, 3] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [1, 2, 3] });
     box.shift(3); // the backlog is delivered ...
     box.push(4); // ... and new items flow through quickly
     clock.advance(500);
     box.shift(1);
     box.push(5);
     clock.advance(500);
-    expect(onDisk()).toEqual({ version: 1, items: [] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [] });
     box.shift(1);
     clock.advance(5000);
-    expect(onDisk()).toEqual({ version: 1, items: [] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [] });
   });
 
   it('writes everything on flush and close, young items included', () => {
     const box = make({ persistMs: 1000 });
     box.push(1);
     box.close();
-    expect(onDisk()).toEqual({ version: 1, items: [1] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [1] });
     expect(clock.pending).toBe(0);
   });
 
@@ -242,7 +242,7 @@ describe('Outbox', () => {
     ['truncated to nothing', ''],
     ['a wrong version', '{"version":2,"items":[1]}'],
     ['items not an array', '{"version":1,"items":{}}'],
-    ['a bad item', '{"version":1,"items":[1,"two",3]}'],
+    ['a delivered count that is not a count', '{"version":1,"delivered":-1,"items":[1]}'],
   ])('sets aside a file with %s, reports it, and starts empty', (_what, content) => {
     writeFileSync(file(), content);
     const box = make();
@@ -257,7 +257,7 @@ describe('Outbox', () => {
     expect(String(warned[0]?.['msg'])).toContain('is corrupt');
     box.push(9);
     box.close();
-    expect(onDisk()).toEqual({ version: 1, items: [9] });
+    expect(onDisk()).toEqual({ version: 1, delivered: 0, items: [9] });
   });
 
   it('a failing write is logged once, retried, and the items stay in memory', () => {

@@ -6,12 +6,13 @@
  * The check matters more than for MQTT: a malformed frame can kill emonhub's socket thread
  * (docs/emonhub.md), and a frame built under another config (`timestamped` switched, a field
  * added) would put values into the wrong emonCMS inputs. So a restored frame must be exactly
- * what `buildFrame` makes of its own fields under the CURRENT config; one that is not makes
- * the whole file corrupt (set aside, reported), never sent.
+ * what `buildFrame` makes of its own fields under the CURRENT config; one that is not is
+ * dropped (reported, with the count), never sent, and the frames that fit are kept.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { EmonhubConfig } from '../../config/types.js';
+import type { StateFs } from '../../storage/json-file.js';
 import { Outbox } from '../../storage/outbox.js';
 import { buildFrame } from './line.js';
 
@@ -27,6 +28,8 @@ export interface EmonhubQueueOptions {
   stateDir?: string;
   /** Delay between a queue change and its write, ms. Default 1000. */
   persistMs?: number;
+  /** File system calls of the queue file (tests make writes fail); default `node:fs`. */
+  fs?: StateFs;
 }
 
 /**
@@ -85,6 +88,7 @@ export function createEmonhubQueue(
     log,
     clock,
     ...(opts.persistMs !== undefined && { persistMs: opts.persistMs }),
+    fs: opts.fs,
     label: 'emonhub queue',
     unit: 'frames',
   });

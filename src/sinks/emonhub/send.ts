@@ -1,10 +1,12 @@
 /**
- * One frame to emonhub's socket interfacer over one fresh TCP connection, in ONE write.
+ * Frames to emonhub's socket interfacer over one fresh TCP connection, in ONE write.
  *
  * emonhub does a single `recv(1024)` per connection and closes without answering
  * (emonhub `EmonHubSocketInterfacer.read`), so a second write on the same connection
  * is lost and there is no acknowledgement to wait for: the best this wire offers is "the kernel
- * took the whole frame on an established connection". A listener whose socket thread died
+ * took the whole write on an established connection". The write may hold several whole
+ * `\r\n`-terminated frames, under 1024 bytes in all: emonhub keeps them in its buffer and takes
+ * one per pass. A listener whose socket thread died
  * still completes the TCP handshake from the kernel's backlog; nothing tells the sender.
  */
 import net from 'node:net';
@@ -30,10 +32,10 @@ function classify(target: string, err: NodeJS.ErrnoException): SinkError {
 }
 
 /**
- * Sends one frame over a fresh TCP connection in ONE write, then half-closes.
+ * Sends one or more whole frames over a fresh TCP connection in ONE write, then half-closes.
  * @param host emonhub host
  * @param port the socket interfacer's `port_nb`
- * @param frame a frame from `buildFrame()`
+ * @param frame frames from `buildFrame()`, joined; under 1024 bytes
  * @param timeoutMs deadline for connect + write, ms
  * @param signal aborts the attempt (used by `stop()`)
  * @returns resolves once the kernel accepted the whole frame on an established connection

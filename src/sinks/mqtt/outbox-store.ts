@@ -7,6 +7,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { MqttConfig } from '../../config/types.js';
 import { Outbox } from '../../storage/outbox.js';
+import type { StateFs } from '../../storage/json-file.js';
+import { TASMOTA_ROOT } from '../tasmota/topics.js';
 import { DEFAULT_WINDOW, MqttOutbox } from './outbox.js';
 import type { MqttMessage } from './topics.js';
 
@@ -24,12 +26,23 @@ export interface MqttOutboxOptions {
   window?: number;
   /** How long a reading may wait unacknowledged before it is written, ms. Default 1000. */
   persistMs?: number;
+  /** File system calls of the outbox file (tests make writes fail); default `node:fs`. */
+  fs?: StateFs;
+}
+
+/**
+ * The first topic level every reading of a layout is published under: `mqtt.topicPrefix` for
+ * the default layout, `tele` for Tasmota's (`../tasmota/topics.ts`), which ignores the prefix.
+ * @param config the `mqtt` slice's prefix and format
+ */
+export function topicRoot(config: Pick<MqttConfig, 'topicPrefix' | 'format'>): string {
+  return config.format === 'tasmota' ? TASMOTA_ROOT : config.topicPrefix;
 }
 
 /**
  * Checks one restored outbox entry: a non-empty array of `{topic, payload, retain}` whose
- * topics are under the current prefix (entries of an old prefix would land where nobody reads).
- * @param prefix the configured `mqtt.topicPrefix`
+ * topics are under the current root (entries of an old prefix would land where nobody reads).
+ * @param prefix the topic root of the configured layout ({@link topicRoot})
  * @returns a validator for {@link Outbox}'s `validateItem`; it throws saying what is wrong
  */
 export function entryValidator(prefix: string): (raw: unknown) => MqttMessage[] {
@@ -76,7 +89,7 @@ export const QOS2_WINDOW = 2;
 
 /**
  * The outbox of the `mqtt` config slice: `<stateDir>/mqtt-outbox.json`, bounded by
- * `outbox.maxReadings` and `outbox.maxBytes`, entries checked against `topicPrefix` on load.
+ * `outbox.maxReadings` and `outbox.maxBytes`, entries checked against the topic root on load.
  * Does no I/O until `load()`.
  * @param config the `mqtt` slice
  * @param opts state dir, window, write delay
@@ -94,11 +107,12 @@ export function createMqttOutbox(
     name: MQTT_OUTBOX_FILE,
     maxEntries: config.outbox.maxReadings,
     maxBytes: config.outbox.maxBytes,
-    validateItem: entryValidator(config.topicPrefix),
+    validateItem: entryValidator(topicRoot(config)),
     sizeOf: entryBytes,
     log,
     ...(clock !== undefined && { clock }),
     ...(opts.persistMs !== undefined && { persistMs: opts.persistMs }),
+    fs: opts.fs,
     label: 'MQTT outbox',
     unit: 'readings',
   });

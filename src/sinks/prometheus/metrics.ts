@@ -32,6 +32,8 @@ export interface QueueStats {
   readonly queued: number;
   /** Entries dropped since start because the backlog was full. */
   readonly dropped: number;
+  /** How long the oldest waiting entry has waited, s; absent: not tracked by this sink. */
+  readonly backlogAgeS?: number;
 }
 
 /** Kilowatt-hours to joules: 1 kWh = 3.6 MJ. */
@@ -39,6 +41,18 @@ export const JOULES_PER_KWH = 3.6e6;
 
 /** Poll duration buckets, s: a LAN plug answers in ~10–50 ms; `poll.timeout` is 2 s by default. */
 export const POLL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2];
+
+/**
+ * Values at or above this magnitude are not exported: no plug measures anything near it, so it
+ * is a glitch that got through, and (× 3.6e6 for joules) it could overflow to Infinity, which
+ * a counter refuses: one device's value must never fail the whole scrape.
+ */
+export const MAX_METRIC_VALUE = 1e15;
+
+/** True for a value the exposition can carry: finite and below {@link MAX_METRIC_VALUE}. */
+function exportable(v: number): boolean {
+  return Number.isFinite(v) && Math.abs(v) < MAX_METRIC_VALUE;
+}
 
 type Instant = 'power' | 'voltage' | 'current' | 'rssi';
 const DEVICE = ['device', 'outlet'] as const;
@@ -62,6 +76,7 @@ export class KasaMetrics {
   readonly #info: Gauge<'device' | 'host' | 'model' | 'hw_ver' | 'sw_ver' | 'mac'>;
   readonly #polls: Counter<'device' | 'result'>;
   readonly #spikes: Counter<'device' | 'outlet' | 'field'>;
+  readonly #invalid: Counter<'device' | 'outlet' | 'field'>;
   readonly #duration: Histogram<'device'>;
   /** Lifetime energy per device or outlet (by `deviceKey`), J; only ever raised. */
   readonly #joules = new Map<string, { labels: Labels; j: number }>();
@@ -124,6 +139,12 @@ export class KasaMetrics {
       labelNames: ['device', 'outlet', 'field'],
       registers,
     });
+    this.#invalid = new Counter({
+      name: 'kasa_invalid_values_total',
+      help: `Reading values not exported because they were not finite, negative energy, or ${MAX_METRIC_VALUE} or more, by field.`,
+      labelNames: ['device', 'outlet', 'field'],
+      registers,
+    });
     this.#sinkFamilies(prom, registers);
     collectDefaultMetrics({ register: this.registry });
   }
@@ -144,15 +165,22 @@ export class KasaMetrics {
     const v: Measurement = r.values;
     const strip = r.outletCount !== undefined;
     for (const k of Object.keys(this.#instant) as Instant[]) {
-      const value = strip && k !== 'rssi' ? undefined : v[k];
+      let value = strip && k !== 'rssi' ? undefined : v[k];
+      if (value !== undefined && !exportable(value)) {
+        this.#invalid.inc({ ...labels, field: k });
+        value = undefined;
+      }
       if (value === undefined) this.#instant[k].remove(labels);
       else this.#instant[k].set(labels, value);
     }
     if (v.state === undefined || strip) this.#relay.remove(labels);
     else this.#relay.set(labels, v.state === 'ON' ? 1 : 0);
-    if (v.energy_total !== undefined && !strip) {
-      const j = v.energy_total * JOULES_PER_KWH;
-      this.#joules.set(key, { labels, j: Math.max(j, this.#joules.get(key)?.j ?? 0) });
+    const total = v.energy_total;
+    if (total !== undefined && !strip) {
+      if (exportable(total) && total >= 0) {
+        const j = total * JOULES_PER_KWH;
+        this.#joules.set(key, { labels, j: Math.max(j, this.#joules.get(key)?.j ?? 0) });
+      } else this.#invalid.inc({ ...labels, field: 'energy_total' });
     }
     if (r.device.outlet !== undefined) return;
     const { model = '', hw_ver = '', sw_ver = '', mac = '' } = r.identity;
@@ -211,6 +239,19 @@ export class KasaMetrics {
       collect() {
         this.reset();
         for (const s of sinks()) this.set({ sink: s.name }, s.queued);
+      },
+    });
+    new Gauge({
+      name: 'kasa_sink_backlog_age_seconds',
+      help: 'How long the oldest entry of a sink backlog has waited, s (0 when empty); growing without end: the sink cannot keep up.',
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sinks()) {
+          const age = s.backlogAgeS;
+          if (age !== undefined && exportable(age)) this.set({ sink: s.name }, age);
+        }
       },
     });
     new Counter({

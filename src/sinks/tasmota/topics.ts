@@ -16,6 +16,9 @@ import type { DeviceInfo, Reading } from '../../reading.js';
 import type { MqttMessage, TopicLayout } from '../mqtt/topics.js';
 import { PUBLISH_DECIMALS, assertDeviceName, roundTo } from '../mqtt/topics.js';
 
+/** The first level of every Tasmota topic this layout publishes (`tele/<name>/...`). */
+export const TASMOTA_ROOT = 'tele';
+
 /** Tasmota's `%topic%` is one level: a strip's outlet becomes `<strip>_<outlet>`. */
 function tasmotaTopic(device: DeviceInfo): string {
   return device.outlet === undefined ? device.name : `${device.name}_${device.outlet.name}`;
@@ -50,11 +53,11 @@ export function tasmotaReadingMessages(reading: Reading): MqttMessage[] {
   for (const [key, v] of parts) if (v !== undefined) energy[key] = v;
   if (Object.keys(energy).length > 0) {
     const payload = JSON.stringify({ Time, ENERGY: energy });
-    out.push({ topic: `tele/${tasmotaTopic(device)}/SENSOR`, payload, retain: false });
+    out.push({ topic: `${TASMOTA_ROOT}/${tasmotaTopic(device)}/SENSOR`, payload, retain: false });
   }
   if (values.state !== undefined) {
     const payload = JSON.stringify({ Time, POWER: values.state });
-    out.push({ topic: `tele/${tasmotaTopic(device)}/STATE`, payload, retain: false });
+    out.push({ topic: `${TASMOTA_ROOT}/${tasmotaTopic(device)}/STATE`, payload, retain: false });
   }
   return out;
 }
@@ -66,7 +69,7 @@ export function tasmotaReadingMessages(reading: Reading): MqttMessage[] {
 export function tasmotaLwtMessage(device: DeviceInfo, online: boolean): MqttMessage {
   assertDeviceName(device);
   return {
-    topic: `tele/${tasmotaTopic(device)}/LWT`,
+    topic: `${TASMOTA_ROOT}/${tasmotaTopic(device)}/LWT`,
     payload: online ? 'Online' : 'Offline',
     retain: true,
   };

@@ -41,11 +41,11 @@ describe('EmonhubSink frames', () => {
     sink.write(makeReading({ device: { name: 'lamp', node: undefined } }));
     expect(sink.queued).toBe(2);
 
-    await driveUntil(clock, 250, () => fake.received.length === 2, 5000, 'two frames');
+    await driveUntil(clock, 250, () => fake.frames.length === 2, 5000, 'two frames');
     await waitFor(() => sink?.sent === 2, 5000, 'sent counter');
-    expect(fake.received.map((r) => r.raw)).toEqual([
-      '1700000000 5 230.1 0.123 12.5 1.234 1 -60\r\n',
-      '1700000000 6 229.9 8.7 2001.5 100.25 0 -71\r\n',
+    expect(fake.lines).toEqual([
+      '1700000000 5 230.1 0.123 12.5 1.234 1 -60',
+      '1700000000 6 229.9 8.7 2001.5 100.25 0 -71',
     ]);
     expect(fake.violations).toEqual([]);
     expect(sink.queued).toBe(0);
@@ -60,7 +60,7 @@ describe('EmonhubSink frames', () => {
     sink = new EmonhubSink(config, { log: memoryLogger().log, clock });
     await sink.start();
     sink.write(makeReading());
-    await waitFor(() => fake.received.length === 1, 5000, 'frame');
+    await waitFor(() => fake.frames.length === 1, 5000, 'frame');
     expect(fake.lines).toEqual(['5 12.5 1']);
     expect(fake.violations).toEqual([]);
   });

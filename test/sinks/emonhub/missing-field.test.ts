@@ -14,7 +14,6 @@ describe('EmonhubSink with a reading that lacks a configured field', () => {
     const sink = new EmonhubSink(emonhubConfig(fake.port), {
       log,
       clock: new ManualClock(0),
-      gapMs: 0,
     });
     await sink.start();
     const warnings = (): typeof lines => lines.filter((l) => l.msg.startsWith('not sending'));
@@ -37,7 +36,7 @@ describe('EmonhubSink with a reading that lacks a configured field', () => {
 
     // A complete reading goes out and ends the episode; a later gap warns again.
     sink.write(makeReading({ time: 1_700_000_010 }));
-    await waitFor(() => fake.received.length === 1, 5000, 'complete frame');
+    await waitFor(() => fake.frames.length === 1, 5000, 'complete frame');
     sink.write(makeReading({ time: 1_700_000_020, values: noEmeter }));
     expect(warnings()).toHaveLength(3);
     expect(fake.lines).toEqual(['1700000010 5 230.1 0.123 12.5 1.234 1 -60']);

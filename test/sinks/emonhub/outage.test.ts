@@ -48,7 +48,7 @@ describe('EmonhubSink during an emonhub outage', () => {
 
     await fake.start();
     expect(fake.port).toBeGreaterThan(0);
-    await driveUntil(clock, 250, () => fake.received.length === 3, 5000, 'backlog delivered');
+    await driveUntil(clock, 250, () => fake.frames.length === 3, 5000, 'backlog delivered');
     expect(fake.lines).toEqual([
       '1700000000 5 230 1 2 3 1 -50',
       '1700000010 5 231 1 2 3 1 -50',

@@ -18,7 +18,6 @@ describe('EmonhubSink queue bound (emonhub.queue.maxFrames)', () => {
       log,
       clock,
       retryMs: 1000,
-      gapMs: 0,
     });
     await sink.start();
     const full = (): number => lines.filter((l) => l.msg.startsWith('emonhub queue full')).length;
@@ -31,7 +30,7 @@ describe('EmonhubSink queue bound (emonhub.queue.maxFrames)', () => {
 
     await waitFor(() => clock.pending === 1, 5000, 'refused');
     await fake.start();
-    await driveUntil(clock, 1000, () => fake.received.length === 3, 5000, 'delivery');
+    await driveUntil(clock, 1000, () => fake.frames.length === 3, 5000, 'delivery');
     expect(fake.lines.map((l) => l.split(' ')[0])).toEqual([
       '1700000002',
       '1700000003',

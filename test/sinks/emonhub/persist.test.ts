@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EmonhubSink } from '../../../src/sinks/emonhub/sink.js';
@@ -60,39 +60,45 @@ describe('EmonhubSink with a persisted queue', () => {
       restored: 5,
     });
     sinkB.write(reading(5)); // a new frame goes after the restored ones
-    await driveUntil(clock, 500, () => fake.received.length === 6, 5000, 'all frames');
+    await driveUntil(clock, 500, () => fake.frames.length === 6, 5000, 'all frames');
     expect(fake.lines).toEqual([0, 1, 2, 3, 4, 5].map(line));
     expect(fake.violations).toEqual([]);
     await waitFor(() => sinkB.queued === 0, 5000, 'drained');
     await sinkB.stop();
-    expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({ version: 1, items: [] });
+    expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({
+      version: 1,
+      delivered: 0,
+      items: [],
+    });
   });
 
   it.each([
     [undefined, 500],
     [4, 250],
-  ])('paces a backlog at emonhub.replayRate (%s/s: %s ms apart)', async (rate, gap) => {
+  ])('replays a restored backlog at emonhub.replayRate (%s/s: %s ms apart)', async (rate, gap) => {
+    writeFileSync(
+      file(),
+      JSON.stringify({ version: 1, items: [0, 1, 2].map((i) => `${line(i)}\r\n`) }),
+    );
     const clock = new ManualClock(1_700_001_000_000);
     const config = emonhubConfig(fake.port, rate === undefined ? {} : { replayRate: rate });
-    const sink = new EmonhubSink(config, { log: memoryLogger().log, clock });
+    const sink = new EmonhubSink(config, { log: memoryLogger().log, clock, stateDir: state.dir });
     await sink.start();
-    for (let i = 0; i < 3; i++) sink.write(reading(i));
+    expect(sink.queued).toBe(3);
     for (let n = 1; n <= 3; n++) {
-      await waitFor(() => fake.received.length === n, 5000, `frame ${n}`);
-      if (n === 3) break;
-      await waitFor(() => clock.pending === 1, 5000, 'gap timer');
+      await waitFor(() => clock.pending >= 1 && !sink.busy, 5000, 'pace timer');
       clock.advance(gap - 1);
-      // Not one ms early: the gap timer is still pending, so no send was even started.
-      expect(clock.pending).toBe(1);
-      expect(clock.nextTimerIn).toBe(1);
-      expect(fake.received).toHaveLength(n);
+      // Not one ms early: no connection was even started.
+      expect(sink.busy).toBe(false);
+      expect(sink.connections).toBe(n - 1);
       clock.advance(1);
+      await waitFor(() => sink.connections === n, 5000, `frame ${n}`);
     }
+    await waitFor(() => fake.frames.length === 3, 5000, 'taken');
     expect(fake.lines).toEqual([0, 1, 2].map(line));
-    // A lone frame long after the last one goes out at once: the live path is not paced.
-    clock.advance(10_000);
+    // A live frame goes out at once: only the backlog is paced.
     sink.write(reading(3));
-    await waitFor(() => fake.received.length === 4, 5000, 'live frame');
+    await waitFor(() => fake.frames.length === 4, 5000, 'live frame');
     await sink.stop();
   });
 
@@ -105,19 +111,18 @@ describe('EmonhubSink with a persisted queue', () => {
       log: memoryLogger().log,
       clock,
       retryMs: 1000,
-      gapMs: 0,
     });
     await sink.start();
     for (let i = 0; i < 5; i++) sink.write(reading(i));
     expect(sink.queued).toBe(2);
     expect(sink.dropped).toBe(3);
     await fake.start();
-    await driveUntil(clock, 1000, () => fake.received.length === 2, 5000, 'delivery');
+    await driveUntil(clock, 1000, () => fake.frames.length === 2, 5000, 'delivery');
     expect(fake.lines).toEqual([line(3), line(4)]);
     await sink.stop();
   });
 
-  it('sets aside a restored queue built under another config, and sends none of it', async () => {
+  it('drops restored frames built under another config, and sends none of them', async () => {
     writeFileSync(file(), JSON.stringify({ version: 1, items: [`${line(0)}\r\n`] }));
     const { log, lines } = memoryLogger();
     const config = emonhubConfig(fake.port, { timestamped: false });
@@ -128,13 +133,13 @@ describe('EmonhubSink with a persisted queue', () => {
     });
     await sink.start();
     expect(sink.queued).toBe(0);
-    expect(existsSync(file())).toBe(false);
-    expect(readdirSync(state.dir)).toEqual([`emonhub-queue.json.corrupt-1700001000000`]);
+    expect(readdirSync(state.dir)).toEqual(['emonhub-queue.json']);
+    expect(JSON.parse(readFileSync(file(), 'utf8')).items).toEqual([]);
     expect(lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
       expect.stringContaining('does not fit the config (timestamped: false, 6 fields)'),
     ]);
     await sink.stop();
-    expect(fake.received).toEqual([]);
+    expect(fake.connections).toBe(0);
   });
 
   it.each([

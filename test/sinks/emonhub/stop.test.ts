@@ -23,13 +23,12 @@ describe('EmonhubSink stop', () => {
     const sink = new EmonhubSink(emonhubConfig(fake.port), {
       log: memoryLogger().log,
       clock: new ManualClock(0),
-      gapMs: 0,
     });
     await sink.start();
     for (let i = 0; i < 3; i++) sink.write(makeReading({ time: 1_700_000_000 + i }));
     await sink.stop();
     expect(sink.sent).toBe(3);
-    await waitFor(() => fake.received.length === 3, 5000, 'frames');
+    await waitFor(() => fake.frames.length === 3, 5000, 'frames');
     await fake.stop();
   });
 

@@ -183,7 +183,7 @@ describe('MqttSink through broker outages (outbox in the state dir)', () => {
     await waitFor(() => stateTimes(sub.seen).length === 11, 5000, '11 readings');
     expect(stateTimes(sub.seen)).toEqual(times(0, 11));
     await b.sink.stop();
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 1, items: [] });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 1, delivered: 0, items: [] });
   });
 
   it('overflow: maxReadings 5, 12 written while down: the newest 5 arrive, 7 dropped and told', async () => {

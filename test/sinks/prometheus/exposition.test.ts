@@ -144,4 +144,15 @@ describe('metrics sink: /metrics', () => {
     ({ text } = await started.get('/metrics'));
     expect(family(text, 'kasa_sink_queue_depth')).toContain('kasa_sink_queue_depth{sink="mqtt"} 0');
   });
+
+  it("shows how long a sink backlog's oldest entry has waited, for sinks that track it", async () => {
+    const emonhub = { name: 'emonhub', queued: 340, dropped: 0, backlogAgeS: 37.5 };
+    const mqtt = { name: 'mqtt', queued: 0, dropped: 0 };
+    const started = await startSink([mqtt, emonhub]);
+    sink = started.sink;
+    const { text } = await started.get('/metrics');
+    expect(family(text, 'kasa_sink_backlog_age_seconds').slice(2)).toEqual([
+      'kasa_sink_backlog_age_seconds{sink="emonhub"} 37.5',
+    ]);
+  });
 });
