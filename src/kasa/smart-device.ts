@@ -49,15 +49,10 @@ import { smartErrorKind } from './protocol/smart-errors.js';
 import type { DeviceClient, DeviceSample, OutletSample } from './sample.js';
 import { tooManyOutlets } from './strip-models.js';
 import type { Transport } from './transport/transport.js';
-
-type Json = Record<string, unknown>;
+import { isObject, type Json } from './protocol/json.js';
 
 /** Pages of `get_child_device_list` read at most (a P316M has 6 outlets, one page). */
 const MAX_CHILD_PAGES = 8;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** A SMART device over a KLAP or AES transport. Not safe for concurrent calls. */
 export class SmartDevice implements DeviceClient {

@@ -23,6 +23,7 @@
  */
 import { systemClock, type Clock } from '../../clock.js';
 import { PlugError, PlugErrorCode } from '../../errors.js';
+import { isObject, parseJsonObject, type Json } from '../protocol/json.js';
 import { smartError, smartErrorKind } from '../protocol/smart-errors.js';
 import { AuthBackoff, authError } from './auth-backoff.js';
 import {
@@ -63,12 +64,6 @@ interface Session {
   cookie: string | undefined;
   token: string;
   renewAt: number;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** An AES connection to one plug. Constructor assigns; the first request handshakes. */
@@ -285,24 +280,6 @@ export class AesTransport implements Transport {
   }
 
   #parseInner(body: Buffer, what = 'login_device'): Json {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new PlugError(
-        PlugErrorCode.BAD_JSON,
-        this.target,
-        `AES ${what} reply is not JSON (${(err as Error).message})`,
-        err,
-      );
-    }
-    if (!isObject(parsed)) {
-      throw new PlugError(
-        PlugErrorCode.BAD_JSON,
-        this.target,
-        `AES ${what} reply is not an object`,
-      );
-    }
-    return parsed;
+    return parseJsonObject(body, this.target, `AES ${what} reply`);
   }
 }
