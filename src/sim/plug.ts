@@ -18,13 +18,9 @@ import { serveConnection } from './connection.js';
 import type { SimFaults } from './faults.js';
 import { LOAD_PRESETS, type LoadConfig, type LoadPreset, type LoadSample } from './load.js';
 import { SimOutlet } from './outlet.js';
-import {
-  PROFILES,
-  childIdsOf,
-  type OutletState,
-  type ProfileName,
-  type SimProfile,
-} from './profiles.js';
+import { seedOf } from './identity.js';
+import type { OutletState } from './iot-sysinfo.js';
+import { PROFILES, childIdsOf, type ProfileName, type SimProfile } from './profiles.js';
 
 /** Loads of a strip's outlets when neither the outlet nor the plug names one, in turn. */
 const STRIP_LOADS: readonly LoadPreset[] = ['desk', 'lamp', 'fridge'];
@@ -64,12 +60,6 @@ export interface SimulatedPlugOptions {
    * with `seed + i`. Refused on a single-plug profile.
    */
   outlets?: readonly OutletOptions[];
-}
-
-function seedOf(alias: string): number {
-  let h = 2166136261;
-  for (const ch of alias) h = Math.imul(h ^ (ch.codePointAt(0) as number), 16777619) >>> 0;
-  return h;
 }
 
 /** The load config of one outlet: the profile's mains voltage, then the preset or overrides. */
