@@ -35,7 +35,8 @@ import {
 } from './aes-cipher.js';
 import { accountsToTry, TAPO_SETUP_ACCOUNT, type Credentials } from './credentials.js';
 import { HttpClient, type HttpReply } from './http.js';
-import { httpStatusError, renewAt, sessionCookie, timeLeft } from './http-session.js';
+import { timeLeft } from './deadline.js';
+import { httpStatusError, renewAt, sessionCookie } from './http-session.js';
 import type { PlugAddress, RequestOptions, Transport } from './transport.js';
 
 /** Headers python-kasa sends with every AES request (`AesTransport.COMMON_HEADERS`). */

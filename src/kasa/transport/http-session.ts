@@ -1,10 +1,9 @@
 /**
  * What the two HTTP transports (`klap.ts`, `aes.ts`) share about a session over `http.ts`: the
- * cookie it is sent back with, when it is renewed, the deadline of a request that may have to
- * handshake first, and the error for an HTTP error status. Public account of the cookies and the
- * life: python-kasa's `kasa/transports/klaptransport.py` and `aestransport.py`.
+ * cookie it is sent back with, when it is renewed, and the error for an HTTP error status.
+ * Public account of the cookies and the life: python-kasa's `kasa/transports/klaptransport.py`
+ * and `aestransport.py`.
  */
-import type { Clock } from '../../clock.js';
 import { PlugError, PlugErrorCode } from '../../errors.js';
 
 /** Session life when the plug sends no `TIMEOUT` cookie, s (python-kasa `ONE_DAY_SECONDS`). */
@@ -33,17 +32,6 @@ export function renewAt(started: number, cookies: Record<string, string>): numbe
   const lifeS = Number(cookies['TIMEOUT'] ?? DEFAULT_SESSION_S);
   const lifeMs = (Number.isFinite(lifeS) && lifeS > 0 ? lifeS : DEFAULT_SESSION_S) * 1000;
   return started + lifeMs - Math.min(EXPIRY_MARGIN_MS, lifeMs / 4);
-}
-
-/**
- * The time left of a deadline that starts now, for each step of a request in turn.
- * @param clock the monotonic clock
- * @param timeoutMs the whole deadline, ms
- * @returns a function giving the ms left, at least 1 (a step past the deadline times out at once)
- */
-export function timeLeft(clock: Clock, timeoutMs: number): () => number {
-  const started = clock.monotonic();
-  return () => Math.max(1, timeoutMs - (clock.monotonic() - started));
 }
 
 /**

@@ -24,7 +24,8 @@ import { PlugError, PlugErrorCode } from '../../errors.js';
 import { AuthBackoff, authError } from './auth-backoff.js';
 import { accountsToTry, KASA_SETUP_ACCOUNT, type Credentials } from './credentials.js';
 import { HttpClient } from './http.js';
-import { httpStatusError, renewAt, sessionCookie, timeLeft } from './http-session.js';
+import { timeLeft } from './deadline.js';
+import { httpStatusError, renewAt, sessionCookie } from './http-session.js';
 import {
   authHash,
   clientProof,
