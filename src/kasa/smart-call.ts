@@ -16,6 +16,7 @@ import {
   type SmartCall,
 } from './protocol/smart.js';
 import { smartErrorKind } from './protocol/smart-errors.js';
+import { timeLeft } from './transport/deadline.js';
 import type { Transport } from './transport/transport.js';
 
 /** Sends SMART calls to one device. Not safe for concurrent calls. */
@@ -58,11 +59,10 @@ export class SmartCaller {
    *   PLUG_DEVICE_ERROR)
    */
   async call(call: SmartCall, timeoutMs: number, where: string): Promise<Json> {
-    const started = this.clock.monotonic();
+    const left = timeLeft(this.clock, timeoutMs);
     for (let attempt = 0; ; attempt++) {
-      const left = Math.max(1, timeoutMs - (this.clock.monotonic() - started));
       const text = smartRequest(call, this.clock.now(), this.#terminal);
-      const body = await this.transport.request(text, { timeoutMs: left });
+      const body = await this.transport.request(text, { timeoutMs: left() });
       try {
         return parseSmartReply(body, where, call.method);
       } catch (err) {
