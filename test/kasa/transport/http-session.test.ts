@@ -18,7 +18,7 @@ describe('renewAt', () => {
     expect(renewAt(0, { TIMEOUT: '600' })).toBe(600_000 - 150_000);
   });
 
-  it.each([{}, { TIMEOUT: 'soon' }, { TIMEOUT: '0' }, { TIMEOUT: '-5' }])(
+  it.each<Record<string, string>>([{}, { TIMEOUT: 'soon' }, { TIMEOUT: '0' }, { TIMEOUT: '-5' }])(
     'takes a day when the cookie is %j',
     (cookies) => {
       expect(renewAt(0, cookies)).toBe(DEFAULT_SESSION_S * 1000 - 20 * 60_000);
