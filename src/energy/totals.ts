@@ -15,6 +15,7 @@ import {
   type ParsedTotals,
   type TotalsDocument,
 } from './totals-file.js';
+import { loadTotals, type TotalsLoadOutcome } from './totals-load.js';
 
 /** What {@link EnergyTotals} needs; everything injected. */
 export interface EnergyTotalsOptions {
@@ -52,16 +53,6 @@ export const FLUSH_DELAY_MS = 60_000;
  * drew nothing lately and starts drawing.
  */
 export const CEILING_SLACK_KWH = 0.005;
-
-/** Warnings about dropped entries logged at most per load; the rest are counted. */
-const MAX_DROP_LINES = 10;
-
-/** What {@link EnergyTotals.load} found. */
-export type TotalsLoadOutcome =
-  | { status: 'missing' }
-  | { status: 'ok'; devices: number; dropped: number }
-  | { status: 'corrupt'; setAside: string; reason: string }
-  | { status: 'unreadable'; reason: string };
 
 /**
  * Lifetime energy counters per plug (`energy_total`, kWh), kept from the plugs' since-boot
@@ -130,42 +121,13 @@ export class EnergyTotals {
    * are logged at warn, and the devices without an entry start fresh.
    */
   load(): TotalsLoadOutcome {
-    const { log, clock } = this.opts;
-    const file = this.#file.file;
-    this.#totals = new Map();
+    const { outcome, devices } = loadTotals(this.#file, this.opts);
+    this.#totals = devices?.devices ?? new Map();
     this.#ceilings = new Map();
-    let outcome: TotalsLoadOutcome;
-    try {
-      const read = this.#file.read(clock.now());
-      if (read.status === 'ok') {
-        const { devices, dropped } = read.value;
-        this.#totals = devices;
-        for (const [key, e] of devices) this.#ceilings.set(key, e.ceiling ?? publishedTotal(e));
-        this.#ahead = [...devices.values()].some((e) => e.ceiling !== undefined);
-        outcome = { status: 'ok', devices: devices.size, dropped: dropped.length };
-        for (const { key, reason } of dropped.slice(0, MAX_DROP_LINES)) {
-          log.warn(
-            { file, key, reason },
-            `energy totals: entry ${JSON.stringify(key)} dropped (${reason}); that device starts fresh`,
-          );
-        }
-        if (dropped.length > 0) this.#dirty = true; // rewritten without them at the next write
-      } else outcome = read;
-    } catch (err) {
-      outcome = { status: 'unreadable', reason: err instanceof Error ? err.message : String(err) };
-    }
-    if (outcome.status === 'ok')
-      log.info(
-        { file, devices: outcome.devices, dropped: outcome.dropped },
-        'energy totals restored',
-      );
-    else if (outcome.status === 'missing')
-      log.info({ file }, 'no energy totals yet: starting fresh');
-    else {
-      log.warn(
-        { file, ...outcome },
-        `energy totals file ${outcome.status}: totals restart from the plugs' current values`,
-      );
+    for (const [key, e] of this.#totals) this.#ceilings.set(key, e.ceiling ?? publishedTotal(e));
+    if (devices !== undefined) {
+      this.#ahead = [...devices.devices.values()].some((e) => e.ceiling !== undefined);
+      if (devices.dropped.length > 0) this.#dirty = true; // rewritten without them at the next write
     }
     return outcome;
   }

@@ -24,6 +24,7 @@ import {
 } from './protocol/iot-relay.js';
 import type { DeviceClient, DeviceSample, OutletSample } from './sample.js';
 import type { Transport } from './transport/transport.js';
+import { timeLeft } from './transport/deadline.js';
 
 export type { DeviceClient, DeviceSample, OutletSample } from './sample.js';
 
@@ -113,8 +114,7 @@ export class KasaDevice implements DeviceClient {
    *   whose outlets cannot all be read in time PLUG_TIMEOUT
    */
   async poll(timeoutMs: number): Promise<DeviceSample> {
-    const started = this.clock.monotonic();
-    const remaining = (): number => Math.max(1, timeoutMs - (this.clock.monotonic() - started));
+    const remaining = timeLeft(this.clock, timeoutMs);
     if (this.#emeter === undefined || this.#strip) {
       const first = await this.request(false, timeoutMs);
       this.#emeter = hasEmeter(first.sysinfo);

@@ -14,6 +14,7 @@ import { constants, publicEncrypt, randomBytes } from 'node:crypto';
 import { AesSession, loginParams, type LoginVersion } from '../kasa/transport/aes-cipher.js';
 import type { Credentials } from '../kasa/transport/credentials.js';
 import type { ServerReply } from './klap-server.js';
+import { isObject, type Json } from '../kasa/protocol/json.js';
 
 interface AesState {
   cipher: AesSession;
@@ -32,12 +33,6 @@ export interface AesServerOptions {
   /** The session's life announced in the `TIMEOUT` cookie, s. */
   sessionS: number;
   now: () => number;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 const json = (obj: unknown): Buffer => Buffer.from(JSON.stringify(obj), 'utf8');

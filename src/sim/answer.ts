@@ -27,7 +27,7 @@
  * - several ids: `set_relay_state` switches each of them, `get_realtime` answers the first.
  */
 
-type Json = Record<string, unknown>;
+import { isObject, type Json } from '../kasa/protocol/json.js';
 
 /** `err_code -1`: the plug has no such module (HS100 asked for `emeter`). */
 export const MODULE_NOT_SUPPORT = { err_code: -1, err_msg: 'module not support' } as const;
@@ -95,10 +95,6 @@ export interface ContentFaults {
   emeterFields?: Json;
   /** Top-level modules added to every reply, e.g. `{"cnCloud":{"err_code":0}}`. */
   extraModule?: Json;
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 type Method = (args: unknown) => Json;

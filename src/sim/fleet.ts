@@ -7,7 +7,8 @@
 import { systemClock } from '../clock.js';
 import type { LoadConfig, LoadPreset } from './load.js';
 import type { ProfileName } from './profiles.js';
-import { SimulatedPlug, type OutletOptions } from './plug.js';
+import type { OutletOptions } from './iot-model.js';
+import { SimulatedPlug } from './plug.js';
 
 /** One plug of a fleet. */
 export interface FleetSpec {

@@ -16,28 +16,10 @@ import { isLoopbackAddress } from '../kasa/transport/udp.js';
 import { answer, type DeviceView } from './answer.js';
 import { serveConnection } from './connection.js';
 import type { SimFaults } from './faults.js';
-import { LOAD_PRESETS, type LoadConfig, type LoadPreset, type LoadSample } from './load.js';
-import { SimOutlet } from './outlet.js';
-import {
-  PROFILES,
-  childIdsOf,
-  type OutletState,
-  type ProfileName,
-  type SimProfile,
-} from './profiles.js';
-
-/** Loads of a strip's outlets when neither the outlet nor the plug names one, in turn. */
-const STRIP_LOADS: readonly LoadPreset[] = ['desk', 'lamp', 'fridge'];
-
-/** One outlet of a simulated power strip. */
-export interface OutletOptions {
-  /** User-given outlet name (sysinfo `children[].alias`). */
-  alias: string;
-  /** Appliance shape behind the outlet; default the plug's `load`, else desk, lamp, fridge in turn. */
-  load?: LoadPreset | Partial<LoadConfig>;
-  /** Relay state at boot; default the plug's `relay`, else on. */
-  relay?: boolean;
-}
+import { seedOf } from './identity.js';
+import { IotModel, type OutletOptions } from './iot-model.js';
+import type { LoadConfig, LoadPreset, LoadSample } from './load.js';
+import { PROFILES, type ProfileName, type SimProfile } from './profiles.js';
 
 /** How to build a {@link SimulatedPlug}. */
 export interface SimulatedPlugOptions {
@@ -66,23 +48,6 @@ export interface SimulatedPlugOptions {
   outlets?: readonly OutletOptions[];
 }
 
-function seedOf(alias: string): number {
-  let h = 2166136261;
-  for (const ch of alias) h = Math.imul(h ^ (ch.codePointAt(0) as number), 16777619) >>> 0;
-  return h;
-}
-
-/** The load config of one outlet: the profile's mains voltage, then the preset or overrides. */
-function loadConfig(
-  profile: SimProfile,
-  seed: number,
-  load: LoadPreset | Partial<LoadConfig>,
-): Partial<LoadConfig> {
-  const shape = typeof load === 'string' ? LOAD_PRESETS[load] : load;
-  const mains = profile.mainsV === undefined ? {} : { nominalV: profile.mainsV };
-  return { seed, ...mains, ...shape };
-}
-
 /** A plug on a loopback TCP port. The constructor only assigns; `start()` binds. */
 export class SimulatedPlug {
   /** The model this plug answers as. */
@@ -91,18 +56,14 @@ export class SimulatedPlug {
   readonly seed: number;
   /** Every request received, parsed (or the raw text when it was not JSON), oldest first. */
   readonly received: unknown[] = [];
+  /** The device behind the TCP side: relays, loads, sysinfo and emeter. */
+  readonly device: IotModel;
   readonly #opts: SimulatedPlugOptions;
-  readonly #now: () => number;
   readonly #sockets = new Set<net.Socket>();
   #faults: SimFaults = {};
   #server: net.Server | undefined;
   #port = 0;
   #started = false;
-  /** One unit per outlet of a strip; a single plug's one relay and load otherwise. */
-  readonly #units: SimOutlet[];
-  /** A strip's child ids, in outlet order; empty for a single plug. */
-  readonly #ids: string[];
-  readonly #aliases: string[];
 
   /**
    * @param options see {@link SimulatedPlugOptions}
@@ -114,28 +75,11 @@ export class SimulatedPlug {
     this.profile =
       typeof options.profile === 'string' ? PROFILES[options.profile] : options.profile;
     this.seed = options.seed ?? seedOf(options.alias);
-    this.#now = options.now ?? (() => systemClock.now());
-    const n = this.profile.outlets ?? 0;
-    if (options.outlets !== undefined && options.outlets.length !== Math.max(n, 0))
-      throw new Error(
-        `SimulatedPlug: ${this.profile.model} has ${Math.max(n, 0)} outlets, ` +
-          `options give ${options.outlets.length}`,
-      );
-    this.#ids = childIdsOf(this.profile, this.seed);
-    const relay = options.relay ?? true;
-    if (this.#ids.length === 0) {
-      const config = loadConfig(this.profile, this.seed, options.load ?? 'desk');
-      this.#units = [new SimOutlet(config, relay, this.#now)];
-      this.#aliases = [];
-      return;
-    }
-    const outlets =
-      options.outlets ?? this.#ids.map((_, i) => ({ alias: `Outlet ${i + 1}` }) as OutletOptions);
-    this.#aliases = outlets.map((o) => o.alias);
-    this.#units = outlets.map((o, i) => {
-      const load = o.load ?? options.load ?? (STRIP_LOADS[i % STRIP_LOADS.length] as LoadPreset);
-      const config = loadConfig(this.profile, (this.seed + i) >>> 0, load);
-      return new SimOutlet(config, o.relay ?? relay, this.#now);
+    this.device = new IotModel({
+      ...options,
+      profile: this.profile,
+      seed: this.seed,
+      now: options.now ?? (() => systemClock.now()),
     });
   }
 
@@ -161,125 +105,47 @@ export class SimulatedPlug {
   }
   /** Relay state; on a strip: whether at least one outlet is on. */
   get relay(): boolean {
-    return this.#units.some((u) => u.relay);
+    return this.device.relay;
   }
-
-  /**
-   * Switches the relay as `system.set_relay_state` would. On a strip (a request without
-   * `context`): every outlet (simulator choice, not verified on firmware).
-   */
+  /** See {@link IotModel.setRelay}. */
   setRelay(on: boolean): void {
-    for (const u of this.#units) u.setRelay(on);
+    this.device.setRelay(on);
   }
-
-  /**
-   * What the emeter measures now: V, A, W, kWh since `start()`. On a strip: outlet 1's.
-   * @throws Error before `start()`
-   */
+  /** See {@link IotModel.reading}. */
   reading(): LoadSample {
-    const sample = (this.#units[0] as SimOutlet).sample();
-    if (sample === undefined) throw new Error('SimulatedPlug: reading() before start()');
-    return sample;
+    return this.device.reading();
   }
-
-  /** The `system.get_sysinfo` object the plug would send now (a strip's with `children[]`). */
+  /** See {@link IotModel.sysinfo}. */
   sysinfo(): Record<string, unknown> {
-    const rssi = this.#opts.rssi ?? -38 - (this.seed % 35);
-    const onTimeS = Math.max(...this.#units.map((u) => u.onTimeS()));
-    const base = { alias: this.#opts.alias, relay: this.relay, onTimeS, rssi, seed: this.seed };
-    if (this.#ids.length === 0) return this.profile.sysinfo(base);
-    const outlets: OutletState[] = this.#ids.map((id, i) => {
-      const unit = this.#units[i] as SimOutlet;
-      return { id, alias: this.#aliases[i] ?? '', relay: unit.relay, onTimeS: unit.onTimeS() };
-    });
-    return this.profile.sysinfo({ ...base, outlets });
+    return this.device.sysinfo();
   }
-
-  /**
-   * The `emeter.get_realtime` object the plug would send now to a request without `context`;
-   * `undefined` without an emeter. On a strip: outlet 1's (simulator choice: the HS300
-   * captures, asked without context, carry `slot_id` 0).
-   * @throws Error before `start()`
-   */
+  /** See {@link IotModel.realtime}. */
   realtime(): Record<string, unknown> | undefined {
-    if (this.#ids.length > 0) return this.outletRealtime(0);
-    return this.profile.emeter === 'none' ? undefined : this.profile.realtime(this.reading());
+    return this.device.realtime();
   }
-
-  /** A strip's child ids (sysinfo `children[].id`) in outlet order; `[]` for a single plug. */
+  /** See {@link IotModel.outletIds}. */
   outletIds(): string[] {
-    return [...this.#ids];
+    return this.device.outletIds();
   }
-
-  /**
-   * Relay state of one outlet of a strip.
-   * @param index outlet index, 0-based (outlet 1 is 0)
-   * @throws RangeError when the plug has no such outlet
-   */
+  /** See {@link IotModel.outletRelay}. */
   outletRelay(index: number): boolean {
-    return this.#outlet(index).relay;
+    return this.device.outletRelay(index);
   }
-
-  /**
-   * Switches one outlet of a strip, as `set_relay_state` with that child id would.
-   * @param index outlet index, 0-based
-   * @throws RangeError when the plug has no such outlet
-   */
+  /** See {@link IotModel.setOutletRelay}. */
   setOutletRelay(index: number, on: boolean): void {
-    this.#outlet(index).setRelay(on);
+    this.device.setOutletRelay(index, on);
   }
-
-  /**
-   * What one outlet's emeter measures now: V, A, W, kWh since `start()`.
-   * @param index outlet index, 0-based
-   * @throws RangeError when the plug has no such outlet; Error before `start()`
-   */
+  /** See {@link IotModel.outletReading}. */
   outletReading(index: number): LoadSample {
-    const sample = this.#outlet(index).sample();
-    if (sample === undefined) throw new Error('SimulatedPlug: outletReading() before start()');
-    return sample;
+    return this.device.outletReading(index);
   }
-
-  /**
-   * The `emeter.get_realtime` object of one outlet (the reply to a request whose context names
-   * it), in the profile's style; `undefined` without an emeter.
-   * @param index outlet index, 0-based
-   * @throws RangeError when the plug has no such outlet; Error before `start()`
-   */
+  /** See {@link IotModel.outletRealtime}. */
   outletRealtime(index: number): Record<string, unknown> | undefined {
-    const sample = this.outletReading(index);
-    return this.profile.emeter === 'none' ? undefined : this.profile.realtime(sample, index);
+    return this.device.outletRealtime(index);
   }
-
-  /**
-   * What the dispatcher (`answer.ts`) sees of this plug: the live sysinfo, emeter and relays,
-   * with the outlets of a strip. For other front ends than TCP (e.g. UDP).
-   */
+  /** See {@link IotModel.deviceView}. */
   deviceView(): DeviceView {
-    const view: DeviceView = {
-      hasEmeter: this.profile.emeter !== 'none',
-      sysinfo: () => this.sysinfo(),
-      realtime: () => this.realtime() ?? {},
-      setRelay: (on) => this.setRelay(on),
-      now: this.#now,
-    };
-    if (this.#ids.length === 0) return view;
-    return {
-      ...view,
-      outlets: {
-        ids: this.outletIds(),
-        realtime: (i) => this.outletRealtime(i) ?? {},
-        setRelay: (i, on) => this.setOutletRelay(i, on),
-      },
-    };
-  }
-
-  #outlet(index: number): SimOutlet {
-    const unit =
-      Number.isInteger(index) && index < this.#ids.length ? this.#units[index] : undefined;
-    if (unit === undefined)
-      throw new RangeError(`SimulatedPlug: no outlet ${index} (${this.#ids.length} outlets)`);
-    return unit;
+    return this.device.deviceView();
   }
 
   /**
@@ -323,7 +189,7 @@ export class SimulatedPlug {
     if (this.#started) return this.#port;
     if (!isLoopbackAddress(this.host))
       throw new Error(`SimulatedPlug binds loopback only, not ${this.host}`);
-    for (const unit of this.#units) unit.boot();
+    this.device.boot();
     await this.#listen(this.#port || (this.#opts.port ?? 0));
     this.#started = true;
     if (this.#faults.refuse) await this.#close();

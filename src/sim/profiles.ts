@@ -20,41 +20,21 @@
  * 40-hex deviceId plus a two-digit index `00`, `01`, … as on real units (the raw log in
  * GadgetReactor/pyHS100#160).
  */
-import { createHash } from 'node:crypto';
+import type { Json } from '../kasa/protocol/json.js';
+import { defaultChildIds } from './identity.js';
+import {
+  legacy,
+  newerSysinfo,
+  olderSysinfo,
+  stripSysinfo,
+  suffixed,
+  suffixedSlot,
+  type PlugState,
+} from './iot-sysinfo.js';
 import type { LoadSample } from './load.js';
-
-type Json = Record<string, unknown>;
 
 /** How a model answers `emeter.get_realtime`. */
 export type EmeterStyle = 'legacy' | 'suffixed' | 'none';
-
-/** One outlet of a power strip, as a profile renders it into sysinfo `children[]`. */
-export interface OutletState {
-  /** Child id (`children[].id`), the key of `"context":{"child_ids":[id]}`. */
-  id: string;
-  /** User-given outlet name (`children[].alias`). */
-  alias: string;
-  /** Relay closed (`children[].state` 1). */
-  relay: boolean;
-  /** Seconds since the outlet was last switched on (`children[].on_time`); 0 while off. */
-  onTimeS: number;
-}
-
-/** The per-plug state a profile renders into sysinfo. */
-export interface PlugState {
-  /** User-given name (sysinfo `alias`). */
-  alias: string;
-  /** Relay closed; on a strip: at least one outlet is on (strips send no `relay_state`). */
-  relay: boolean;
-  /** Seconds since the relay was last switched on, 0 while off; on a strip: the longest-on outlet's. */
-  onTimeS: number;
-  /** WiFi signal, dBm. */
-  rssi: number;
-  /** Seed the identity (MAC, deviceId) is derived from. */
-  seed: number;
-  /** A strip's outlets in order (`children[]`); absent for a single plug. */
-  outlets?: readonly OutletState[];
-}
 
 /** A plug model. */
 export interface SimProfile {
@@ -104,29 +84,6 @@ export const PROFILE_NAMES: readonly ProfileName[] = [
   'kp303',
 ];
 
-function hex(seed: number, salt: string, chars: number): string {
-  return createHash('sha256').update(`${salt}:${seed}`).digest('hex').slice(0, chars).toUpperCase();
-}
-
-/**
- * The simulated deviceId of a seed: 40 upper-case hex digits (the length real plugs use).
- * @param seed the plug's identity seed
- */
-export function deviceIdOf(seed: number): string {
-  return hex(seed, 'dev', 40);
-}
-
-/**
- * Child ids as real strips form them: the parent's 40-hex deviceId plus a two-digit index
- * `00`…`05` (python-kasa's HS300 captures; the raw log in GadgetReactor/pyHS100#160).
- * @param seed the strip's identity seed
- * @param outlets number of outlets (at most 100)
- */
-export function defaultChildIds(seed: number, outlets: number): string[] {
-  const parent = deviceIdOf(seed);
-  return Array.from({ length: outlets }, (_, i) => `${parent}${String(i).padStart(2, '0')}`);
-}
-
 /**
  * The child ids a profile gives a plug: `[]` for a single plug.
  * @param profile the model
@@ -141,131 +98,6 @@ export function childIdsOf(profile: SimProfile, seed: number): string[] {
   if (ids.length !== n)
     throw new Error(`profile ${profile.model}: ${ids.length} child ids for ${n} outlets`);
   return ids;
-}
-
-function mac(oui: string, seed: number): string {
-  const tail = hex(seed, 'mac', 6).match(/../g) ?? [];
-  return [oui, ...tail].join(':');
-}
-
-/** Legacy floats as HS110 hw1 firmware prints them: V and A with 6 decimals, kWh with 3. */
-function legacy(s: LoadSample): Json {
-  const r = (v: number, d: number) => Number(v.toFixed(d));
-  return {
-    current: r(s.current, 6),
-    voltage: r(s.voltage, 6),
-    power: r(s.power, 6),
-    total: r(s.energy, 3),
-    err_code: 0,
-  };
-}
-
-/** Unit-suffixed integers (mV, mA, mW, Wh). */
-function suffixed(s: LoadSample): Json {
-  return {
-    voltage_mv: Math.round(s.voltage * 1000),
-    current_ma: Math.round(s.current * 1000),
-    power_mw: Math.round(s.power * 1000),
-    total_wh: Math.floor(s.energy * 1000),
-    err_code: 0,
-  };
-}
-
-/** Unit-suffixed integers plus `slot_id`, the outlet index (python-kasa's HS300 hw 2.0 data). */
-function suffixedSlot(s: LoadSample, outlet = 0): Json {
-  const { err_code, ...values } = suffixed(s);
-  return { ...values, slot_id: outlet, err_code };
-}
-
-/** Sysinfo of the older firmware layout (`type`, float `latitude`). */
-function olderSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, devName: string, oui: string) {
-  return (st: PlugState): Json => ({
-    sw_ver: p.swVer,
-    hw_ver: p.hwVer,
-    type: 'IOT.SMARTPLUGSWITCH',
-    model: p.model,
-    mac: mac(oui, st.seed),
-    dev_name: devName,
-    alias: st.alias,
-    relay_state: st.relay ? 1 : 0,
-    on_time: st.onTimeS,
-    active_mode: 'none',
-    feature: p.feature,
-    updating: 0,
-    icon_hash: '',
-    rssi: st.rssi,
-    led_off: 0,
-    longitude: 0,
-    latitude: 0,
-    hwId: hex(st.seed, `hw:${p.model}`, 32),
-    fwId: '00000000000000000000000000000000',
-    deviceId: deviceIdOf(st.seed),
-    oemId: hex(st.seed, `oem:${p.model}`, 32),
-    err_code: 0,
-  });
-}
-
-/** The fields the newer single-plug layout and the strips' share, in their capture order. */
-function commonSysinfo(
-  p: Omit<SimProfile, 'sysinfo' | 'realtime'>,
-  oui: string,
-  st: PlugState,
-): Json {
-  return {
-    sw_ver: p.swVer,
-    hw_ver: p.hwVer,
-    model: p.model,
-    deviceId: deviceIdOf(st.seed),
-    oemId: hex(st.seed, `oem:${p.model}`, 32),
-    hwId: hex(st.seed, `hw:${p.model}`, 32),
-    rssi: st.rssi,
-    latitude_i: 0,
-    longitude_i: 0,
-    alias: st.alias,
-    status: 'new',
-    mic_type: 'IOT.SMARTPLUGSWITCH',
-    feature: p.feature,
-    mac: mac(oui, st.seed),
-    updating: 0,
-    led_off: 0,
-  };
-}
-
-/** Sysinfo of the newer firmware layout (`mic_type`, integer `latitude_i`, `next_action`). */
-function newerSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, devName: string, oui: string) {
-  return (st: PlugState): Json => ({
-    ...commonSysinfo(p, oui, st),
-    relay_state: st.relay ? 1 : 0,
-    on_time: st.onTimeS,
-    active_mode: 'none',
-    icon_hash: '',
-    dev_name: devName,
-    next_action: { type: -1 },
-    err_code: 0,
-  });
-}
-
-/**
- * Sysinfo of a power strip (the HS300/KP303 capture layout): `child_num` and `children[]`,
- * no `relay_state`, `on_time`, `dev_name` or `active_mode` at the top level.
- */
-function stripSysinfo(p: Omit<SimProfile, 'sysinfo' | 'realtime'>, oui: string, extra: Json) {
-  return (st: PlugState): Json => {
-    const outlets = st.outlets ?? [];
-    return {
-      ...commonSysinfo(p, oui, st),
-      ...extra,
-      children: outlets.map((o) => ({
-        id: o.id,
-        state: o.relay ? 1 : 0,
-        alias: o.alias,
-        on_time: o.onTimeS,
-        next_action: { type: -1 },
-      })),
-      child_num: outlets.length,
-      err_code: 0,
-    };
-  };
 }
 
 function strip(

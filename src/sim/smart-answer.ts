@@ -11,7 +11,7 @@
  * object with a string `method` answers `-1003` (JSON_DECODE_FAIL_ERROR).
  */
 
-type Json = Record<string, unknown>;
+import { isObject, type Json } from '../kasa/protocol/json.js';
 
 /** One method's answer. */
 export interface SmartAnswer {
@@ -37,10 +37,6 @@ export interface SmartView {
   call(method: string, params: Json | undefined, childId: string | undefined): SmartAnswer;
   /** Whether `id` is one of the device's children (a strip's outlets). */
   hasChild(id: string): boolean;
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**

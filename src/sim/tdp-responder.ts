@@ -7,9 +7,9 @@
  * Simulator choice: the answer has no `encrypt_info` (the part newer firmware encrypts to the
  * probe's RSA key); python-kasa reads the plaintext fields, which are all a client needs.
  */
-import dgram from 'node:dgram';
+import type dgram from 'node:dgram';
 import { encodeTdp, TDP_HEADER_BYTES } from '../kasa/transport/tdp.js';
-import { isLoopbackAddress } from '../kasa/transport/udp.js';
+import { bindLoopbackUdp, closeUdp } from './loopback-udp.js';
 
 /** A discovery responder. The constructor only assigns; `start()` binds. */
 export class SimulatedTdpResponder {
@@ -40,23 +40,17 @@ export class SimulatedTdpResponder {
    */
   async start(): Promise<number> {
     if (this.#socket !== undefined) return this.#port;
-    if (!isLoopbackAddress(this.host))
-      throw new Error(`SimulatedTdpResponder binds loopback only, not ${this.host}`);
-    const socket = dgram.createSocket(this.host.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind({ address: this.host, port: this.requestedPort }, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    socket.on('error', () => undefined);
-    socket.on('message', (msg, rinfo) => {
-      if (msg.length < TDP_HEADER_BYTES || msg[0] !== 2) return;
-      this.probes++;
-      const body = JSON.stringify({ error_code: 0, result: this.result() });
-      socket.send(encodeTdp(body, msg.readUInt32BE(8), 2), rinfo.port, rinfo.address);
-    });
+    const socket = await bindLoopbackUdp(
+      'SimulatedTdpResponder',
+      this.host,
+      this.requestedPort,
+      (sock, msg, rinfo) => {
+        if (msg.length < TDP_HEADER_BYTES || msg[0] !== 2) return;
+        this.probes++;
+        const body = JSON.stringify({ error_code: 0, result: this.result() });
+        sock.send(encodeTdp(body, msg.readUInt32BE(8), 2), rinfo.port, rinfo.address);
+      },
+    );
     this.#socket = socket;
     this.#port = socket.address().port;
     return this.#port;
@@ -66,6 +60,6 @@ export class SimulatedTdpResponder {
   async stop(): Promise<void> {
     const socket = this.#socket;
     this.#socket = undefined;
-    if (socket !== undefined) await new Promise<void>((r) => socket.close(() => r()));
+    await closeUdp(socket);
   }
 }

@@ -9,9 +9,10 @@
  * responder per plug, on `127.0.0.x` (Linux answers on all of `127.0.0.0/8`) to give several
  * plugs distinct sender addresses on the same port.
  */
-import dgram from 'node:dgram';
-import { isLoopbackAddress, decodeDatagram, encodeDatagram } from '../kasa/transport/udp.js';
+import type dgram from 'node:dgram';
+import { decodeDatagram, encodeDatagram } from '../kasa/transport/udp.js';
 import { answer } from './answer.js';
+import { bindLoopbackUdp, closeUdp } from './loopback-udp.js';
 import type { SimulatedPlug } from './plug.js';
 
 /** How a {@link SimulatedUdpResponder} replies. */
@@ -69,18 +70,12 @@ export class SimulatedUdpResponder {
    */
   async start(): Promise<number> {
     if (this.#socket !== undefined) return this.#port;
-    if (!isLoopbackAddress(this.host))
-      throw new Error(`SimulatedUdpResponder binds loopback only, not ${this.host}`);
-    const socket = dgram.createSocket(this.host.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind({ address: this.host, port: this.#opts.port ?? 0 }, () => {
-        socket.off('error', reject);
-        resolve();
-      });
-    });
-    socket.on('error', () => undefined);
-    socket.on('message', (msg, rinfo) => this.#onMessage(socket, msg, rinfo));
+    const socket = await bindLoopbackUdp(
+      'SimulatedUdpResponder',
+      this.host,
+      this.#opts.port ?? 0,
+      (sock, msg, rinfo) => this.#onMessage(sock, msg, rinfo),
+    );
     this.#socket = socket;
     this.#port = socket.address().port;
     return this.#port;
@@ -90,7 +85,7 @@ export class SimulatedUdpResponder {
   async stop(): Promise<void> {
     const socket = this.#socket;
     this.#socket = undefined;
-    if (socket !== undefined) await new Promise<void>((r) => socket.close(() => r()));
+    await closeUdp(socket);
   }
 
   #onMessage(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {

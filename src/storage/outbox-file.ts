@@ -8,26 +8,7 @@ import {
   serializeOutbox,
   type ParsedOutbox,
 } from './outbox-document.js';
-
-export { OUTBOX_VERSION } from './outbox-document.js';
-
-/** Bad items named in the warning of one load; the rest are counted. */
-const MAX_DROP_REASONS = 3;
-
-/** What {@link OutboxFile.read} found; it never throws. */
-export interface OutboxFileRead<T> {
-  /**
-   * The items to send, oldest first; empty when the file is missing, corrupt, unreadable, or
-   * cannot be written (then their delivery could not be recorded: see {@link OutboxFile.read}).
-   */
-  items: T[];
-  /** Where a corrupt or truncated file was moved to (`<file>.corrupt-<unix ms>`). */
-  setAside?: string;
-  /** Bad items left out. */
-  dropped?: number;
-  /** Items left in the file unsent because the file cannot be written. */
-  heldBack?: number;
-}
+import { restoreOutbox, type OutboxFileRead } from './outbox-restore.js';
 
 /** What the file mirrors: the outbox's items and their sequence range `[head, tail)`. */
 export interface OutboxSource<T> {
@@ -137,93 +118,16 @@ export class OutboxFile<T> {
   }
 
   /**
-   * Reads and validates the file. A file that is not an outbox (bad JSON, wrong version) is set
-   * aside whole and reported at warn; a bad item is dropped alone (one warning per load); an
-   * unreadable file is reported at error. The file is then taken to hold sequence range
-   * `[0, items.length)`. Restored items are returned only when their delivery can be recorded
-   * in the file (`#recordable`); otherwise they are left in it, unsent, with a warning.
+   * Reads and validates the file, then takes it to hold sequence range `[0, items.length)` of
+   * what it returns (see {@link restoreOutbox}). Never throws.
    */
   read(): OutboxFileRead<T> {
-    const file = this.#json.file;
-    const { label } = this.opts;
-    let outcome: ReturnType<JsonFile<ParsedOutbox<T>, readonly T[]>['read']>;
-    try {
-      outcome = this.#json.read(this.opts.clock.now());
-    } catch (err) {
-      this.#log.error({ err, file }, `${label}: cannot read ${file}; starting empty`);
-      return { items: [] };
+    const { read, restored } = restoreOutbox(this.#json, this.opts);
+    if (restored !== undefined) {
+      this.#onDisk = { head: 0, tail: restored.items };
+      this.#marked = restored.marked;
     }
-    if (outcome.status === 'missing') return { items: [] };
-    if (outcome.status === 'corrupt') {
-      const { setAside, reason } = outcome;
-      this.#log.warn(
-        { file, setAside, reason },
-        `${label}: ${file} is corrupt (${reason}); set aside as ${setAside}, starting empty`,
-      );
-      return { items: [], setAside };
-    }
-    const parsed = outcome.value;
-    const { items, dropped } = parsed;
-    if (dropped.length > 0) {
-      const reasons = dropped
-        .slice(0, MAX_DROP_REASONS)
-        .map((d) => `#${d.index}: ${d.reason}`)
-        .join('; ');
-      this.#log.warn(
-        { file, dropped: dropped.length, kept: items.length },
-        `${label}: ${dropped.length} bad items in ${file} dropped (${reasons}); the other ${items.length} kept`,
-      );
-    }
-    if (items.length === 0) {
-      this.#forget();
-      return { items: [], dropped: dropped.length };
-    }
-    const problem = this.#recordable(parsed);
-    if (problem !== undefined) {
-      this.#log.warn(
-        { file, err: problem, heldBack: items.length },
-        `${label}: the ${items.length} items restored from ${file} are not sent: the file ` +
-          'cannot be written, so their delivery could not be recorded and they would be sent ' +
-          'again at every start; make state.dir writable',
-      );
-      return { items: [], dropped: dropped.length, heldBack: items.length };
-    }
-    this.#onDisk = { head: 0, tail: items.length };
-    return { items, dropped: dropped.length };
-  }
-
-  /** Best effort: a file whose items were all dropped is emptied, so they are not read again. */
-  #forget(): void {
-    try {
-      this.#json.write([]);
-    } catch {
-      // They are dropped again at the next start: no harm.
-    }
-  }
-
-  /**
-   * Makes sure deliveries of the restored items can be recorded: the delivered count is
-   * rewritten in place as it stands (a file of an earlier release, or one with bad items, is
-   * rewritten whole instead).
-   * @returns the error when neither works, else undefined
-   */
-  #recordable(parsed: ParsedOutbox<T>): Error | undefined {
-    if (parsed.markable && parsed.dropped.length === 0) {
-      try {
-        this.#json.patch(DELIVERED_PREFIX, deliveredField(parsed.delivered));
-        this.#marked = parsed.delivered;
-        return undefined;
-      } catch {
-        // The directory may still be writable: try a whole write.
-      }
-    }
-    try {
-      this.#json.write(parsed.items);
-      this.#marked = 0;
-      return undefined;
-    } catch (err) {
-      return err as Error;
-    }
+    return read;
   }
 
   /** The outbox changed: check within `persistMs` unless the file already holds its items. */

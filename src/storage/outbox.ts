@@ -4,7 +4,7 @@ import { systemClock } from '../clock.js';
 import type { StateFs } from './json-file.js';
 import { OutboxFile } from './outbox-file.js';
 
-export { OUTBOX_VERSION } from './outbox-file.js';
+export { OUTBOX_VERSION } from './outbox-document.js';
 
 /** What {@link Outbox} needs; everything injected. */
 export interface OutboxOptions<T> {

@@ -5,7 +5,7 @@
  */
 import { afterEach } from 'vitest';
 import { encodeFrame } from '../../src/kasa/transport/xor-cipher.js';
-import { exchangeOnce as exchange } from '../../src/kasa/transport/xor.js';
+import { exchangeOnce as exchange } from '../../src/kasa/transport/xor-once.js';
 import { SimulatedPlug, type SimulatedPlugOptions } from '../../src/sim/plug.js';
 
 export type Json = Record<string, unknown>;

@@ -1,6 +1,5 @@
 import { PlugError, PlugErrorCode } from '../../errors.js';
-
-type Json = Record<string, unknown>;
+import { isObject, parseJsonObject, type Json } from './json.js';
 
 /** Sysinfo alone: what python-kasa sends on first contact ("some devices crash on unexpected modules"). */
 export const SYSINFO_REQUEST = '{"system":{"get_sysinfo":{}}}';
@@ -24,10 +23,6 @@ export interface PollReply {
   sysinfo: Json;
   /** `emeter.get_realtime`, `err_code` 0, when it was asked. */
   emeter?: Json;
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -80,7 +75,7 @@ export function method(reply: Json, module: string, name: string, target: string
  *   unexpected module), PLUG_DEVICE_ERROR (`err_code != 0` at either level)
  */
 export function parsePollReply(body: Buffer, askedEmeter: boolean, target: string): PollReply {
-  const parsed = parseObject(body, target);
+  const parsed = parseJsonObject(body, target);
   for (const key of Object.keys(parsed)) {
     if (key !== 'system' && !(askedEmeter && key === 'emeter')) {
       throw new PlugError(
@@ -105,7 +100,7 @@ export function parsePollReply(body: Buffer, askedEmeter: boolean, target: strin
  *   outlet id the strip does not know)
  */
 export function parseOutletEmeterReply(body: Buffer, target: string): Json {
-  const parsed = parseObject(body, target);
+  const parsed = parseJsonObject(body, target);
   for (const key of Object.keys(parsed)) {
     if (key !== 'emeter' && key !== 'context') {
       throw new PlugError(
@@ -116,22 +111,4 @@ export function parseOutletEmeterReply(body: Buffer, target: string): Json {
     }
   }
   return method(parsed, 'emeter', 'get_realtime', target);
-}
-
-function parseObject(body: Buffer, target: string): Json {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new PlugError(
-      PlugErrorCode.BAD_JSON,
-      target,
-      `reply is not JSON (${(err as Error).message})`,
-      err,
-    );
-  }
-  if (!isObject(parsed)) {
-    throw new PlugError(PlugErrorCode.BAD_JSON, target, `reply is JSON but not an object`);
-  }
-  return parsed;
 }

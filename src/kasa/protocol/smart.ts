@@ -15,9 +15,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { PlugError, PlugErrorCode } from '../../errors.js';
+import { isObject, parseJsonObject, type Json } from './json.js';
 import { smartError, smartErrorKind, type SmartErrorKind } from './smart-errors.js';
-
-type Json = Record<string, unknown>;
 
 /** One method call. */
 export interface SmartCall {
@@ -31,10 +30,6 @@ export interface MethodAnswer {
   code: number;
   /** `result`, when it is an object. */
   result?: Json;
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -84,18 +79,7 @@ export function relayCall(on: boolean): SmartCall {
  *   (`error_code != 0`, see `smart-errors.ts`)
  */
 export function parseSmartReply(body: Buffer, target: string, where: string): Json {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw new PlugError(
-      PlugErrorCode.BAD_JSON,
-      target,
-      `${where} reply is not JSON (${(err as Error).message})`,
-      err,
-    );
-  }
-  return checkAnswer(parsed, target, where);
+  return checkAnswer(parseJsonObject(body, target, `${where} reply`), target, where);
 }
 
 /** `error_code` 0 and an object `result` (or none), else the matching PlugError. */

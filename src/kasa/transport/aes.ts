@@ -23,6 +23,7 @@
  */
 import { systemClock, type Clock } from '../../clock.js';
 import { PlugError, PlugErrorCode } from '../../errors.js';
+import { isObject, parseJsonObject, type Json } from '../protocol/json.js';
 import { smartError, smartErrorKind } from '../protocol/smart-errors.js';
 import { AuthBackoff, authError } from './auth-backoff.js';
 import {
@@ -34,7 +35,8 @@ import {
 } from './aes-cipher.js';
 import { accountsToTry, TAPO_SETUP_ACCOUNT, type Credentials } from './credentials.js';
 import { HttpClient, type HttpReply } from './http.js';
-import { DEFAULT_SESSION_S } from './klap.js';
+import { timeLeft } from './deadline.js';
+import { httpStatusError, renewAt, sessionCookie } from './http-session.js';
 import type { PlugAddress, RequestOptions, Transport } from './transport.js';
 
 /** Headers python-kasa sends with every AES request (`AesTransport.COMMON_HEADERS`). */
@@ -43,8 +45,6 @@ const HEADERS = {
   requestByApp: 'true',
   Accept: 'application/json',
 };
-
-const EXPIRY_MARGIN_MS = 20 * 60_000;
 
 /** How to build an {@link AesTransport}. */
 export interface AesOptions {
@@ -63,12 +63,6 @@ interface Session {
   cookie: string | undefined;
   token: string;
   renewAt: number;
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** An AES connection to one plug. Constructor assigns; the first request handshakes. */
@@ -117,8 +111,7 @@ export class AesTransport implements Transport {
    */
   async request(json: string, opts: RequestOptions): Promise<Buffer> {
     this.#backoff.check();
-    const started = this.#clock.monotonic();
-    const left = (): number => Math.max(1, opts.timeoutMs - (this.#clock.monotonic() - started));
+    const left = timeLeft(this.#clock, opts.timeoutMs);
     for (let attempt = 0; ; attempt++) {
       const session = await this.#live(left());
       const outer = await this.#passthrough(session, `/app?token=${session.token}`, json, left());
@@ -150,8 +143,7 @@ export class AesTransport implements Transport {
 
   /** Handshake + login, trying each account (and login generation) with a fresh handshake. */
   async #login(timeoutMs: number): Promise<Session> {
-    const started = this.#clock.monotonic();
-    const left = (): number => Math.max(1, timeoutMs - (this.#clock.monotonic() - started));
+    const left = timeLeft(this.#clock, timeoutMs);
     const versions: LoginVersion[] =
       this.#loginVersion === undefined ? [2, 1] : [this.#loginVersion];
     for (const account of this.#accounts) {
@@ -216,13 +208,11 @@ export class AesTransport implements Transport {
       );
     }
     const id = reply.cookies['TP_SESSIONID'] ?? reply.cookies['SESSIONID'];
-    const lifeS = Number(reply.cookies['TIMEOUT'] ?? DEFAULT_SESSION_S);
-    const lifeMs = (Number.isFinite(lifeS) && lifeS > 0 ? lifeS : DEFAULT_SESSION_S) * 1000;
     this.#handshakes++;
     return {
       cipher,
-      cookie: id === undefined ? undefined : `TP_SESSIONID=${id}`,
-      renewAt: started + lifeMs - Math.min(EXPIRY_MARGIN_MS, lifeMs / 4),
+      cookie: sessionCookie(id),
+      renewAt: renewAt(started, reply.cookies),
     };
   }
 
@@ -275,34 +265,12 @@ export class AesTransport implements Transport {
   #parseOuter(reply: HttpReply, what: string): Json {
     if (reply.status !== 200) {
       this.#session = undefined;
-      throw new PlugError(
-        PlugErrorCode.DEVICE_ERROR,
-        this.target,
-        `AES ${what} answered HTTP ${reply.status}`,
-      );
+      throw httpStatusError(this.target, `AES ${what}`, reply.status);
     }
     return this.#parseInner(reply.body, what);
   }
 
   #parseInner(body: Buffer, what = 'login_device'): Json {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      throw new PlugError(
-        PlugErrorCode.BAD_JSON,
-        this.target,
-        `AES ${what} reply is not JSON (${(err as Error).message})`,
-        err,
-      );
-    }
-    if (!isObject(parsed)) {
-      throw new PlugError(
-        PlugErrorCode.BAD_JSON,
-        this.target,
-        `AES ${what} reply is not an object`,
-      );
-    }
-    return parsed;
+    return parseJsonObject(body, this.target, `AES ${what} reply`);
   }
 }

@@ -24,6 +24,8 @@ import { PlugError, PlugErrorCode } from '../../errors.js';
 import { AuthBackoff, authError } from './auth-backoff.js';
 import { accountsToTry, KASA_SETUP_ACCOUNT, type Credentials } from './credentials.js';
 import { HttpClient } from './http.js';
+import { timeLeft } from './deadline.js';
+import { httpStatusError, renewAt, sessionCookie } from './http-session.js';
 import {
   authHash,
   clientProof,
@@ -33,11 +35,6 @@ import {
   type KlapVersion,
 } from './klap-cipher.js';
 import type { PlugAddress, RequestOptions, Transport } from './transport.js';
-
-/** Session life when the plug sends no `TIMEOUT` cookie, s (python-kasa `ONE_DAY_SECONDS`). */
-export const DEFAULT_SESSION_S = 86_400;
-/** The largest margin kept before a session's end, ms (python-kasa: 20 min). */
-const EXPIRY_MARGIN_MS = 20 * 60_000;
 
 /** How to build a {@link KlapTransport}. */
 export interface KlapOptions {
@@ -111,8 +108,7 @@ export class KlapTransport implements Transport {
    */
   async request(json: string, opts: RequestOptions): Promise<Buffer> {
     this.#backoff.check();
-    const started = this.#clock.monotonic();
-    const left = (): number => Math.max(1, opts.timeoutMs - (this.#clock.monotonic() - started));
+    const left = timeLeft(this.#clock, opts.timeoutMs);
     for (let attempt = 0; ; attempt++) {
       const session = await this.#live(left());
       const { body, seq } = session.cipher.encrypt(json);
@@ -127,11 +123,8 @@ export class KlapTransport implements Transport {
       }
       if (reply.status !== 200) {
         this.#session = undefined;
-        throw new PlugError(
-          PlugErrorCode.DEVICE_ERROR,
-          this.target,
-          `KLAP request answered HTTP ${reply.status}${attempt > 0 ? ' after a fresh handshake' : ''}`,
-        );
+        const after = attempt > 0 ? ' after a fresh handshake' : '';
+        throw httpStatusError(this.target, 'KLAP request', reply.status, after);
       }
       try {
         return session.cipher.decrypt(reply.body, seq);
@@ -177,7 +170,7 @@ export class KlapTransport implements Transport {
 
   async #handshake(timeoutMs: number): Promise<Session> {
     const started = this.#clock.monotonic();
-    const left = (): number => Math.max(1, timeoutMs - (this.#clock.monotonic() - started));
+    const left = timeLeft(this.#clock, timeoutMs);
     const local = this.options.seed?.() ?? randomBytes(16);
     const h1 = await this.#http.post('/app/handshake1', local, { timeoutMs: left() });
     if (h1.status !== 200 || h1.body.length !== 48) {
@@ -195,20 +188,14 @@ export class KlapTransport implements Transport {
       throw this.#backoff.fail(authError(this.target, this.options.account?.keys, 'KLAP'));
     }
     const sessionId = h1.cookies['TP_SESSIONID'];
-    const cookie = sessionId === undefined ? undefined : `TP_SESSIONID=${sessionId}`;
-    const lifeS = Number(h1.cookies['TIMEOUT'] ?? DEFAULT_SESSION_S);
-    const lifeMs = (Number.isFinite(lifeS) && lifeS > 0 ? lifeS : DEFAULT_SESSION_S) * 1000;
+    const cookie = sessionCookie(sessionId);
     const h2 = await this.#http.post(
       '/app/handshake2',
       clientProof(match.version, local, remote, match.hash),
       { timeoutMs: left(), ...(cookie === undefined ? {} : { cookie }) },
     );
     if (h2.status !== 200) {
-      throw new PlugError(
-        PlugErrorCode.DEVICE_ERROR,
-        this.target,
-        `KLAP handshake2 answered HTTP ${h2.status}`,
-      );
+      throw httpStatusError(this.target, 'KLAP handshake2', h2.status);
     }
     this.#version = match.version;
     this.#backoff.succeed();
@@ -216,7 +203,7 @@ export class KlapTransport implements Transport {
     return {
       cipher: new KlapSession(local, remote, match.hash),
       cookie,
-      renewAt: started + lifeMs - Math.min(EXPIRY_MARGIN_MS, lifeMs / 4),
+      renewAt: renewAt(started, h1.cookies),
     };
   }
 

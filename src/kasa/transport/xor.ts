@@ -25,7 +25,8 @@
  */
 import net from 'node:net';
 import { PlugError, PlugErrorCode } from '../../errors.js';
-import { HEADER_BYTES, decrypt, encodeFrame } from './xor-cipher.js';
+import { HEADER_BYTES, encodeFrame } from './xor-cipher.js';
+import { BAD_LENGTH, NEED_MORE, XorReplyReader } from './xor-reply.js';
 import { classifySocketError } from './socket-error.js';
 import type { PlugAddress, RequestOptions, Transport } from './transport.js';
 
@@ -65,11 +66,8 @@ export class XorTransport implements Transport {
   #timerMs = 0;
   /** Encrypted frames by request text: requests repeat every poll, so each is encrypted once. */
   readonly #frames = new Map<string, Buffer>();
-  /** Reply bytes of a reply that came in several segments (header included). */
-  #acc: Buffer | undefined;
-  #received = 0;
-  /** Announced body length, -1 until the header is in. */
-  #expected = -1;
+  /** The reply being read. */
+  readonly #reply = new XorReplyReader();
   readonly #onDeadline = (): void => this.#timedOut(false);
   readonly #onConnectDeadline = (): void => {
     if (this.#socket?.connecting) this.#timedOut(true);
@@ -131,8 +129,7 @@ export class XorTransport implements Transport {
         retried: false,
       };
       this.#pending = p;
-      this.#received = 0;
-      this.#expected = -1;
+      this.#reply.reset();
       this.#armDeadline(opts.timeoutMs);
       // Between requests the socket is either gone or connected (every failure drops it).
       const socket = this.#socket;
@@ -203,9 +200,9 @@ export class XorTransport implements Transport {
     socket.on('close', () => {
       if (socket !== this.#socket) return;
       const got =
-        this.#received < HEADER_BYTES
+        this.#reply.received < HEADER_BYTES
           ? 'before the reply header'
-          : `after ${this.#received - HEADER_BYTES} of ${this.#expected} reply bytes`;
+          : `after ${this.#reply.received - HEADER_BYTES} of ${this.#reply.expected} reply bytes`;
       this.#lost(
         new PlugError(PlugErrorCode.CLOSED, this.target, `plug closed the connection ${got}`),
       );
@@ -219,62 +216,24 @@ export class XorTransport implements Transport {
       this.#drop();
       return;
     }
-    let all = buf;
-    if (this.#received === 0 && n >= HEADER_BYTES) {
-      // The usual case: the header (and mostly the whole reply) in the first segment, no copy.
-      this.#received = n;
-    } else {
-      all = this.#append(buf, n);
-    }
-    if (this.#expected < 0) {
-      if (this.#received < HEADER_BYTES) return;
-      this.#expected = all.readUInt32BE(0);
-      if (this.#expected === 0 || this.#expected > p.maxReply) {
-        this.#fail(
-          new PlugError(
-            PlugErrorCode.BAD_LENGTH,
-            this.target,
-            `reply announces ${this.#expected} bytes (accepted: 1 to ${p.maxReply})`,
-          ),
-        );
-        return;
-      }
-    }
-    const end = HEADER_BYTES + this.#expected;
-    if (this.#received < end) {
-      if (all === buf) this.#append(buf, 0);
+    const body = this.#reply.feed(buf, n, p.maxReply);
+    if (body === NEED_MORE) return;
+    if (body === BAD_LENGTH) {
+      this.#fail(
+        new PlugError(
+          PlugErrorCode.BAD_LENGTH,
+          this.target,
+          `reply announces ${this.#reply.expected} bytes (accepted: 1 to ${p.maxReply})`,
+        ),
+      );
       return;
     }
-    const body = decrypt(all.subarray(HEADER_BYTES, end));
-    const extra = this.#received > end;
+    const extra = this.#reply.overran;
     this.#settle(p);
     this.#reused = true;
     // Bytes past the reply mean the two ends disagree on framing: start afresh next time.
     if (extra || socket.destroyed) this.#drop();
     p.resolve(body);
-  }
-
-  /**
-   * Adds `n` bytes of `buf` to the reply so far. The bytes already counted in `#received` but
-   * still only in the shared read buffer (first segment) are copied first.
-   * @returns the reply bytes so far, in a buffer of this connection's own
-   */
-  #append(buf: Buffer, n: number): Buffer {
-    const had = this.#acc === undefined ? 0 : this.#received;
-    const pendingInBuf = this.#received - had;
-    const need = this.#received + n;
-    let acc = this.#acc;
-    if (acc === undefined || acc.length < need) {
-      const want = this.#expected >= 0 ? HEADER_BYTES + this.#expected : 0;
-      const grown = Buffer.allocUnsafe(Math.max(need, want, HEADER_BYTES));
-      if (acc !== undefined) acc.copy(grown, 0, 0, had);
-      acc = grown;
-      this.#acc = acc;
-    }
-    if (pendingInBuf > 0) buf.copy(acc, had, 0, pendingInBuf);
-    buf.copy(acc, this.#received, 0, n);
-    this.#received = need;
-    return acc;
   }
 
   /** The socket failed (error or close): retry once if it was a stale kept-alive socket. */
@@ -284,7 +243,12 @@ export class XorTransport implements Transport {
       this.#drop();
       return;
     }
-    if (this.#reused && !p.retried && this.#received === 0 && err.code === PlugErrorCode.CLOSED) {
+    if (
+      this.#reused &&
+      !p.retried &&
+      this.#reply.received === 0 &&
+      err.code === PlugErrorCode.CLOSED
+    ) {
       p.retried = true;
       this.#drop();
       this.#connect();
@@ -304,9 +268,9 @@ export class XorTransport implements Transport {
       const waiting =
         socket === undefined || socket.connecting
           ? 'connect'
-          : this.#expected < 0
+          : this.#reply.expected < 0
             ? 'reply header'
-            : `reply body (${this.#received - HEADER_BYTES} of ${this.#expected} bytes)`;
+            : `reply body (${this.#reply.received - HEADER_BYTES} of ${this.#reply.expected} bytes)`;
       message = `no complete reply within ${p.timeoutMs} ms (waiting for ${waiting})`;
     }
     this.#fail(new PlugError(PlugErrorCode.TIMEOUT, this.target, message));
@@ -326,7 +290,7 @@ export class XorTransport implements Transport {
     // nothing and no longer keeps the process alive.
     this.#timer?.unref();
     this.#pending = undefined;
-    this.#acc = undefined;
+    this.#reply.clear();
   }
 
   /** Forgets and destroys the socket; its late events are ignored (they check `this.#socket`). */
@@ -334,33 +298,7 @@ export class XorTransport implements Transport {
     const socket = this.#socket;
     this.#socket = undefined;
     this.#reused = false;
-    this.#acc = undefined;
+    this.#reply.clear();
     socket?.destroy();
-  }
-}
-
-/**
- * Sends one frame over a fresh XOR connection and closes it (the one-shot tools, `send`).
- *
- * The frame goes out in ONE write (tplink-smarthome-simulator treats each TCP chunk as a request);
- * the reply is read as exactly 4 + N bytes however it is segmented, and the socket is closed as
- * soon as it is complete: never wait for the plug to close (the simulator never does).
- *
- * @param address the plug
- * @param frame a request from `encodeFrame()` (length prefix + ciphertext)
- * @param opts deadlines and the reply cap
- * @returns the reply plaintext (UTF-8 bytes of JSON, not yet parsed)
- * @throws PlugError PLUG_REFUSED, PLUG_UNREACHABLE, PLUG_TIMEOUT, PLUG_CLOSED, PLUG_BAD_LENGTH
- */
-export async function exchangeOnce(
-  address: PlugAddress,
-  frame: Buffer,
-  opts: RequestOptions,
-): Promise<Buffer> {
-  const transport = new XorTransport(address);
-  try {
-    return await transport.requestFrame(frame, opts);
-  } finally {
-    transport.close();
   }
 }

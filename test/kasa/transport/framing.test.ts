@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decrypt, encodeFrame } from '../../../src/kasa/transport/xor-cipher.js';
-import { exchangeOnce as exchange } from '../../../src/kasa/transport/xor.js';
+import { exchangeOnce as exchange } from '../../../src/kasa/transport/xor-once.js';
 import { nextLoopTurn } from '../../fakes/wait.js';
 
 const REQUEST = '{"system":{"get_sysinfo":{}}}';
