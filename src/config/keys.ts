@@ -152,6 +152,12 @@ export const SPEC: SpecTree = {
       'default',
       check.oneOf(['default', 'tasmota']),
     ),
+    output: leaf(
+      'What a reading is published as with mqtt.format "default": "json" (one retained JSON message at <prefix>/<name>, what Home Assistant discovery and Node-RED read), "attributes" (one plain value per field at <prefix>/<name>/<field>, for emonhub and flows that want single values) or "json_and_attributes" (both). Availability, info, relay commands, bridge/state and discovery are the same in every mode.',
+      'json',
+      check.oneOf(['json', 'attributes', 'json_and_attributes']),
+      { env: 'MQTT_OUTPUT' },
+    ),
     outbox: {
       maxReadings: leaf(
         'Readings kept while the broker is unreachable (persisted in state.dir); past it the oldest are dropped with a warning.',

@@ -111,7 +111,8 @@ export function explainConnectErrors(client: MqttClient, config: MqttConfig): Mq
 const quiet = (): void => {};
 
 /**
- * The sink's whole client options: a clean session, MQTT.js reconnecting every 2 s, no MQTT.js
+ * The sink's whole client options: MQTT 5 (the sink falls back to 3.1.1 when the broker refuses
+ * it: `protocol.ts`), a clean session, MQTT.js reconnecting every 2 s, no MQTT.js
  * offline queue (our outbox does that), the retained `bridge/state` `offline` as the last will,
  * the login, and {@link mqttClientOptions} (credentials from files, TLS).
  *
@@ -136,6 +137,7 @@ export function sinkClientOptions(
   const { clientId, qos } = config;
   const options: IClientOptions = {
     clean: true,
+    protocolVersion: 5,
     reconnectPeriod: 2000,
     connectTimeout: 5000,
     queueQoSZero: false,

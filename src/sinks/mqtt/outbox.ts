@@ -2,8 +2,9 @@
  * The MQTT sink's readings on their way: a persisted {@link Outbox} of entries (one entry = one
  * reading's messages, the state JSON and the per-field values) and the window of entries handed
  * to MQTT.js but not yet acknowledged. At least once, in order, no gap within the bounds:
- * - entries go out only while connected, oldest first, at most `window` unacknowledged; one
- *   leaves the outbox once all its publishes completed (PUBACK/PUBCOMP; at QoS 0 MQTT.js
+ * - entries go out only while connected, oldest first, with at most `window` messages
+ *   unacknowledged (the broker's Receive Maximum, `setWindow`; an entry larger than the window
+ *   goes alone); one leaves the outbox once all its publishes completed (PUBACK/PUBCOMP; at QoS 0 MQTT.js
  *   completes on the socket write, so what a dying connection carried is lost: at most once);
  * - entries in flight at a disconnect stay here AND in MQTT.js's outgoing store, which re-sends
  *   them on reconnect before it emits `connect`, `clean` or not (`_onConnect` in
@@ -26,8 +27,11 @@ import type { MqttMessage } from './topics.js';
 /** Publishes one message and calls `done` when MQTT.js completes it (with the error, if any). */
 export type PublishFn = (message: MqttMessage, done: (err?: Error | null) => void) => void;
 
-/** Default bound on entries published but not yet acknowledged. */
-export const DEFAULT_WINDOW = 64;
+/**
+ * Default bound on messages published but not yet acknowledged, when the broker announces no
+ * Receive Maximum (MQTT 3.1.1): 64 readings of eight messages.
+ */
+export const DEFAULT_WINDOW = 512;
 
 /** The outbox plus its in-flight window. Does no I/O of its own but the outbox's file. */
 export class MqttOutbox {
@@ -39,6 +43,10 @@ export class MqttOutbox {
    * here until MQTT.js completes it, so the window also bounds MQTT.js's own store.
    */
   readonly #remaining = new Map<number, number>();
+  /** Messages published and not yet completed: the sum of {@link #remaining}. */
+  #inFlightMessages = 0;
+  /** Messages unacknowledged at most; see {@link setWindow}. */
+  #window: number;
   /** Bumped when the window is discarded, so late callbacks of the old window are ignored. */
   #epoch = 0;
   #closed = false;
@@ -50,14 +58,31 @@ export class MqttOutbox {
 
   /**
    * @param queue the persisted FIFO of entries (not loaded yet)
-   * @param window entries published but not yet acknowledged, at most
+   * @param window messages published but not yet acknowledged, at most, until {@link setWindow}
    * @param log the sink's logger
    */
   constructor(
     private readonly queue: Outbox<MqttMessage[]>,
-    private readonly window: number,
+    window: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.#window = Math.max(1, window);
+  }
+
+  /**
+   * Sets the bound on unacknowledged messages, e.g. to the Receive Maximum the broker announced
+   * in its CONNACK; applies to the next publish.
+   * @param window messages, at least 1
+   */
+  setWindow(window: number): void {
+    this.#window = Math.max(1, Math.floor(window));
+    this.#pump();
+  }
+
+  /** The bound on unacknowledged messages now in force. */
+  get window(): number {
+    return this.#window;
+  }
 
   /** Entries waiting, in flight included. */
   get length(): number {
@@ -157,14 +182,18 @@ export class MqttOutbox {
       for (;;) {
         const publish = this.#publish;
         if (publish === undefined || this.#closed) return;
-        if (this.#remaining.size >= this.window) return;
         const seq = this.#next;
         const entry = this.queue.at(seq - this.queue.headSeq);
         if (entry === undefined) return;
+        const busy = this.#inFlightMessages;
+        if (busy > 0 && busy + entry.length > this.#window) return;
         this.#next++;
         this.#remaining.set(seq, entry.length);
+        this.#inFlightMessages += entry.length;
         const epoch = this.#epoch;
-        for (const m of entry) publish(m, (err) => this.#completed(seq, epoch, m, err));
+        // One completion per entry, shared by its messages.
+        const done = (err?: Error | null): void => this.#completed(seq, epoch, entry, err);
+        for (const m of entry) publish(m, done);
       }
     } finally {
       this.#pumping = false;
@@ -172,7 +201,12 @@ export class MqttOutbox {
   }
 
   /** @param err MQTT.js passes `null` or `undefined` for success */
-  #completed(seq: number, epoch: number, m: MqttMessage, err: Error | null | undefined): void {
+  #completed(
+    seq: number,
+    epoch: number,
+    entry: readonly MqttMessage[],
+    err: Error | null | undefined,
+  ): void {
     if (this.#closed || epoch !== this.#epoch) return;
     if (err) {
       const code = publishErrorCode(err);
@@ -180,19 +214,21 @@ export class MqttOutbox {
         // Not delivered and MQTT.js will not re-send it: the connection is going or gone, so
         // wait for the next connect and start over from the head.
         this.log.debug(
-          { err, code, topic: m.topic },
+          { err, code, topic: entry[0]?.topic },
           'MQTT publish failed; re-sending from the outbox',
         );
         this.#epoch++;
         this.#remaining.clear();
+        this.#inFlightMessages = 0;
         this.#next = this.queue.headSeq;
         this.#publish = undefined;
         return;
       }
-      this.#reject(m, err);
+      this.#reject(entry, err);
     }
     const remaining = this.#remaining.get(seq);
     if (remaining === undefined) return; // not in flight (cannot happen within one epoch)
+    this.#inFlightMessages--;
     const left = remaining - 1;
     if (left > 0) {
       this.#remaining.set(seq, left);
@@ -210,13 +246,13 @@ export class MqttOutbox {
   }
 
   /** Counts a message the broker refused; logs once per reason code. */
-  #reject(m: MqttMessage, err: Error & { code?: unknown }): void {
+  #reject(entry: readonly MqttMessage[], err: Error & { code?: unknown }): void {
     this.#rejected++;
     const reasonCode = err.code;
     if (this.#rejectCodes.has(reasonCode)) return;
     this.#rejectCodes.add(reasonCode);
     this.log.error(
-      { err, topic: m.topic, code: publishErrorCode(err), reasonCode },
+      { err, topic: entry[0]?.topic, code: publishErrorCode(err), reasonCode },
       `MQTT broker refused a publish (${err.message}); not retrying it`,
     );
   }

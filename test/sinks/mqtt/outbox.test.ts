@@ -56,8 +56,8 @@ const payloads = (sent: { m: MqttMessage }[]): string[] =>
   sent.filter((s) => s.m.retain).map((s) => s.m.payload);
 
 describe('MqttOutbox', () => {
-  it('publishes only while resumed, oldest first, at most `window` entries unacknowledged', () => {
-    const { box } = make(3);
+  it('publishes only while resumed, oldest first, at most `window` messages unacknowledged', () => {
+    const { box } = make(6);
     const pub = fakePublisher();
     for (let t = 1; t <= 5; t++) box.push(entry(t));
     expect(pub.sent).toHaveLength(0);
@@ -70,6 +70,25 @@ describe('MqttOutbox', () => {
     expect(box.length).toBe(4);
     expect(box.sent).toBe(1);
     expect(payloads(pub.sent)).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('counts the window in messages: whole entries only, one larger than the window alone', () => {
+    const { box } = make(5);
+    const pub = fakePublisher();
+    box.push(entry(1, 8));
+    box.push(entry(2, 2));
+    box.push(entry(3, 2));
+    box.push(entry(4, 2));
+    box.resume(pub.publish);
+    expect(payloads(pub.sent)).toEqual(['1']); // 8 messages > 5: alone
+    pub.ackAll();
+    expect(payloads(pub.sent)).toEqual(['2', '3']); // 2 + 2 ≤ 5 < 2 + 2 + 2
+    box.setWindow(6); // e.g. a new CONNACK's Receive Maximum
+    expect(box.window).toBe(6);
+    expect(payloads(pub.sent)).toEqual(['2', '3', '4']);
+    pub.ackAll();
+    expect(box.length).toBe(0);
+    expect(box.sent).toBe(4);
   });
 
   it('takes a null error as success (what MQTT.js passes after a PUBACK)', () => {
