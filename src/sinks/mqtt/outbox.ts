@@ -2,9 +2,11 @@
  * The MQTT sink's readings on their way: a persisted {@link Outbox} of entries (one entry = one
  * reading's messages, the state JSON and the per-field values) and the window of entries handed
  * to MQTT.js but not yet acknowledged. At least once, in order, no gap within the bounds:
- * - entries go out only while connected, oldest first, with at most `window` messages
- *   unacknowledged (the broker's Receive Maximum, `setWindow`; an entry larger than the window
- *   goes alone); one leaves the outbox once all its publishes completed (PUBACK/PUBCOMP; at QoS 0 MQTT.js
+ * - entries go out only while connected, oldest first, message by message, with at most
+ *   `window` messages unacknowledged (the broker's Receive Maximum, `setWindow`): each PUBACK
+ *   lets the next message out at once, so the connection never idles waiting for room for a
+ *   whole entry (which stalled on TCP's delayed ACKs); an entry leaves the outbox once all its
+ *   publishes completed (PUBACK/PUBCOMP; at QoS 0 MQTT.js
  *   completes on the socket write, so what a dying connection carried is lost: at most once);
  * - entries in flight at a disconnect stay here AND in MQTT.js's outgoing store, which re-sends
  *   them on reconnect before it emits `connect`, `clean` or not (`_onConnect` in
@@ -36,11 +38,16 @@ export const DEFAULT_WINDOW = 512;
 /** The outbox plus its in-flight window. Does no I/O of its own but the outbox's file. */
 export class MqttOutbox {
   #publish: PublishFn | undefined;
-  /** Sequence number of the next entry to publish; entries before it are in flight or done. */
-  #next = 0;
   /**
-   * Publishes still unacknowledged, per entry in flight; an entry dropped by the bounds stays
-   * here until MQTT.js completes it, so the window also bounds MQTT.js's own store.
+   * Sequence number of the next entry to publish or finish publishing; entries before it are
+   * wholly published (in flight or done).
+   */
+  #next = 0;
+  /** The entry `#next` while some of its messages are published: how far, and its callback. */
+  #part: { seq: number; index: number; done: (err?: Error | null) => void } | undefined;
+  /**
+   * Publishes still unacknowledged, per entry; an entry dropped by the bounds stays here until
+   * MQTT.js completes it, so the window also bounds MQTT.js's own store.
    */
   readonly #remaining = new Map<number, number>();
   /** Messages published and not yet completed: the sum of {@link #remaining}. */
@@ -171,9 +178,9 @@ export class MqttOutbox {
   }
 
   /**
-   * Publishes entries until the window is full or the outbox is exhausted. Not re-entrant: at
+   * Publishes messages until the window is full or the outbox is exhausted. Not re-entrant: at
    * QoS 0 MQTT.js completes a publish synchronously, and the completion calls back here; the
-   * running loop picks the new state up instead of recursing once per entry.
+   * running loop picks the new state up instead of recursing once per message.
    */
   #pump(): void {
     if (this.#pumping) return;
@@ -182,18 +189,26 @@ export class MqttOutbox {
       for (;;) {
         const publish = this.#publish;
         if (publish === undefined || this.#closed) return;
+        if (this.#inFlightMessages >= this.#window) return;
         const seq = this.#next;
         const entry = this.queue.at(seq - this.queue.headSeq);
         if (entry === undefined) return;
-        const busy = this.#inFlightMessages;
-        if (busy > 0 && busy + entry.length > this.#window) return;
-        this.#next++;
-        this.#remaining.set(seq, entry.length);
-        this.#inFlightMessages += entry.length;
-        const epoch = this.#epoch;
-        // One completion per entry, shared by its messages.
-        const done = (err?: Error | null): void => this.#completed(seq, epoch, entry, err);
-        for (const m of entry) publish(m, done);
+        let part = this.#part;
+        if (part === undefined || part.seq !== seq) {
+          const epoch = this.#epoch;
+          // One completion per entry, shared by its messages.
+          const done = (err?: Error | null): void => this.#completed(seq, epoch, entry, err);
+          part = { seq, index: 0, done };
+          this.#part = part;
+        }
+        const m = entry[part.index++] as MqttMessage;
+        if (part.index >= entry.length) {
+          this.#next++;
+          this.#part = undefined;
+        }
+        this.#remaining.set(seq, (this.#remaining.get(seq) ?? 0) + 1);
+        this.#inFlightMessages++;
+        publish(m, part.done);
       }
     } finally {
       this.#pumping = false;
@@ -220,6 +235,7 @@ export class MqttOutbox {
         this.#epoch++;
         this.#remaining.clear();
         this.#inFlightMessages = 0;
+        this.#part = undefined;
         this.#next = this.queue.headSeq;
         this.#publish = undefined;
         return;
@@ -230,19 +246,24 @@ export class MqttOutbox {
     if (remaining === undefined) return; // not in flight (cannot happen within one epoch)
     this.#inFlightMessages--;
     const left = remaining - 1;
-    if (left > 0) {
-      this.#remaining.set(seq, left);
-      return;
+    if (left > 0) this.#remaining.set(seq, left);
+    else {
+      this.#remaining.delete(seq);
+      // An entry with messages still to publish is not done yet.
+      if (seq < this.#next) this.#entryDone();
     }
-    this.#remaining.delete(seq);
+    this.#pump();
+  }
+
+  /** Counts an entry whose publishes all completed and removes the completed ones at the head. */
+  #entryDone(): void {
     this.#sent++;
-    // Remove the completed entries at the head (acks may complete entries out of order).
+    // Acks may complete entries out of order: only a completed head leaves.
     const head = this.queue.headSeq;
     let done = 0;
     while (head + done < this.#next && !this.#remaining.has(head + done)) done++;
     if (done > 0) this.queue.shift(done);
     if (this.queue.length === 0) for (const resolve of this.#waiters.splice(0)) resolve();
-    this.#pump();
   }
 
   /** Counts a message the broker refused; logs once per reason code. */
