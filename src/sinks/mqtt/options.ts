@@ -116,8 +116,8 @@ const quiet = (): void => {};
  * offline queue (our outbox does that), the retained `bridge/state` `offline` as the last will,
  * the login, and {@link mqttClientOptions} (credentials from files, TLS).
  *
- * Two options only cut the per-publish cost (8 publishes per reading, thousands a second on a
- * large fleet), what goes on the wire is unchanged:
+ * Two options only cut the per-publish cost (up to 8 publishes per reading, thousands a second
+ * on a large fleet), what goes on the wire is unchanged:
  * - `reschedulePings: false`: MQTT.js would otherwise re-arm its keepalive timer on every
  *   packet sent; pings then go every `keepalive` even while busy (one small packet a minute).
  * - `log`: MQTT.js calls its `debug` logger a dozen times per publish, and `debug` checks
