@@ -83,6 +83,11 @@ describe('sinkClientOptions', () => {
     expect(options).toMatchObject({ clean: true, queueQoSZero: false, reconnectPeriod: 2000 });
   });
 
+  it("speaks MQTT 5 and turns off mqtt-packet's table of 65,536 number buffers", () => {
+    const options = sinkClientOptions(mqttConfig('mqtt://b'), will, undefined, {});
+    expect(options).toMatchObject({ protocolVersion: 5, writeCache: false });
+  });
+
   it("leaves MQTT.js's debug logger alone when DEBUG is set (someone is tracing it)", () => {
     const options = sinkClientOptions(mqttConfig('mqtt://b'), will, undefined, {
       DEBUG: 'mqttjs*',
