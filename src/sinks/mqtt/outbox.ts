@@ -1,13 +1,14 @@
 /**
  * The MQTT sink's readings on their way: a persisted {@link Outbox} of entries (one entry = one
- * reading's messages, the state JSON and the per-field values) and the window of entries handed
- * to MQTT.js but not yet acknowledged. At least once, in order, no gap within the bounds:
+ * reading's messages as `mqtt.output` asks: the state JSON, the per-field values or both) and
+ * the window of messages handed to MQTT.js but not yet acknowledged. At least once, in order,
+ * no gap within the bounds:
  * - entries go out only while connected, oldest first, message by message, with at most
  *   `window` messages unacknowledged (the broker's Receive Maximum, `setWindow`): each PUBACK
  *   lets the next message out at once, so the connection never idles waiting for room for a
  *   whole entry (which stalled on TCP's delayed ACKs); an entry leaves the outbox once all its
- *   publishes completed (PUBACK/PUBCOMP; at QoS 0 MQTT.js
- *   completes on the socket write, so what a dying connection carried is lost: at most once);
+ *   publishes completed (PUBACK/PUBCOMP; at QoS 0 MQTT.js completes on the socket write, so
+ *   what a dying connection carried is lost: at most once);
  * - entries in flight at a disconnect stay here AND in MQTT.js's outgoing store, which re-sends
  *   them on reconnect before it emits `connect`, `clean` or not (`_onConnect` in
  *   mqtt/build/lib/client.js), then completes their callbacks. Re-sending them here too would

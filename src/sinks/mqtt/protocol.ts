@@ -13,6 +13,8 @@
  */
 import type { IConnackPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { DEFAULT_WINDOW } from './outbox.js';
+import { QOS2_WINDOW } from './outbox-store.js';
 
 /** CONNACK codes that mean "not this protocol version": 3.1.1's 1, MQTT 5's 132. */
 const UNSUPPORTED_VERSION = new Set([1, 132]);
@@ -72,4 +74,22 @@ export function inFlightWindow(
       ? announced
       : RECEIVE_MAXIMUM_DEFAULT;
   return Math.min(max, MAX_WINDOW);
+}
+
+/**
+ * The readings' window on a new connection: at QoS 1 and 2 {@link inFlightWindow} (falling back
+ * to `DEFAULT_WINDOW`, or `QOS2_WINDOW` at QoS 2, over MQTT 3.1.1); at QoS 0, which the
+ * Receive Maximum does not cover, `DEFAULT_WINDOW`.
+ * @param qos `mqtt.qos`
+ * @param connack the CONNACK MQTT.js passed to `connect`
+ * @param protocolVersion MQTT.js's `options.protocolVersion`
+ * @returns messages
+ */
+export function readingsWindow(
+  qos: 0 | 1 | 2,
+  connack: Pick<IConnackPacket, 'properties'> | undefined,
+  protocolVersion: number | undefined,
+): number {
+  if (qos === 0) return DEFAULT_WINDOW;
+  return inFlightWindow(connack, protocolVersion, qos === 2 ? QOS2_WINDOW : DEFAULT_WINDOW);
 }

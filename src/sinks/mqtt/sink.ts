@@ -34,9 +34,8 @@ import { TASMOTA_LAYOUT } from '../tasmota/topics.js';
 import { ReadingEncoder } from './reading-encoder.js';
 import type { ExtensionFactory, MqttExtension } from './extension.js';
 import type { MqttOutbox } from './outbox.js';
-import { QOS2_WINDOW, createMqttOutbox } from './outbox-store.js';
-import { DEFAULT_WINDOW } from './outbox.js';
-import { fallBackToMqtt311, inFlightWindow } from './protocol.js';
+import { createMqttOutbox } from './outbox-store.js';
+import { fallBackToMqtt311, readingsWindow } from './protocol.js';
 import type { MqttOutboxOptions } from './outbox-store.js';
 import type { Sink, SinkDeps, SinkStatus } from '../sink.js';
 import { AvailabilitySweep } from './stale-availability.js';
@@ -235,11 +234,9 @@ export class MqttSink implements Sink {
   #onConnect(client: MqttClient, connack: IConnackPacket | undefined): void {
     this.#connected = true;
     this.#lastError = undefined;
-    const { qos } = this.config;
     const version = client.options.protocolVersion;
-    const fallback = qos === 2 ? QOS2_WINDOW : DEFAULT_WINDOW;
-    const window = qos === 0 ? DEFAULT_WINDOW : inFlightWindow(connack, version, fallback);
-    if (this.#fixedWindow === undefined) this.#outbox.setWindow(window);
+    if (this.#fixedWindow === undefined)
+      this.#outbox.setWindow(readingsWindow(this.config.qos, connack, version));
     const mqtt = version === 5 ? '5' : '3.1.1';
     this.#log.info(
       { url: redactUrl(this.config.url), mqtt, window: this.#outbox.window },

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
-import { MAX_WINDOW, inFlightWindow } from '../../../src/sinks/mqtt/protocol.js';
+import { MAX_WINDOW, inFlightWindow, readingsWindow } from '../../../src/sinks/mqtt/protocol.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
 import { makeReading, mqttConfig, subscribe } from '../helpers.js';
@@ -16,6 +16,15 @@ describe('inFlightWindow', () => {
     expect(inFlightWindow({ properties: { receiveMaximum: 0 } }, 5, 512)).toBe(MAX_WINDOW);
     expect(inFlightWindow(undefined, 5, 512)).toBe(MAX_WINDOW);
     expect(inFlightWindow({ properties: { receiveMaximum: 20 } }, 4, 512)).toBe(512);
+  });
+
+  it("is per QoS: the broker's at 1 and 2, 512 and 16 over 3.1.1, 512 at QoS 0", () => {
+    const connack = { properties: { receiveMaximum: 20 } };
+    expect([1, 2].map((q) => readingsWindow(q as 1 | 2, connack, 5))).toEqual([20, 20]);
+    expect([0, 1, 2].map((q) => readingsWindow(q as 0 | 1 | 2, connack, 4))).toEqual([
+      512, 512, 16,
+    ]);
+    expect(readingsWindow(0, connack, 5)).toBe(512);
   });
 });
 
