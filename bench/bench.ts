@@ -18,7 +18,7 @@
  *
  * Usage: npm run bench -- [--plugs N] [--interval S] [--ticks K] [--hung P] [--json FILE]
  *                         [--sweep] [--warmup W] [--timeout S] [--qos Q] [--phases a,b]
- *                         [--cpu-prof DIR] [--keep]
+ *                         [--cpu-prof DIR] [--keep] [--output MODE]
  * `--sweep` runs 100, 1000 and 3000 plugs; `--phases` picks among the three pollers;
  * `--cpu-prof DIR` profiles the collector runs; `--keep` keeps configs, logs and reports.
  * Environment: BENCH_NODE_OPTIONS is passed to the collector as NODE_OPTIONS (V8 flags);
@@ -68,6 +68,8 @@ interface Options {
   keep: boolean;
   /** `mqtt.qos` of the collector; default: the collector's default. */
   qos: number | undefined;
+  /** `mqtt.output` of the collector; default: the collector's default. */
+  output: string | undefined;
 }
 
 function options(argv: string[]): Options {
@@ -87,6 +89,7 @@ function options(argv: string[]): Options {
       'cpu-prof': { type: 'string' },
       keep: { type: 'boolean', default: false },
       qos: { type: 'string' },
+      output: { type: 'string' },
     },
   });
   const int = (name: string, v: string, min: number): number => {
@@ -115,6 +118,7 @@ function options(argv: string[]): Options {
     cpuProf: values['cpu-prof'],
     keep: values.keep,
     qos: values.qos === undefined ? undefined : int('qos', values.qos, 0),
+    output: values.output,
   };
 }
 
@@ -322,6 +326,7 @@ function collectorConfig(run: Run, opts: Options, mqttOn: boolean, stateDir: str
       topicPrefix: PREFIX,
       clientId: `kasa-bench`,
       ...(opts.qos === undefined ? {} : { qos: opts.qos }),
+      ...(opts.output === undefined ? {} : { output: opts.output }),
     },
     emonhub: { enabled: false },
     state: { dir: stateDir },

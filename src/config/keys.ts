@@ -148,9 +148,15 @@ export const SPEC: SpecTree = {
       check.boolean,
     ),
     format: leaf(
-      'Topic layout of readings: "default" (<prefix>/<name> JSON state and one topic per field) or "tasmota" (tele/<name>/SENSOR with {"ENERGY":{...}}, tele/<name>/LWT, tele/<name>/STATE), for dashboards built on Tasmota plugs.',
+      'Topic layout of readings: "default" (<prefix>/<name> JSON state and/or one topic per field, as mqtt.output says) or "tasmota" (tele/<name>/SENSOR with {"ENERGY":{...}}, tele/<name>/LWT, tele/<name>/STATE), for dashboards built on Tasmota plugs.',
       'default',
       check.oneOf(['default', 'tasmota']),
+    ),
+    output: leaf(
+      'What a reading is published as with mqtt.format "default": "json" (one retained JSON message at <prefix>/<name>, what Home Assistant discovery and Node-RED read), "attributes" (one plain value per field at <prefix>/<name>/<field>, for emonhub and flows that want single values) or "json_and_attributes" (both). Availability, info, relay commands, bridge/state and discovery are the same in every mode; "attributes" needs homeassistant.enabled false (discovery reads the JSON).',
+      'json',
+      check.oneOf(['json', 'attributes', 'json_and_attributes']),
+      { env: 'MQTT_OUTPUT' },
     ),
     outbox: {
       maxReadings: leaf(

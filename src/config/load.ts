@@ -232,10 +232,27 @@ function checkTasmotaTopics(conf: convict.Config<Config>, src: Sources, problems
 }
 
 /**
+ * Home Assistant discovery points every entity at the JSON state (`value_json.<field>`), which
+ * `mqtt.output: "attributes"` does not publish: HA would show every plug as unknown.
+ */
+function checkHaOutput(conf: convict.Config<Config>, src: Sources, problems: Problem[]): void {
+  const { enabled, format, output } = conf.get('mqtt');
+  if (!enabled || format !== 'default' || output !== 'attributes') return;
+  if (!conf.get('homeassistant').enabled) return;
+  problems.push({
+    source: src.sourceOf('mqtt.output'),
+    key: 'mqtt.output',
+    message:
+      '"attributes" publishes no JSON state, and Home Assistant discovery reads its values from it; set mqtt.output to "json_and_attributes", or homeassistant.enabled to false',
+  });
+}
+
+/**
  * Loads and validates the configuration: schema defaults, then the JSON file, then environment
  * variables, then `overrides`. Unknown keys are errors (convict `allowed: 'strict'`), so a typo
  * never silently falls back to a default. With `mqtt.format: "tasmota"`, two configured plugs
- * or strip outlets on one `tele/<topic>` are an error (`tasmota-topics.ts`). Device `port` is
+ * or strip outlets on one `tele/<topic>` are an error (`tasmota-topics.ts`), and so is
+ * `mqtt.output: "attributes"` with Home Assistant discovery on. Device `port` is
  * filled in (9999) and an empty `mqtt.clientId` becomes `kasa-collector-<hostname>-<hash>`
  * (`client-id.ts`). With MQTT enabled, the files named by `mqtt.ca`, `mqtt.cert`, `mqtt.key`
  * and `mqtt.passwordFile` are read to check them (see `secret-files.ts`); the password stays in
@@ -253,6 +270,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const conf = runConvict(src, problems);
   checkPollTiming(conf.get('poll'), src, problems);
   checkTasmotaTopics(conf, src, problems);
+  checkHaOutput(conf, src, problems);
   // Files are checked last, so a key that failed its own check is not read as a path too.
   const bad = new Set(problems.map((p) => p.key));
   for (const p of mqttFileProblems(conf.get('mqtt'), bad, src.sourceOf))

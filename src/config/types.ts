@@ -87,6 +87,9 @@ export interface PollConfig {
   offlineAfter: number;
 }
 
+/** `mqtt.output`: what a reading is published as in the default layout. */
+export type MqttOutput = 'json' | 'attributes' | 'json_and_attributes';
+
 /** `mqtt` slice. */
 export interface MqttConfig {
   enabled: boolean;
@@ -113,6 +116,11 @@ export interface MqttConfig {
   rejectUnauthorized: boolean;
   /** Topic layout of readings: `default` (zigbee2mqtt-like) or `tasmota` (`tele/<name>/SENSOR`). */
   format: 'default' | 'tasmota';
+  /**
+   * What a reading becomes with the default layout: the retained JSON state (`json`), the
+   * per-field values (`attributes`) or both (`json_and_attributes`). Ignored by `tasmota`.
+   */
+  output: MqttOutput;
   /** Bounds of the persisted outbox that holds readings while the broker is unreachable. */
   outbox: OutboxBounds & { maxReadings: number };
 }

@@ -49,6 +49,7 @@ describe('loadConfig: valid input', () => {
         key: '',
         rejectUnauthorized: true,
         format: 'default',
+        output: 'json',
         outbox: { maxReadings: 50000, maxBytes: 32 * 1024 * 1024 },
       },
       homeassistant: { enabled: true, prefix: 'homeassistant' },
@@ -151,6 +152,6 @@ describe('configReference', () => {
       default: 'mqtt://127.0.0.1:1883',
     });
     expect(rows.every((r) => r.doc.length > 10)).toBe(true);
-    expect(rows).toHaveLength(44); // 6 poll, devices, 3 kasa, 15 mqtt, 2 homeassistant, 8 emonhub, 4 filter, state.dir, log.level, 3 http
+    expect(rows).toHaveLength(45); // 6 poll, devices, 3 kasa, 16 mqtt, 2 homeassistant, 8 emonhub, 4 filter, state.dir, log.level, 3 http
   });
 });

@@ -65,6 +65,7 @@ describe('collector → MQTT + emonhub', () => {
       ],
       mqtt: {
         ...defaults.mqtt,
+        output: 'json_and_attributes',
         enabled: true,
         url: broker.url,
         username: '',

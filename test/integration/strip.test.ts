@@ -87,7 +87,12 @@ describe.skipIf(!fixturesAvailable)('a power strip end to end', () => {
         },
         { host: kp303.host, port: kp303.port, name: 'desk_strip' },
       ],
-      mqtt: { ...defaults.mqtt, url: broker.url, clientId: 'strip-test-collector' },
+      mqtt: {
+        ...defaults.mqtt,
+        output: 'json_and_attributes',
+        url: broker.url,
+        clientId: 'strip-test-collector',
+      },
       emonhub: emonhubConfig(emonhub.port),
       state: { dir: stateDir },
     };

@@ -20,8 +20,8 @@ export interface MqttOutboxOptions {
   /** `state.dir`; absent: memory only (nothing survives a restart). */
   stateDir?: string;
   /**
-   * Readings published but not yet acknowledged, at most. Default {@link DEFAULT_WINDOW}, or
-   * {@link QOS2_WINDOW} at `mqtt.qos` 2.
+   * Messages published but not yet acknowledged, at most, until the broker announces its
+   * Receive Maximum. Default {@link DEFAULT_WINDOW}, or {@link QOS2_WINDOW} at `mqtt.qos` 2.
    */
   window?: number;
   /** How long a reading may wait unacknowledged before it is written, ms. Default 1000. */
@@ -79,13 +79,13 @@ export function entryBytes(entry: readonly MqttMessage[]): number {
 }
 
 /**
- * The window at QoS 2: 2 readings, at most 16 messages (the JSON state and seven values each)
- * in flight. A QoS 2 publish stays in flight until its PUBCOMP, and mosquitto closes the
- * connection of a client with more than `max_inflight_messages` of them (default 20; the
- * receive maximum it announces to MQTT 5 clients). QoS 1 has no such limit in practice: the
- * broker acknowledges at once.
+ * The window at QoS 2 when the broker announces no Receive Maximum (MQTT 3.1.1): 16 messages
+ * (two readings of eight). A QoS 2 publish stays in flight until its PUBCOMP, and mosquitto
+ * closes the connection of a client with more than `max_inflight_messages` of them (default 20;
+ * the Receive Maximum it announces to MQTT 5 clients). QoS 1 has no such limit in mosquitto:
+ * it acknowledges at once.
  */
-export const QOS2_WINDOW = 2;
+export const QOS2_WINDOW = 16;
 
 /**
  * The outbox of the `mqtt` config slice: `<stateDir>/mqtt-outbox.json`, bounded by

@@ -1,10 +1,14 @@
 /**
  * The MQTT sink's readings on their way: a persisted {@link Outbox} of entries (one entry = one
- * reading's messages, the state JSON and the per-field values) and the window of entries handed
- * to MQTT.js but not yet acknowledged. At least once, in order, no gap within the bounds:
- * - entries go out only while connected, oldest first, at most `window` unacknowledged; one
- *   leaves the outbox once all its publishes completed (PUBACK/PUBCOMP; at QoS 0 MQTT.js
- *   completes on the socket write, so what a dying connection carried is lost: at most once);
+ * reading's messages as `mqtt.output` asks: the state JSON, the per-field values or both) and
+ * the window of messages handed to MQTT.js but not yet acknowledged. At least once, in order,
+ * no gap within the bounds:
+ * - entries go out only while connected, oldest first, message by message, with at most
+ *   `window` messages unacknowledged (the broker's Receive Maximum, `setWindow`): each PUBACK
+ *   lets the next message out at once, so the connection never idles waiting for room for a
+ *   whole entry (which stalled on TCP's delayed ACKs); an entry leaves the outbox once all its
+ *   publishes completed (PUBACK/PUBCOMP; at QoS 0 MQTT.js completes on the socket write, so
+ *   what a dying connection carried is lost: at most once);
  * - entries in flight at a disconnect stay here AND in MQTT.js's outgoing store, which re-sends
  *   them on reconnect before it emits `connect`, `clean` or not (`_onConnect` in
  *   mqtt/build/lib/client.js), then completes their callbacks. Re-sending them here too would
@@ -26,19 +30,31 @@ import type { MqttMessage } from './topics.js';
 /** Publishes one message and calls `done` when MQTT.js completes it (with the error, if any). */
 export type PublishFn = (message: MqttMessage, done: (err?: Error | null) => void) => void;
 
-/** Default bound on entries published but not yet acknowledged. */
-export const DEFAULT_WINDOW = 64;
+/**
+ * Default bound on messages published but not yet acknowledged, when the broker announces no
+ * Receive Maximum (MQTT 3.1.1): 64 readings of eight messages.
+ */
+export const DEFAULT_WINDOW = 512;
 
 /** The outbox plus its in-flight window. Does no I/O of its own but the outbox's file. */
 export class MqttOutbox {
   #publish: PublishFn | undefined;
-  /** Sequence number of the next entry to publish; entries before it are in flight or done. */
-  #next = 0;
   /**
-   * Publishes still unacknowledged, per entry in flight; an entry dropped by the bounds stays
-   * here until MQTT.js completes it, so the window also bounds MQTT.js's own store.
+   * Sequence number of the next entry to publish or finish publishing; entries before it are
+   * wholly published (in flight or done).
+   */
+  #next = 0;
+  /** The entry `#next` while some of its messages are published: how far, and its callback. */
+  #part: { seq: number; index: number; done: (err?: Error | null) => void } | undefined;
+  /**
+   * Publishes still unacknowledged, per entry; an entry dropped by the bounds stays here until
+   * MQTT.js completes it, so the window also bounds MQTT.js's own store.
    */
   readonly #remaining = new Map<number, number>();
+  /** Messages published and not yet completed: the sum of {@link #remaining}. */
+  #inFlightMessages = 0;
+  /** Messages unacknowledged at most; see {@link setWindow}. */
+  #window: number;
   /** Bumped when the window is discarded, so late callbacks of the old window are ignored. */
   #epoch = 0;
   #closed = false;
@@ -50,14 +66,31 @@ export class MqttOutbox {
 
   /**
    * @param queue the persisted FIFO of entries (not loaded yet)
-   * @param window entries published but not yet acknowledged, at most
+   * @param window messages published but not yet acknowledged, at most, until {@link setWindow}
    * @param log the sink's logger
    */
   constructor(
     private readonly queue: Outbox<MqttMessage[]>,
-    private readonly window: number,
+    window: number,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.#window = Math.max(1, window);
+  }
+
+  /**
+   * Sets the bound on unacknowledged messages, e.g. to the Receive Maximum the broker announced
+   * in its CONNACK; applies to the next publish.
+   * @param window messages, at least 1
+   */
+  setWindow(window: number): void {
+    this.#window = Math.max(1, Math.floor(window));
+    this.#pump();
+  }
+
+  /** The bound on unacknowledged messages now in force. */
+  get window(): number {
+    return this.#window;
+  }
 
   /** Entries waiting, in flight included. */
   get length(): number {
@@ -146,9 +179,9 @@ export class MqttOutbox {
   }
 
   /**
-   * Publishes entries until the window is full or the outbox is exhausted. Not re-entrant: at
+   * Publishes messages until the window is full or the outbox is exhausted. Not re-entrant: at
    * QoS 0 MQTT.js completes a publish synchronously, and the completion calls back here; the
-   * running loop picks the new state up instead of recursing once per entry.
+   * running loop picks the new state up instead of recursing once per message.
    */
   #pump(): void {
     if (this.#pumping) return;
@@ -157,14 +190,26 @@ export class MqttOutbox {
       for (;;) {
         const publish = this.#publish;
         if (publish === undefined || this.#closed) return;
-        if (this.#remaining.size >= this.window) return;
+        if (this.#inFlightMessages >= this.#window) return;
         const seq = this.#next;
         const entry = this.queue.at(seq - this.queue.headSeq);
         if (entry === undefined) return;
-        this.#next++;
-        this.#remaining.set(seq, entry.length);
-        const epoch = this.#epoch;
-        for (const m of entry) publish(m, (err) => this.#completed(seq, epoch, m, err));
+        let part = this.#part;
+        if (part === undefined || part.seq !== seq) {
+          const epoch = this.#epoch;
+          // One completion per entry, shared by its messages.
+          const done = (err?: Error | null): void => this.#completed(seq, epoch, entry, err);
+          part = { seq, index: 0, done };
+          this.#part = part;
+        }
+        const m = entry[part.index++] as MqttMessage;
+        if (part.index >= entry.length) {
+          this.#next++;
+          this.#part = undefined;
+        }
+        this.#remaining.set(seq, (this.#remaining.get(seq) ?? 0) + 1);
+        this.#inFlightMessages++;
+        publish(m, part.done);
       }
     } finally {
       this.#pumping = false;
@@ -172,7 +217,12 @@ export class MqttOutbox {
   }
 
   /** @param err MQTT.js passes `null` or `undefined` for success */
-  #completed(seq: number, epoch: number, m: MqttMessage, err: Error | null | undefined): void {
+  #completed(
+    seq: number,
+    epoch: number,
+    entry: readonly MqttMessage[],
+    err: Error | null | undefined,
+  ): void {
     if (this.#closed || epoch !== this.#epoch) return;
     if (err) {
       const code = publishErrorCode(err);
@@ -180,43 +230,51 @@ export class MqttOutbox {
         // Not delivered and MQTT.js will not re-send it: the connection is going or gone, so
         // wait for the next connect and start over from the head.
         this.log.debug(
-          { err, code, topic: m.topic },
+          { err, code, topic: entry[0]?.topic },
           'MQTT publish failed; re-sending from the outbox',
         );
         this.#epoch++;
         this.#remaining.clear();
+        this.#inFlightMessages = 0;
+        this.#part = undefined;
         this.#next = this.queue.headSeq;
         this.#publish = undefined;
         return;
       }
-      this.#reject(m, err);
+      this.#reject(entry, err);
     }
     const remaining = this.#remaining.get(seq);
     if (remaining === undefined) return; // not in flight (cannot happen within one epoch)
+    this.#inFlightMessages--;
     const left = remaining - 1;
-    if (left > 0) {
-      this.#remaining.set(seq, left);
-      return;
+    if (left > 0) this.#remaining.set(seq, left);
+    else {
+      this.#remaining.delete(seq);
+      // An entry with messages still to publish is not done yet.
+      if (seq < this.#next) this.#entryDone();
     }
-    this.#remaining.delete(seq);
+    this.#pump();
+  }
+
+  /** Counts an entry whose publishes all completed and removes the completed ones at the head. */
+  #entryDone(): void {
     this.#sent++;
-    // Remove the completed entries at the head (acks may complete entries out of order).
+    // Acks may complete entries out of order: only a completed head leaves.
     const head = this.queue.headSeq;
     let done = 0;
     while (head + done < this.#next && !this.#remaining.has(head + done)) done++;
     if (done > 0) this.queue.shift(done);
     if (this.queue.length === 0) for (const resolve of this.#waiters.splice(0)) resolve();
-    this.#pump();
   }
 
   /** Counts a message the broker refused; logs once per reason code. */
-  #reject(m: MqttMessage, err: Error & { code?: unknown }): void {
+  #reject(entry: readonly MqttMessage[], err: Error & { code?: unknown }): void {
     this.#rejected++;
     const reasonCode = err.code;
     if (this.#rejectCodes.has(reasonCode)) return;
     this.#rejectCodes.add(reasonCode);
     this.log.error(
-      { err, topic: m.topic, code: publishErrorCode(err), reasonCode },
+      { err, topic: entry[0]?.topic, code: publishErrorCode(err), reasonCode },
       `MQTT broker refused a publish (${err.message}); not retrying it`,
     );
   }

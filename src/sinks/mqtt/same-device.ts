@@ -10,21 +10,26 @@ export type DeviceSource = Pick<Reading, 'identity' | 'device' | 'outletCount'>;
 
 /**
  * Own enumerable keys equal and their values `===`, but for `outlet` (a strip outlet's
- * {@link OutletInfo}), compared the same way one level down.
+ * {@link OutletInfo}), compared the same way one level down. Runs twice per reading (`info`, HA
+ * discovery): it walks the keys with `for...in` (plain objects, nothing inherited) rather than
+ * allocating `Object.keys` arrays.
  */
 function sameRecord(a: object | undefined, b: object | undefined): boolean {
   if (a === b) return true;
   if (a === undefined || b === undefined) return false;
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  for (const k of ka) {
-    const va = (a as Record<string, unknown>)[k];
-    const vb = (b as Record<string, unknown>)[k];
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let keys = 0;
+  for (const k in ra) {
+    keys++;
+    const va = ra[k];
+    const vb = rb[k];
     if (va === vb) continue;
     if (k !== 'outlet' || !sameRecord(va as object | undefined, vb as object | undefined))
       return false;
   }
-  return true;
+  for (const _key in rb) keys--;
+  return keys === 0;
 }
 
 /**

@@ -17,7 +17,7 @@
  * - QoS and socket writes are `publisher.ts`'s: readings at `mqtt.qos`, the "latest wins"
  *   messages at most at QoS 1, a burst of publishes in one write.
  */
-import type { IClientOptions, MqttClient } from 'mqtt';
+import type { IClientOptions, IConnackPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { MqttConfig } from '../../config/types.js';
@@ -31,9 +31,11 @@ import type { MqttMessage } from './topics.js';
 import { DEFAULT_LAYOUT, assertTopicPrefix, bridgeStateMessage, infoMessage } from './topics.js';
 import type { TopicLayout } from './topics.js';
 import { TASMOTA_LAYOUT } from '../tasmota/topics.js';
+import { ReadingEncoder } from './reading-encoder.js';
 import type { ExtensionFactory, MqttExtension } from './extension.js';
 import type { MqttOutbox } from './outbox.js';
 import { createMqttOutbox } from './outbox-store.js';
+import { fallBackToMqtt311, readingsWindow } from './protocol.js';
 import type { MqttOutboxOptions } from './outbox-store.js';
 import type { Sink, SinkDeps, SinkStatus } from '../sink.js';
 import { AvailabilitySweep } from './stale-availability.js';
@@ -89,9 +91,13 @@ export class MqttSink implements Sink {
   readonly #availability = new Map<string, MqttMessage>();
   readonly #badDevices = new Set<string>();
   readonly #layout: TopicLayout;
+  /** A reading's messages: `#layout`'s, as `mqtt.output` asks for them in the default layout. */
+  readonly #encode: (reading: Reading) => MqttMessage[];
   readonly #extensions: MqttExtension[];
   readonly #publisher: MqttPublisher;
   readonly #connect: MqttConnect | undefined;
+  /** The window a test fixed (`deps.window`); else each CONNACK sets it. */
+  readonly #fixedWindow: number | undefined;
   /** Absent with the Tasmota layout (its LWT topics are shared with real Tasmota devices). */
   readonly #sweep: AvailabilitySweep | undefined;
 
@@ -107,16 +113,29 @@ export class MqttSink implements Sink {
   ) {
     this.#log = deps.log.child({ sink: 'mqtt' });
     this.#connect = deps.connect;
+    this.#fixedWindow = deps.window;
     this.#stopTimeoutMs = deps.stopTimeoutMs ?? 2_000;
     this.#outbox = createMqttOutbox(config, deps, this.#log, deps.clock);
     this.#clock = deps.clock;
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
+    this.#encode = this.#encoder();
     this.#publisher = new MqttPublisher(config.qos);
     this.#sweep =
       config.format === 'tasmota'
         ? undefined
         : new AvailabilitySweep(config.topicPrefix, this.#log, this.#clock, deps.sweepTimeoutMs);
     this.#extensions = deps.extensions?.((m) => this.#publishNow(m), this.#log, deps.clock) ?? [];
+  }
+
+  /**
+   * The default layout's {@link ReadingEncoder} (built on the first reading when the prefix is
+   * invalid, so the constructor does not throw and `start()` says what is wrong), or Tasmota's.
+   */
+  #encoder(): (reading: Reading) => MqttMessage[] {
+    const { topicPrefix, output } = this.config;
+    if (this.config.format === 'tasmota') return (r) => TASMOTA_LAYOUT.readings(r, topicPrefix);
+    let encoder: ReadingEncoder | undefined;
+    return (r) => (encoder ??= new ReadingEncoder(topicPrefix, output)).encode(r);
   }
 
   /** Readings in the outbox (waiting or unacknowledged). */
@@ -169,7 +188,7 @@ export class MqttSink implements Sink {
     );
     const client = explainConnectErrors(connect(url, options), this.config);
     this.#client = client;
-    client.on('connect', () => this.#onConnect(client));
+    client.on('connect', (connack) => this.#onConnect(client, connack));
     client.on('message', (topic, payload, packet) => {
       if (this.#sweep?.onMessage(topic, payload.toString(), packet.retain) === true) return;
       for (const ext of this.#extensions) ext.onMessage?.(topic, payload.toString(), packet.retain);
@@ -192,6 +211,7 @@ export class MqttSink implements Sink {
     });
     client.on('error', (err: Error) => {
       if (this.#stopping !== undefined) return;
+      if (fallBackToMqtt311(client, err, this.#log)) return;
       this.#lastFailure = { message: err.message, at: this.#clock.now() };
       // An error on a live connection (reset, keepalive timeout) is told with the disconnect.
       if (this.#connected) {
@@ -211,10 +231,17 @@ export class MqttSink implements Sink {
     );
   }
 
-  #onConnect(client: MqttClient): void {
+  #onConnect(client: MqttClient, connack: IConnackPacket | undefined): void {
     this.#connected = true;
     this.#lastError = undefined;
-    this.#log.info({ url: redactUrl(this.config.url) }, 'connected to MQTT broker');
+    const version = client.options.protocolVersion;
+    if (this.#fixedWindow === undefined)
+      this.#outbox.setWindow(readingsWindow(this.config.qos, connack, version));
+    const mqtt = version === 5 ? '5' : '3.1.1';
+    this.#log.info(
+      { url: redactUrl(this.config.url), mqtt, window: this.#outbox.window },
+      'connected to MQTT broker',
+    );
     const publisher = this.#publisher;
     for (const { message } of this.#info.values()) publisher.latest(client, message);
     for (const m of this.#availability.values()) publisher.latest(client, m);
@@ -254,8 +281,9 @@ export class MqttSink implements Sink {
   }
 
   /**
-   * Queues the state JSON and per-field values as one outbox entry (published at once when
-   * connected), and publishes `info` when it changed. Never throws.
+   * Queues the reading's messages (`mqtt.output`: the JSON state, the per-field values or both)
+   * as one outbox entry (published at once when connected), and publishes `info` when it
+   * changed. Never throws.
    *
    * `info` is rebuilt only when the identity or the device differ from the last reading's
    * (every poll brings a new but, nearly always, equal identity object).
@@ -269,7 +297,7 @@ export class MqttSink implements Sink {
     let messages: MqttMessage[];
     let info: MqttMessage | undefined;
     try {
-      messages = this.#layout.readings(reading, prefix);
+      messages = this.#encode(reading);
       if (source === undefined || !sameDeviceSource(source, reading)) {
         info = infoMessage(reading, prefix);
       }

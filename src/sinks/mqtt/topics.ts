@@ -8,6 +8,7 @@
  *   "state":"ON"|"OFF","rssi":dBm}` (`energy` since the plug booted, `energy_total` lifetime)
  * - `<p>/<name>/<field>`      one plain value per present field, not retained (emonhub's and
  *   emonCMS's `emon/<node>/<name>` style, emonhub's `EmonHubMqttInterfacer.py`)
+ *   `mqtt.output` picks the JSON state, the per-field values or both (`reading-encoder.ts`).
  * - `<p>/<name>/info`         JSON identity + address, retained, published on change only
  * - `<p>/<name>/availability` `online` | `offline`, retained
  * - `<p>/bridge/state`        `online` | `offline`, retained; `offline` is also the last will
@@ -171,7 +172,9 @@ function presentFields(values: Measurement): [MeasurementField, number | string]
 
 /**
  * The per-tick messages of one reading: the retained JSON state, then one plain value per
- * present field (not retained), in {@link MEASUREMENT_FIELDS} order.
+ * present field (not retained), in {@link MEASUREMENT_FIELDS} order. The reference the sink's
+ * `ReadingEncoder` (`reading-encoder.ts`) is tested against; `mqtt.output`
+ * `json_and_attributes`.
  * @param reading a normalized reading (V, A, W, kWh, dBm)
  * @param prefix topic prefix, e.g. `kasa`
  * @returns e.g. `kasa/fridge` → `{"time":1700000000,"power":12.5,...}`, `kasa/fridge/power` → `12.5`

@@ -38,7 +38,7 @@ describe('MqttSink batching', () => {
   it('sends the publishes of one turn of the event loop in one socket write, in order', async () => {
     let client: MqttClient | undefined;
     const spy: MqttConnect = (url, opts) => (client = connect(url, opts));
-    const sub = await subscribe(broker.url, 'kasa/+/power');
+    const sub = await subscribe(broker.url, 'kasa/+');
     const sink = new MqttSink(mqttConfig(broker.url), {
       log: memoryLogger().log,
       clock: systemClock,
@@ -49,21 +49,25 @@ describe('MqttSink batching', () => {
     await new Promise((r) => setImmediate(r)); // let the connect burst (bridge online) go out
     const writes = countWrites(client as MqttClient);
 
-    // 20 readings of 7 messages each, well within the in-flight window, each written after an
-    // await as poll results are: MQTT.js alone would write each one on its next tick.
+    // 16 readings (one JSON message each), within mosquitto's Receive Maximum of 20, each
+    // written after an await as poll results are: MQTT.js alone would write each one on its
+    // next tick.
+    const N = 16;
     const turn = (async () => {
-      for (let i = 0; i < 20; i++) {
+      for (let i = 0; i < N; i++) {
         sink.write(makeReading({ device: { name: `plug_${i}` }, values: { power: i } }));
         await new Promise<void>((r) => process.nextTick(r));
       }
     })();
     await turn;
     expect(writes.count).toBe(0); // corked until the end of the turn
-    await waitFor(() => sub.seen.length === 20, 5000, '20 readings');
+    await waitFor(() => sub.seen.length === N, 5000, `${N} readings`);
     expect(writes.count).toBe(1);
-    expect(sub.seen.map((m) => m.payload)).toEqual(Array.from({ length: 20 }, (_, i) => `${i}`));
+    expect(sub.seen.map((m) => (JSON.parse(m.payload) as { power: number }).power)).toEqual(
+      Array.from({ length: N }, (_, i) => i),
+    );
     await waitFor(() => sink.queued === 0, 5000, 'acknowledgements');
-    expect(sink.sent).toBe(20);
+    expect(sink.sent).toBe(N);
     await sink.stop();
     await sub.close();
   });
@@ -77,6 +81,11 @@ describe('sinkClientOptions', () => {
     expect(options.reschedulePings).toBe(false);
     expect(typeof options.log).toBe('function');
     expect(options).toMatchObject({ clean: true, queueQoSZero: false, reconnectPeriod: 2000 });
+  });
+
+  it("speaks MQTT 5 and turns off mqtt-packet's table of 65,536 number buffers", () => {
+    const options = sinkClientOptions(mqttConfig('mqtt://b'), will, undefined, {});
+    expect(options).toMatchObject({ protocolVersion: 5, writeCache: false });
   });
 
   it("leaves MQTT.js's debug logger alone when DEBUG is set (someone is tracing it)", () => {

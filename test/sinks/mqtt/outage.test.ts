@@ -50,7 +50,7 @@ describe('MqttSink through broker outages (outbox in the state dir)', () => {
   ): Promise<{ sink: MqttSink; log: ReturnType<typeof memoryLogger>; refused(): Promise<void> }> {
     const fast = fastConnect();
     const log = memoryLogger();
-    const sink = new MqttSink(mqttConfig(url, over), {
+    const sink = new MqttSink(mqttConfig(url, { output: 'json_and_attributes', ...over }), {
       log: log.log,
       clock: systemClock,
       connect: fast.connect,

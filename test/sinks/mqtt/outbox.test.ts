@@ -56,8 +56,8 @@ const payloads = (sent: { m: MqttMessage }[]): string[] =>
   sent.filter((s) => s.m.retain).map((s) => s.m.payload);
 
 describe('MqttOutbox', () => {
-  it('publishes only while resumed, oldest first, at most `window` entries unacknowledged', () => {
-    const { box } = make(3);
+  it('publishes only while resumed, oldest first, at most `window` messages unacknowledged', () => {
+    const { box } = make(6);
     const pub = fakePublisher();
     for (let t = 1; t <= 5; t++) box.push(entry(t));
     expect(pub.sent).toHaveLength(0);
@@ -70,6 +70,27 @@ describe('MqttOutbox', () => {
     expect(box.length).toBe(4);
     expect(box.sent).toBe(1);
     expect(payloads(pub.sent)).toEqual(['1', '2', '3', '4']);
+  });
+
+  it('counts the window in messages, and lets one out per acknowledgement, entries split', () => {
+    const { box } = make(5);
+    const pub = fakePublisher();
+    box.push(entry(1, 8));
+    box.push(entry(2, 2));
+    box.resume(pub.publish);
+    const all = (): string[] => pub.sent.map((x) => x.m.payload);
+    expect(all()).toEqual(['1', '1', '1', '1', '1']); // 5 of the 8 messages of entry 1
+    pub.sent[0]?.done();
+    expect(all()).toHaveLength(6); // one acknowledged, one more out
+    expect(box.length).toBe(2);
+    for (const x of pub.sent.splice(0, 6)) x.done();
+    expect(all()).toEqual(['1', '1', '2', '2']); // the rest of entry 1, then entry 2
+    expect(box.sent).toBe(0);
+    box.setWindow(6); // e.g. a new CONNACK's Receive Maximum
+    expect(box.window).toBe(6);
+    pub.ackAll();
+    expect(box.length).toBe(0);
+    expect(box.sent).toBe(2);
   });
 
   it('takes a null error as success (what MQTT.js passes after a PUBACK)', () => {

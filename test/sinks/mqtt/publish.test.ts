@@ -26,10 +26,13 @@ describe('MqttSink publishing against a real broker', () => {
     await broker.stop();
   });
 
-  it('publishes exact topics and payloads, info once, availability', async () => {
+  it('publishes exact topics and payloads, info once, availability (json_and_attributes)', async () => {
     const sub = await subscribe(broker.url, 'kasa/#');
     closers.push(sub.close);
-    sink = new MqttSink(mqttConfig(broker.url), { log: memoryLogger().log, clock: systemClock });
+    sink = new MqttSink(mqttConfig(broker.url, { output: 'json_and_attributes' }), {
+      log: memoryLogger().log,
+      clock: systemClock,
+    });
     await sink.start();
     await waitFor(() => sub.seen.length === 1, 5000, 'bridge online');
 

@@ -18,7 +18,7 @@ describe('MqttSink stop', () => {
 
   it('publishes retained bridge/state offline on a clean stop; stop is idempotent', async () => {
     const sub = await subscribe(broker.url, 'kasa/bridge/state');
-    const sink = new MqttSink(mqttConfig(broker.url), {
+    const sink = new MqttSink(mqttConfig(broker.url, { output: 'json_and_attributes' }), {
       log: memoryLogger().log,
       clock: systemClock,
     });
@@ -37,7 +37,7 @@ describe('MqttSink stop', () => {
 
   it('delivers what was written before stop (QoS 1) before disconnecting', async () => {
     const sub = await subscribe(broker.url, 'kasa/fridge/power');
-    const sink = new MqttSink(mqttConfig(broker.url), {
+    const sink = new MqttSink(mqttConfig(broker.url, { output: 'json_and_attributes' }), {
       log: memoryLogger().log,
       clock: systemClock,
     });
@@ -52,7 +52,7 @@ describe('MqttSink stop', () => {
   });
 
   it('ignores writes after stop and resolves stop of a sink never started', async () => {
-    const never = new MqttSink(mqttConfig(broker.url), {
+    const never = new MqttSink(mqttConfig(broker.url, { output: 'json_and_attributes' }), {
       log: memoryLogger().log,
       clock: systemClock,
     });
