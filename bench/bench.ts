@@ -271,6 +271,7 @@ async function runPhase(
   }
   const peak = treePeakRssMB(child.pid as number);
   sampler.stop();
+  beside?.sample();
   await stopChild(child);
   const fromMs = window.firstTick * 1000;
   const toMs = (window.lastTick + run.intervalS) * 1000;

@@ -170,18 +170,19 @@ export class TreeSampler {
     readonly pid: number,
     everyMs = 200,
   ) {
-    this.#sample();
-    this.#timer = setInterval(() => this.#sample(), everyMs);
+    this.sample();
+    this.#timer = setInterval(() => this.sample(), everyMs);
   }
 
-  #sample(): void {
+  /** Takes a sample now (the timer goes on). */
+  sample(): void {
     const s = sampleTree(this.pid);
     if (s !== undefined) this.samples.push(s);
   }
 
   /** Takes a last sample and stops. */
   stop(): void {
-    this.#sample();
+    this.sample();
     clearInterval(this.#timer);
   }
 }
