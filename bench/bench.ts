@@ -259,7 +259,9 @@ async function runPhase(
   while (window === undefined) {
     if (child.exitCode !== null) {
       sampler.stop();
-      throw new Error(`${label} exited with ${child.exitCode}; see ${logFile}`);
+      // The directory goes at the end of the scenario: quote the log's last lines now.
+      const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
+      throw new Error(`${label} exited with ${child.exitCode}; its last output:\n${tail}`);
     }
     if (Date.now() > deadline) {
       sampler.stop();
