@@ -1,165 +1,145 @@
 /**
- * `npm run bench`: the collector against tplink-smarthome-api, side by side, against the same
- * simulated plugs in the same run (docs/performance.md). Not a test: it measures and prints.
+ * `npm run bench`: the collector against tplink-smarthome-api and a bare `node:net` floor, side
+ * by side against the same simulated plugs in the same run, then a Pi-sized fleet with every
+ * sink on and a 3000-plug MQTT run; a closing table marks each target of docs/performance.md
+ * met or not. Not a test: it measures and prints.
  *
- * Per plug count it starts N simulated plugs in a process of their own (pinned to CPU 0 with
- * `taskset` when there are 2+ CPUs), a broker (mosquitto on a free port when installed, else
- * the embedded aedes broker in a child process) and a subscriber that timestamps every reading
- * the broker delivers; then runs in turn, each pinned to CPU 1, for `--warmup` + `--ticks`
- * harmonized ticks:
- *   floor           a bare `node:net` loop, no library, kept-alive connections (`floor.ts`)
- *   collector-bare  `node dist/bin.js run` with every sink off: schedule, poll, parse, normalize
- *   peer            tplink-smarthome-api, one `sendCommand` per plug per tick (`peer.ts`)
- *   collector       `node dist/bin.js run` with MQTT publishing every topic (emonhub off)
- * CPU time and poll counts come from each process's own report over a window of whole ticks
- * after the warm-up (`report.ts`, preloaded into the collector as `collector-report.ts`); peak RSS from /proc/<pid>/status (VmHWM); the tick
- * offset from each poller's socket writes (`send-stamp.ts`, preloaded into both) and, for
- * comparison, from the plugs, which stamp each request's arrival (`sim-host.ts`).
+ * Scenarios (`--scenarios`, default all three; `--quick` leaves out `scale` and halves the
+ * windows):
+ *   compare      at `--plugs` (1000), `--interval` (1 s), each pinned to CPU 1 in turn:
+ *                floor (`floor.ts`), collector-bare (`run`, every sink off), peer
+ *                (`peer.ts`), collector (`run` with MQTT and Home Assistant discovery at their
+ *                defaults; one run per `--outputs` mode when given)
+ *   small-fleet  20 plugs, MQTT + Home Assistant, emonhub (the soak's fake interfacer),
+ *                `/metrics` and the status page, 2 s ticks, beside a bare idling `node`
+ *   scale        3000 plugs at 1 s with MQTT: tick → broker delay, missed ticks
  *
- * Usage: npm run bench -- [--plugs N] [--interval S] [--ticks K] [--hung P] [--json FILE]
- *                         [--sweep] [--warmup W] [--timeout S] [--qos Q] [--phases a,b]
- *                         [--cpu-prof DIR] [--keep] [--output MODE]
- * `--sweep` runs 100, 1000 and 3000 plugs; `--phases` picks among the three pollers;
- * `--cpu-prof DIR` profiles the collector runs; `--keep` keeps configs, logs and reports.
+ * Per phase: CPU and poll counts from the poller's own report (`report.ts`; the collector's
+ * through the preload `collector-report.ts`) over a window of whole ticks after the warm-up,
+ * and beside them the steady state of the whole process tree read from `/proc` over the same
+ * window (`proc.ts`), the whole-run peak RSS, and for the collector its start-up. The tick
+ * offset comes from socket writes (`send-stamp.ts`, preloaded) and from the plugs' arrivals.
+ *
+ * Usage: npm run bench -- [--scenarios compare,small-fleet,scale] [--quick] [--plugs N]
+ *   [--interval S] [--ticks K] [--warmup W] [--hung P] [--timeout S] [--qos Q] [--phases a,b]
+ *   [--outputs json,attributes,json_and_attributes] [--bin FILE] [--fleet-plugs N]
+ *   [--scale-plugs N] [--sweep] [--json FILE] [--cpu-prof DIR] [--keep]
  * Environment: BENCH_NODE_OPTIONS is passed to the collector as NODE_OPTIONS (V8 flags);
  * BENCH_PIN_BROKER=1 pins the broker and this process to CPU 0 with the plugs.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import mqtt from 'mqtt';
+import { pathToFileURL } from 'node:url';
+import type { FirstPoll } from './collector-report.js';
 import type { BenchSample } from './report.js';
-import { findMosquitto } from '../test/fakes/broker.js';
 import type { FloorOptions } from './floor.js';
+import {
+  CAN_PIN,
+  HERE,
+  PIN_BROKER,
+  SimHost,
+  broker,
+  canConnect,
+  fdLimits,
+  freePort,
+  nodeChild,
+  nodeCommand,
+  sleep,
+  stopChild,
+  subscriber,
+  type Subscriber,
+} from './harness.js';
+import {
+  collectorRuns,
+  parseOptions,
+  windowTicks,
+  type OutputMode,
+  type Options,
+  type Phase,
+} from './options.js';
 import type { PeerOptions } from './peer.js';
-import type { ArrivalsQuery, SimHostMessage, SimHostOptions } from './sim-host.js';
-import { measureWindow, round, spread, table, type PhaseResult, type Window } from './stats.js';
-import { checkInterval } from '../src/config/tick-pattern.js';
+import { TreeSampler, steadyWindow, treePeakRssMB } from './proc.js';
+import {
+  measureWindow,
+  round,
+  spread,
+  table,
+  type PhaseResult,
+  type Startup,
+  type Window,
+} from './stats.js';
+import { summarize, summaryTable } from './summary.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../..');
-const BIN = path.join(ROOT, 'dist/bin.js');
-/** In this order: the MQTT run last, so its broker backlog cannot disturb the others. */
-const PHASES = ['floor', 'collector-bare', 'peer', 'collector'] as const;
-type Phase = (typeof PHASES)[number];
 const PREFIX = 'bench';
 /** Preloaded into each measured poller to stamp its request writes (`send-stamp.ts`). */
 const STAMP = ['--import', pathToFileURL(path.join(HERE, 'send-stamp.js')).href];
 /** Preloaded into the collector runs: the per-interval report (`collector-report.ts`). */
 const REPORT = ['--import', pathToFileURL(path.join(HERE, 'collector-report.js')).href];
+/** The small fleet's tick interval, s. */
+const FLEET_INTERVAL_S = 2;
 
-interface Options {
-  plugs: number[];
+/** One set of plugs and where a phase writes its files. */
+interface Run {
+  plugs: number;
+  hungIdx: number[];
+  ports: number[];
+  brokerUrl: string;
+  dir: string;
   intervalS: number;
-  ticks: number;
-  /** Ticks left out after the first poll; default enough for ~3000 polls (JIT warm-up), ≥ 3. */
-  warmup: number | undefined;
-  hung: number;
   timeoutS: number;
-  json: string | undefined;
-  phases: Phase[];
-  cpuProf: string | undefined;
-  /** Keep the temporary directory (configs, logs, reports) and print its path. */
-  keep: boolean;
-  /** `mqtt.qos` of the collector; default: the collector's default. */
-  qos: number | undefined;
-  /** `mqtt.output` of the collector; default: the collector's default. */
-  output: string | undefined;
+  warmup: number;
+  ticks: number;
 }
 
-function options(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      plugs: { type: 'string', default: '1000' },
-      interval: { type: 'string', default: '1' },
-      ticks: { type: 'string', default: '10' },
-      warmup: { type: 'string' },
-      hung: { type: 'string', default: '0' },
-      timeout: { type: 'string' },
-      json: { type: 'string' },
-      sweep: { type: 'boolean', default: false },
-      phases: { type: 'string', default: PHASES.join(',') },
-      'cpu-prof': { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      qos: { type: 'string' },
-      output: { type: 'string' },
-    },
-  });
-  const int = (name: string, v: string, min: number): number => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} ${v}: a whole number ≥ ${min}`);
-    return n;
-  };
-  const intervalS = int('interval', values.interval, 1);
-  const intervalIssue = checkInterval(intervalS)[0];
-  if (intervalIssue) throw new Error(`--interval ${values.interval}: ${intervalIssue.message}`);
-  const hung = Number(values.hung);
-  if (!(hung >= 0 && hung < 1)) throw new Error(`--hung ${values.hung}: a share, 0 ≤ P < 1`);
-  const phases = values.phases.split(',').map((p) => {
-    if (!(PHASES as readonly string[]).includes(p)) throw new Error(`--phases: unknown "${p}"`);
-    return p as Phase;
-  });
+/** What a phase runs. */
+type Poller =
+  | { kind: 'floor' }
+  | { kind: 'peer' }
+  | { kind: 'collector'; config: object }
+  /** Not a poller: a bare `node` that idles, for its RSS. */
+  | { kind: 'bare-node' };
+
+/** The collector's config for the comparison and the scale run. */
+function collectorConfig(
+  run: Run,
+  opts: Options,
+  mqtt: { on: boolean; output?: OutputMode | undefined },
+): object {
   return {
-    plugs: values.sweep ? [100, 1000, 3000] : [int('plugs', values.plugs, 1)],
-    intervalS,
-    ticks: int('ticks', values.ticks, 1),
-    warmup: values.warmup === undefined ? undefined : int('warmup', values.warmup, 1),
-    hung,
-    timeoutS: values.timeout === undefined ? Math.min(2, intervalS / 2) : Number(values.timeout),
-    json: values.json,
-    phases,
-    cpuProf: values['cpu-prof'],
-    keep: values.keep,
-    qos: values.qos === undefined ? undefined : int('qos', values.qos, 0),
-    output: values.output,
+    poll: {
+      interval: run.intervalS,
+      timeout: run.timeoutS,
+      concurrency: run.plugs,
+      offlineAfter: 3,
+    },
+    devices: run.ports.map((port, i) => ({ host: '127.0.0.1', port, name: `plug_${i}` })),
+    mqtt: {
+      enabled: mqtt.on,
+      url: run.brokerUrl,
+      topicPrefix: PREFIX,
+      clientId: `kasa-bench`,
+      ...(opts.qos === undefined ? {} : { qos: opts.qos }),
+      ...(mqtt.output === undefined ? {} : { output: mqtt.output }),
+    },
+    // Discovery reads its values from the JSON state, which `attributes` does not publish.
+    ...(mqtt.output === 'attributes' ? { homeassistant: { enabled: false } } : {}),
+    emonhub: { enabled: false },
+    state: { dir: path.join(run.dir, 'state') },
+    log: { level: 'info' },
   };
 }
 
-/** Soft and hard `ulimit -n` of this process (children inherit them). */
-function fdLimits(): { soft: number; hard: number } {
-  try {
-    const m = /Max open files\s+(\d+|unlimited)\s+(\d+|unlimited)/.exec(
-      readFileSync('/proc/self/limits', 'utf8'),
-    );
-    const n = (s: string | undefined): number => (s === 'unlimited' ? Infinity : Number(s));
-    if (m) return { soft: n(m[1]), hard: n(m[2]) };
-  } catch {
-    // not Linux
+/** The environment of a child: this one's, minus every variable the collector's config reads. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) {
+    if (/^(MQTT_|EMONHUB_|POLL_|HTTP_|LOG_LEVEL$|STATE_DIRECTORY$|KASA_COLLECTOR_)/.test(k))
+      delete env[k];
   }
-  return { soft: Infinity, hard: Infinity };
-}
-
-const CAN_PIN = existsSync('/usr/bin/taskset') && os.availableParallelism() >= 2;
-const PIN_BROKER = CAN_PIN && process.env['BENCH_PIN_BROKER'] === '1';
-
-/**
- * `node args…` pinned to `cpu` with taskset when possible, with the soft fd limit raised to the
- * hard one when `fds` needs it (Node cannot raise its own limit).
- */
-function nodeCommand(cpu: number, args: string[], fds: number): [string, string[]] {
-  let cmd: [string, string[]] = [process.execPath, args];
-  if (CAN_PIN) cmd = ['taskset', ['-c', String(cpu), ...cmd.flat()]];
-  const { soft, hard } = fdLimits();
-  if (fds > soft && Number.isFinite(hard)) {
-    cmd = ['sh', ['-c', `ulimit -n ${hard} && exec "$@"`, 'sh', cmd[0], ...cmd[1]]];
-  }
-  return cmd;
-}
-
-function peakRssMB(pid: number | undefined): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? round(Number(m[1]) / 1024, 1) : NaN;
-  } catch {
-    return NaN;
-  }
+  return { ...env, ...extra };
 }
 
 function readReport(file: string): BenchSample[] {
@@ -170,268 +150,148 @@ function readReport(file: string): BenchSample[] {
     .map((l) => JSON.parse(l) as BenchSample);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function stopChild(child: ChildProcess, ms = 8000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** The simulated plugs' process. */
-class SimHost {
-  readonly #child: ChildProcess;
-  readonly ports: Promise<number[]>;
-
-  constructor(opts: SimHostOptions) {
-    const [cmd, args] = nodeCommand(
-      0,
-      [path.join(HERE, 'sim-host.js'), JSON.stringify(opts)],
-      opts.plugs * 2 + 200,
-    );
-    this.#child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.ports = new Promise((resolve, reject) => {
-      this.#child.once('exit', (code) => reject(new Error(`sim-host exited with ${code}`)));
-      this.#child.on('message', (m: SimHostMessage) => {
-        if (m.type === 'ready') resolve(m.ports);
-      });
-    });
-  }
-
-  arrivals(fromMs: number, toMs: number): Promise<Extract<SimHostMessage, { type: 'arrivals' }>> {
-    return new Promise((resolve) => {
-      const onMessage = (m: SimHostMessage): void => {
-        if (m.type !== 'arrivals') return;
-        this.#child.off('message', onMessage);
-        resolve(m);
-      };
-      this.#child.on('message', onMessage);
-      const q: ArrivalsQuery = { type: 'arrivals', fromMs, toMs };
-      this.#child.send(q);
-    });
-  }
-
-  async stop(): Promise<void> {
-    this.#child.removeAllListeners('exit');
-    await stopChild(this.#child);
-  }
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * A broker in a process of its own, pinned with the plugs to CPU 0 so that the poller has CPU 1
- * to itself: mosquitto on a free loopback port when installed, else the embedded aedes broker.
- */
-async function broker(dir: string): Promise<{ url: string; kind: string; stop(): Promise<void> }> {
-  const bin = findMosquitto();
-  let child: ChildProcess;
-  let port: number;
-  if (bin !== undefined) {
-    port = await freePort();
-    const conf = path.join(dir, 'mosquitto.conf');
-    writeFileSync(
-      conf,
-      `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n` +
-        `max_queued_messages 0\nlog_dest stderr\nlog_type error\n`,
-    );
-    const cmd: [string, string[]] = PIN_BROKER
-      ? ['taskset', ['-c', '0', bin, '-c', conf]]
-      : [bin, ['-c', conf]];
-    child = spawn(cmd[0], cmd[1], { stdio: ['ignore', 'ignore', 'inherit'] });
-    const deadline = Date.now() + 5000;
-    while (!(await canConnect(port))) {
-      if (child.exitCode !== null || Date.now() > deadline)
-        throw new Error('mosquitto did not start');
-      await sleep(20);
-    }
-  } else {
-    const [cmd, args] = PIN_BROKER
-      ? nodeCommand(0, [path.join(HERE, 'broker-child.js')], 1000)
-      : [process.execPath, [path.join(HERE, 'broker-child.js')]];
-    child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    port = await new Promise<number>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`broker exited with ${code}`)));
-      child.once('message', (m: { port: number }) => resolve(m.port));
-    });
-    child.removeAllListeners('exit');
+/** The collector's start-up: its first poll (preload) and "collector started" (its log). */
+function readStartup(file: string, logFile: string): Startup | null {
+  if (!existsSync(file)) return null;
+  const first = JSON.parse(readFileSync(file, 'utf8')) as FirstPoll;
+  let readyMs: number | null = null;
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"collector started"')) continue;
+    const time = (JSON.parse(line) as { time?: string }).time;
+    if (time !== undefined) readyMs = round(Date.parse(time) - first.startMs, 0);
+    break;
   }
   return {
-    url: `mqtt://127.0.0.1:${port}`,
-    kind: bin !== undefined ? 'mosquitto' : 'aedes',
-    stop: () => stopChild(child),
+    readyMs,
+    firstPollMs: round(first.firstPollMs, 0),
+    cpuToFirstPollMs: round(first.cpuUs / 1000, 0),
+    rssAtFirstPollMB: round(first.rss / 2 ** 20, 1),
   };
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** Subscribes to every reading's JSON state topic and stamps its delivery. */
-async function subscriber(
-  url: string,
-): Promise<{ delivered: [number, number][]; stop(): Promise<void> }> {
-  const delivered: [number, number][] = [];
-  const client = mqtt.connect(url, { clientId: `kasa-bench-sub-${process.pid}`, clean: true });
-  client.on('message', (topic, payload) => {
-    const at = performance.timeOrigin + performance.now();
-    if (topic.indexOf('/') !== topic.lastIndexOf('/') || topic === `${PREFIX}/bridge`) return;
-    const time = (JSON.parse(payload.toString()) as { time?: number }).time;
-    if (typeof time === 'number') delivered.push([time, at]);
-  });
-  await client.subscribeAsync(`${PREFIX}/+`, { qos: 0 });
-  return { delivered, stop: () => client.endAsync() };
-}
-
-interface Run {
-  plugs: number;
-  hungIdx: number[];
-  ports: number[];
-  brokerUrl: string;
-  dir: string;
-}
-
-function collectorConfig(run: Run, opts: Options, mqttOn: boolean, stateDir: string): object {
-  return {
-    poll: {
-      interval: opts.intervalS,
-      timeout: opts.timeoutS,
-      concurrency: run.plugs,
-      offlineAfter: 3,
-    },
-    devices: run.ports.map((port, i) => ({ host: '127.0.0.1', port, name: `plug_${i}` })),
-    mqtt: {
-      enabled: mqttOn,
-      url: run.brokerUrl,
-      topicPrefix: PREFIX,
-      clientId: `kasa-bench`,
-      ...(opts.qos === undefined ? {} : { qos: opts.qos }),
-      ...(opts.output === undefined ? {} : { output: opts.output }),
-    },
-    emonhub: { enabled: false },
-    state: { dir: stateDir },
-    log: { level: 'info' },
-  };
-}
-
-/** The environment of a child: this one's, minus every variable the collector's config reads. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) {
-    if (/^(MQTT_|EMONHUB_|POLL_|LOG_LEVEL$|STATE_DIRECTORY$|KASA_COLLECTOR_)/.test(k))
-      delete env[k];
-  }
-  return { ...env, ...extra };
-}
-
-async function runPhase(
-  phase: Phase,
+/** The command and environment of one phase. */
+function phaseCommand(
+  label: string,
+  poller: Poller,
   run: Run,
   opts: Options,
-  sim: SimHost,
-  sub: { delivered: [number, number][] },
-): Promise<PhaseResult> {
-  const report = path.join(run.dir, `${phase}.jsonl`);
-  const sends = path.join(run.dir, `${phase}.sends`);
-  const logFile = path.join(run.dir, `${phase}.log`);
-  const out = openSync(logFile, 'w');
+  files: { report: string; sends: string; startup: string },
+): { command: [string, string[]]; env: NodeJS.ProcessEnv } {
   const fds = run.plugs + 300;
-  let command: [string, string[]];
-  let env: NodeJS.ProcessEnv;
-  if (phase === 'floor') {
-    const floor: FloorOptions = { ports: run.ports, intervalS: opts.intervalS, report };
-    command = nodeCommand(1, [...STAMP, path.join(HERE, 'floor.js'), JSON.stringify(floor)], fds);
-    env = cleanEnv({ KASA_BENCH_SENDS: sends });
-  } else if (phase === 'peer') {
+  const sends = { KASA_BENCH_SENDS: files.sends };
+  if (poller.kind === 'bare-node') {
+    return {
+      command: [process.execPath, ['-e', 'setInterval(() => {}, 1000)']],
+      env: cleanEnv({}),
+    };
+  }
+  if (poller.kind === 'floor') {
+    const floor: FloorOptions = {
+      ports: run.ports,
+      intervalS: run.intervalS,
+      report: files.report,
+    };
+    const args = [...STAMP, path.join(HERE, 'floor.js'), JSON.stringify(floor)];
+    return { command: nodeCommand(1, args, fds), env: cleanEnv(sends) };
+  }
+  if (poller.kind === 'peer') {
     const peer: PeerOptions = {
       ports: run.ports,
-      intervalS: opts.intervalS,
-      timeoutMs: opts.timeoutS * 1000,
-      report,
+      intervalS: run.intervalS,
+      timeoutMs: run.timeoutS * 1000,
+      report: files.report,
     };
-    command = nodeCommand(1, [...STAMP, path.join(HERE, 'peer.js'), JSON.stringify(peer)], fds);
-    env = cleanEnv({ KASA_BENCH_SENDS: sends });
-  } else {
-    const stateDir = path.join(run.dir, `${phase}-state`);
-    const config = path.join(run.dir, `${phase}.json`);
-    writeFileSync(
-      config,
-      JSON.stringify(collectorConfig(run, opts, phase === 'collector', stateDir)),
-    );
-    const prof = opts.cpuProf
-      ? [
-          '--cpu-prof',
-          '--cpu-prof-interval',
-          '100',
-          '--cpu-prof-dir',
-          path.resolve(opts.cpuProf),
-          '--cpu-prof-name',
-          `${phase}-${run.plugs}.cpuprofile`,
-        ]
-      : [];
-    command = nodeCommand(1, [...prof, ...STAMP, ...REPORT, BIN, 'run', '--config', config], fds);
-    env = cleanEnv({
-      KASA_COLLECTOR_BENCH_REPORT: report,
-      KASA_COLLECTOR_BENCH_INTERVAL: String(opts.intervalS),
-      KASA_BENCH_SENDS: sends,
+    const args = [...STAMP, path.join(HERE, 'peer.js'), JSON.stringify(peer)];
+    return { command: nodeCommand(1, args, fds), env: cleanEnv(sends) };
+  }
+  const config = path.join(run.dir, `${label}.json`);
+  writeFileSync(config, JSON.stringify(poller.config));
+  const prof = opts.cpuProf
+    ? [
+        '--cpu-prof',
+        '--cpu-prof-interval',
+        '100',
+        '--cpu-prof-dir',
+        path.resolve(opts.cpuProf),
+        '--cpu-prof-name',
+        `${label}-${run.plugs}.cpuprofile`,
+      ]
+    : [];
+  const bin = opts.bin ?? path.join(ROOT, 'dist/bin.js');
+  const args = [...prof, ...STAMP, ...REPORT, bin, 'run', '--config', config];
+  return {
+    command: nodeCommand(1, args, fds),
+    env: cleanEnv({
+      KASA_COLLECTOR_BENCH_REPORT: files.report,
+      KASA_COLLECTOR_BENCH_INTERVAL: String(run.intervalS),
+      KASA_COLLECTOR_BENCH_STARTUP: files.startup,
+      ...sends,
       ...(process.env['BENCH_NODE_OPTIONS']
         ? { NODE_OPTIONS: process.env['BENCH_NODE_OPTIONS'] }
         : {}),
-    });
-  }
+    }),
+  };
+}
+
+/**
+ * Runs one poller until a window of `run.ticks` whole ticks after `run.warmup` is complete,
+ * sampling its process tree from `/proc` meanwhile (and a bare `node`'s, when given).
+ */
+async function runPhase(
+  label: string,
+  poller: Poller,
+  run: Run,
+  opts: Options,
+  sim: SimHost,
+  sub: Subscriber,
+  beside?: TreeSampler,
+): Promise<PhaseResult & { besideRssMB?: number }> {
+  const files = {
+    report: path.join(run.dir, `${label}.jsonl`),
+    sends: path.join(run.dir, `${label}.sends`),
+    startup: path.join(run.dir, `${label}.startup.json`),
+  };
+  const logFile = path.join(run.dir, `${label}.log`);
+  const out = openSync(logFile, 'w');
+  const { command, env } = phaseCommand(label, poller, run, opts, files);
   const child = spawn(command[0], command[1], { stdio: ['ignore', out, out], env });
-  const warmup = warmupTicks(run.plugs, opts);
-  const deadline = Date.now() + (warmup + opts.ticks + 10) * opts.intervalS * 1000 + 60_000;
+  const sampler = new TreeSampler(child.pid as number);
+  const deadline = Date.now() + (run.warmup + run.ticks + 10) * run.intervalS * 1000 + 60_000;
   let window: Window | undefined;
   while (window === undefined) {
     if (child.exitCode !== null) {
-      throw new Error(`${phase} exited with ${child.exitCode}; see ${logFile}`);
+      sampler.stop();
+      // The directory goes at the end of the scenario: quote the log's last lines now.
+      const tail = readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join('\n');
+      throw new Error(`${label} exited with ${child.exitCode}; its last output:\n${tail}`);
     }
     if (Date.now() > deadline) {
+      sampler.stop();
       await stopChild(child);
-      throw new Error(`${phase}: no complete window before the deadline; see ${logFile}`);
+      throw new Error(`${label}: no complete window before the deadline; see ${logFile}`);
     }
     await sleep(200);
-    window = measureWindow(readReport(report), warmup, opts.ticks, opts.intervalS);
+    window = measureWindow(readReport(files.report), run.warmup, run.ticks, run.intervalS);
   }
-  const peak = peakRssMB(child.pid);
+  const peak = treePeakRssMB(child.pid as number);
+  sampler.stop();
+  beside?.sample();
   await stopChild(child);
   const fromMs = window.firstTick * 1000;
-  const toMs = (window.lastTick + opts.intervalS) * 1000;
+  const toMs = (window.lastTick + run.intervalS) * 1000;
   const arrivals = await sim.arrivals(fromMs, toMs);
-  const sent = sendOffsets(sends, new Set(run.ports), fromMs, toMs, opts.intervalS * 1000);
+  const sent = sendOffsets(files.sends, new Set(run.ports), fromMs, toMs, run.intervalS * 1000);
   const polls = window.ok + window.failed;
   const healthy = run.plugs - run.hungIdx.length;
-  const delivered =
-    phase === 'collector'
-      ? spread(
-          sub.delivered
-            .filter(([t]) => t >= window.firstTick && t <= window.lastTick)
-            .map(([t, at]) => at - t * 1000),
-        )
-      : null;
+  const steady = steadyWindow(sampler.samples, window.startAt, window.endAt);
+  const bare = beside && steadyWindow(beside.samples, window.startAt, window.endAt);
+  const last = sampler.samples.at(-1);
+  const w = window;
+  const mqttOn =
+    poller.kind === 'collector' &&
+    (poller.config as { mqtt?: { enabled?: boolean } }).mqtt?.enabled === true;
   return {
-    phase,
+    phase: label,
     plugs: run.plugs,
     hung: run.hungIdx.length,
     ticks: window.ticks,
@@ -441,12 +301,29 @@ async function runPhase(
     cpuUsPerPoll: round(window.cpuUs / polls, 1),
     userUsPerPoll: round(window.userUs / polls, 1),
     systemUsPerPoll: round(window.systemUs / polls, 1),
-    peakRssMB: peak,
+    peakRssMB: round(peak, 1),
     rssEndMB: round(window.rss / 2 ** 20, 1),
     tickOffsetMs: spread(sent),
     plugArrivalMs: spread(arrivals.offsetsMs),
     tickStartMs: spread(arrivals.firstOffsetsMs),
-    deliveredMs: delivered,
+    deliveredMs: mqttOn
+      ? spread(
+          sub.delivered
+            .filter(([t]) => t >= w.firstTick && t <= w.lastTick)
+            .map(([t, at]) => at - t * 1000),
+        )
+      : null,
+    steady:
+      steady === undefined
+        ? null
+        : {
+            cpuUsPerPoll: round((steady.cpuMs * 1000) / polls, 1),
+            rssMB: round(steady.rssMeanMB, 1),
+            rssMaxMB: round(steady.rssMaxMB, 1),
+          },
+    runCpuS: last === undefined ? null : round(last.cpuMs / 1000, 2),
+    startup: poller.kind === 'collector' ? readStartup(files.startup, logFile) : null,
+    ...(bare === undefined ? {} : { besideRssMB: round(bare.rssMeanMB, 1) }),
   };
 }
 
@@ -468,11 +345,6 @@ function sendOffsets(
   return out;
 }
 
-/** Ticks left out after the first poll: enough for the JIT to settle (~3000 polls), ≥ 3. */
-function warmupTicks(plugs: number, opts: Options): number {
-  return opts.warmup ?? Math.max(3, Math.ceil(3000 / plugs));
-}
-
 /** Which plugs hang: spread evenly, `floor(n·share)` of them. */
 function hungIndexes(n: number, share: number): number[] {
   const out: number[] = [];
@@ -480,77 +352,181 @@ function hungIndexes(n: number, share: number): number[] {
   return out;
 }
 
-interface RunResult {
-  plugs: number;
-  hung: number;
-  phases: PhaseResult[];
-  ratios: {
-    pollPathCpu?: number;
-    pipelineCpu?: number;
-    peakRss?: number;
-    pollPathVsFloor?: number;
-  };
-}
-
-async function runOnce(plugs: number, opts: Options, brokerUrl: string): Promise<RunResult> {
+/** Starts `plugs` simulated plugs and a subscriber, runs `body`, and cleans up. */
+async function withPlugs<T>(
+  plugs: number,
+  hung: number[],
+  intervalS: number,
+  brokerUrl: string,
+  opts: Options,
+  body: (sim: SimHost, sub: Subscriber, ports: number[], dir: string) => Promise<T>,
+): Promise<T> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `kasa-bench-${plugs}-`));
-  const hungIdx = hungIndexes(plugs, opts.hung);
-  const sim = new SimHost({ plugs, hung: hungIdx, intervalS: opts.intervalS });
-  const sub = await subscriber(brokerUrl);
-  const phases: PhaseResult[] = [];
+  const sim = new SimHost({ plugs, hung, intervalS });
+  const sub = await subscriber(brokerUrl, PREFIX);
   try {
-    const ports = await sim.ports;
-    const run: Run = { plugs, hungIdx, ports, brokerUrl, dir };
-    for (const phase of opts.phases) {
-      process.stderr.write(`bench: ${plugs} plugs, ${phase}…\n`);
-      phases.push(await runPhase(phase, run, opts, sim, sub));
-      await sleep(2000); // let the plugs, the broker and the subscriber go idle
-    }
+    return await body(sim, sub, await sim.ports, dir);
   } finally {
     await sub.stop();
     await sim.stop();
+    if (opts.keep) process.stderr.write(`bench: kept ${dir}\n`);
+    else rmSync(dir, { recursive: true, force: true });
   }
-  if (opts.keep) process.stderr.write(`bench: kept ${dir}\n`);
-  else rmSync(dir, { recursive: true, force: true });
-  const by = (p: Phase): PhaseResult | undefined => phases.find((r) => r.phase === p);
-  const peer = by('peer');
-  const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
-    a === undefined || b === undefined ? undefined : round(a / b, 2);
-  return {
-    plugs,
-    hung: hungIdx.length,
-    phases,
-    ratios: {
-      pollPathCpu: ratio(by('collector-bare')?.cpuUsPerPoll, peer?.cpuUsPerPoll),
-      pipelineCpu: ratio(by('collector')?.cpuUsPerPoll, peer?.cpuUsPerPoll),
-      peakRss: ratio(by('collector')?.peakRssMB, peer?.peakRssMB),
-      pollPathVsFloor: ratio(by('collector-bare')?.cpuUsPerPoll, by('floor')?.cpuUsPerPoll),
-    },
-  };
 }
 
-/** The performance targets (docs/performance.md), judged on one run. */
-function targets(run: RunResult): Record<string, boolean | undefined> {
-  const collector = run.phases.filter((p) => p.phase.startsWith('collector'));
-  const main = run.phases.find((p) => p.phase === 'collector');
-  return {
-    'poll path ≤ 1/3 of peer CPU':
-      run.ratios.pollPathCpu === undefined ? undefined : run.ratios.pollPathCpu <= 1 / 3,
-    'pipeline with MQTT ≤ peer CPU':
-      run.ratios.pipelineCpu === undefined ? undefined : run.ratios.pipelineCpu <= 1,
-    'peak RSS ≤ 100 MB': main === undefined ? undefined : main.peakRssMB <= 100,
-    'tick offset p99 ≤ 5 ms': collector.every((p) => (p.tickOffsetMs?.p99 ?? Infinity) <= 5),
-    'no missed tick (healthy plugs)': collector.every((p) => p.missedHealthy === 0),
-  };
+/** The comparison at one plug count: `opts.phases`, the collector once per output mode. */
+function runCompare(plugs: number, opts: Options, brokerUrl: string): Promise<PhaseResult[]> {
+  const hungIdx = hungIndexes(plugs, opts.hung);
+  const intervalS = opts.intervalS;
+  return withPlugs(plugs, hungIdx, intervalS, brokerUrl, opts, async (sim, sub, ports, dir) => {
+    const run: Run = {
+      plugs,
+      hungIdx,
+      ports,
+      brokerUrl,
+      dir,
+      intervalS,
+      timeoutS: opts.timeoutS ?? Math.min(2, intervalS / 2),
+      warmup: opts.warmup ?? Math.max(3, Math.ceil(3000 / plugs)),
+      ticks: windowTicks(opts, intervalS),
+    };
+    const out: PhaseResult[] = [];
+    const steps: [string, Poller][] = opts.phases.flatMap((phase: Phase): [string, Poller][] => {
+      if (phase === 'floor' || phase === 'peer') return [[phase, { kind: phase }]];
+      if (phase === 'collector-bare') {
+        return [[phase, { kind: 'collector', config: collectorConfig(run, opts, { on: false }) }]];
+      }
+      return collectorRuns(opts.outputs).map(({ label, output }): [string, Poller] => [
+        label,
+        { kind: 'collector', config: collectorConfig(run, opts, { on: true, output }) },
+      ]);
+    });
+    for (const [label, poller] of steps) {
+      process.stderr.write(`bench: ${plugs} plugs, ${label}…\n`);
+      try {
+        out.push(await runPhase(label, poller, run, opts, sim, sub));
+      } catch (err) {
+        // One poller that cannot run (a config key this build lacks) leaves the others' figures.
+        process.stderr.write(`bench: ${label} left out: ${(err as Error).message}\n`);
+      }
+      await sleep(2000); // let the plugs, the broker and the subscriber go idle
+    }
+    return out;
+  });
+}
+
+/** 3000 plugs at 1 s, the collector with MQTT (once per output mode). */
+function runScale(opts: Options, brokerUrl: string): Promise<PhaseResult[]> {
+  const plugs = opts.scalePlugs;
+  return withPlugs(plugs, [], 1, brokerUrl, opts, async (sim, sub, ports, dir) => {
+    const run: Run = {
+      plugs,
+      hungIdx: [],
+      ports,
+      brokerUrl,
+      dir,
+      intervalS: 1,
+      timeoutS: 0.5,
+      warmup: opts.warmup ?? 3,
+      ticks: windowTicks(opts, 1),
+    };
+    const out: PhaseResult[] = [];
+    for (const { label, output } of collectorRuns(opts.outputs)) {
+      process.stderr.write(`bench: scale, ${plugs} plugs, ${label}…\n`);
+      const config = collectorConfig(run, opts, { on: true, output });
+      const poller: Poller = { kind: 'collector', config };
+      try {
+        out.push(await runPhase(`scale ${label}`, poller, run, opts, sim, sub));
+      } catch (err) {
+        process.stderr.write(`bench: scale ${label} left out: ${(err as Error).message}\n`);
+      }
+      await sleep(2000);
+    }
+    return out;
+  });
+}
+
+/**
+ * The Pi owner's setup: `--fleet-plugs` plugs, every sink on (MQTT + Home Assistant discovery,
+ * emonhub against the soak's fake interfacer, `/metrics` and the status page), 2 s ticks,
+ * beside a bare idling `node` sampled over the same window.
+ */
+function runSmallFleet(
+  opts: Options,
+  brokerUrl: string,
+): Promise<{ collector: PhaseResult; bareNodeRssMB: number }> {
+  const plugs = opts.fleetPlugs;
+  const intervalS = FLEET_INTERVAL_S;
+  return withPlugs(plugs, [], intervalS, brokerUrl, opts, async (sim, sub, ports, dir) => {
+    const emonhub = await nodeChild<{ port: number }>('soak-emonhub.js', {});
+    const httpPort = await freePort();
+    const bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      stdio: 'ignore',
+    });
+    const bareSampler = new TreeSampler(bare.pid as number, 500);
+    try {
+      const run: Run = {
+        plugs,
+        hungIdx: [],
+        ports,
+        brokerUrl,
+        dir,
+        intervalS,
+        timeoutS: 1,
+        warmup: opts.warmup ?? (opts.quick ? 5 : 10),
+        ticks: windowTicks(opts, intervalS),
+      };
+      // emonhub's socket interfacer takes ~10 frames a second: 16 nodes at 2 s is 8.
+      const config = {
+        poll: { interval: intervalS, timeout: 1 },
+        devices: ports.map((port, i) => ({
+          host: '127.0.0.1',
+          port,
+          name: `plug_${i}`,
+          ...(i < 16 ? { node: i + 1 } : {}),
+        })),
+        mqtt: { enabled: true, url: brokerUrl, topicPrefix: PREFIX, clientId: 'kasa-bench' },
+        homeassistant: { enabled: true },
+        emonhub: { enabled: true, port: emonhub.ready.port },
+        http: { enabled: true, port: httpPort },
+        state: { dir: path.join(dir, 'state') },
+        log: { level: 'info' },
+      };
+      process.stderr.write(`bench: small fleet, ${plugs} plugs, every sink on…\n`);
+      const scrape = setInterval(() => {
+        void canConnect(httpPort).then(async (up) => {
+          if (up) await fetch(`http://127.0.0.1:${httpPort}/metrics`).then((r) => r.text());
+        });
+      }, 15_000);
+      let result: PhaseResult & { besideRssMB?: number };
+      try {
+        const poller: Poller = { kind: 'collector', config };
+        result = await runPhase('small-fleet', poller, run, opts, sim, sub, bareSampler);
+      } finally {
+        clearInterval(scrape);
+      }
+      const { besideRssMB, ...collector } = result;
+      return { collector, bareNodeRssMB: besideRssMB ?? NaN };
+    } finally {
+      bareSampler.stop();
+      await stopChild(bare);
+      emonhub.child.disconnect();
+      await stopChild(emonhub.child);
+    }
+  });
 }
 
 async function main(): Promise<void> {
-  const opts = options(process.argv.slice(2));
+  const opts = parseOptions(process.argv.slice(2));
   const { soft, hard } = fdLimits();
-  const need = Math.max(...opts.plugs) * 2 + 200;
+  const most = Math.max(
+    ...(opts.scenarios.includes('compare') ? opts.plugs : [0]),
+    opts.scenarios.includes('scale') ? opts.scalePlugs : 0,
+  );
+  const need = most * 2 + 200;
   if (need > hard) {
     process.stderr.write(
-      `bench: ${Math.max(...opts.plugs)} plugs need ~${need} file descriptors, ulimit -n allows ` +
+      `bench: ${most} plugs need ~${need} file descriptors, ulimit -n allows ` +
         `${hard}; raise it (e.g. ulimit -n ${need}) or use fewer plugs\n`,
     );
     process.exitCode = 2;
@@ -565,13 +541,21 @@ async function main(): Promise<void> {
   }
   const brokerDir = mkdtempSync(path.join(os.tmpdir(), 'kasa-bench-broker-'));
   const b = await broker(brokerDir);
-  const runs: RunResult[] = [];
+  const compare: PhaseResult[] = [];
+  let smallFleet: { collector: PhaseResult; bareNodeRssMB: number } | undefined;
+  const scale: PhaseResult[] = [];
   try {
-    for (const n of opts.plugs) runs.push(await runOnce(n, opts, b.url));
+    if (opts.scenarios.includes('compare')) {
+      for (const n of opts.plugs) compare.push(...(await runCompare(n, opts, b.url)));
+    }
+    if (opts.scenarios.includes('small-fleet')) smallFleet = await runSmallFleet(opts, b.url);
+    if (opts.scenarios.includes('scale')) scale.push(...(await runScale(opts, b.url)));
   } finally {
     await b.stop();
     rmSync(brokerDir, { recursive: true, force: true });
   }
+  const targetPlugs = opts.plugs.includes(1000) ? 1000 : (opts.plugs[0] as number);
+  const rows = summarize({ compare, smallFleet, scale, targetPlugs });
   const cpus = os.cpus();
   const result = {
     machine: {
@@ -582,30 +566,26 @@ async function main(): Promise<void> {
       platform: `${os.type()} ${os.release()}`,
       pinned: CAN_PIN,
       fdLimit: soft,
+      loadAverage: os.loadavg().map((l) => round(l, 2)),
     },
-    options: {
-      interval: opts.intervalS,
-      ticks: opts.ticks,
-      warmup: opts.warmup ?? 'auto: max(3, 3000 / plugs) ticks',
-      hung: opts.hung,
-      timeout: opts.timeoutS,
-    },
+    options: { ...opts, warmup: opts.warmup ?? 'auto' },
     broker: b.kind,
-    runs: runs.map((r) => ({ ...r, targets: targets(r) })),
+    compare,
+    smallFleet: smallFleet ?? null,
+    scale,
+    targets: rows,
   };
   const json = JSON.stringify(result, null, 2);
   if (opts.json !== undefined) writeFileSync(opts.json, `${json}\n`);
-  process.stdout.write(`${table(runs.flatMap((r) => r.phases))}\n\n`);
-  for (const r of result.runs) {
-    const ratios = Object.entries(r.ratios)
-      .map(([k, v]) => `${k} ${v ?? '–'}`)
-      .join(', ');
-    process.stdout.write(`${r.plugs} plugs: ${ratios} (collector/peer; poll path/floor)\n`);
-    for (const [k, v] of Object.entries(r.targets)) {
-      process.stdout.write(`  ${v === undefined ? '–' : v ? 'met' : 'NOT met'}: ${k}\n`);
-    }
+  const all = [...compare, ...(smallFleet ? [smallFleet.collector] : []), ...scale];
+  process.stdout.write(`${table(all)}\n\n`);
+  if (smallFleet !== undefined) {
+    process.stdout.write(
+      `bare idling node beside the small fleet: ${smallFleet.bareNodeRssMB} MB RSS\n\n`,
+    );
   }
-  process.stdout.write(`\n${json}\n`);
+  process.stdout.write(`${summaryTable(rows)}\n`);
+  if (opts.json !== undefined) process.stdout.write(`\n(JSON in ${opts.json})\n`);
 }
 
 main().catch((err: unknown) => {

@@ -51,6 +51,9 @@ export interface Window {
   failed: number;
   /** RSS at the window's end, bytes. */
   rss: number;
+  /** When the samples at the window's edges were taken, ms since the epoch. */
+  startAt: number;
+  endAt: number;
 }
 
 /**
@@ -84,6 +87,8 @@ export function measureWindow(
     ok: b.ok - a.ok,
     failed: b.failed - a.failed,
     rss: b.rss,
+    startAt: a.at,
+    endAt: b.at,
   };
 }
 
@@ -113,6 +118,27 @@ export interface PhaseResult {
   /** Reading delivered by the broker to a subscriber minus the tick, ms (MQTT on only). */
   deliveredMs: Spread | null;
   skippedTicks?: number;
+  /**
+   * The steady state from `/proc`, whole process tree, over the same window (start-up
+   * excluded): CPU user + system per poll, µs; mean and largest RSS, MB.
+   */
+  steady: { cpuUsPerPoll: number; rssMB: number; rssMaxMB: number } | null;
+  /** Whole run, start-up included, from `/proc`: CPU user + system, s. */
+  runCpuS: number | null;
+  /** Start-up of a collector run (`collector-report.ts`); null for the other pollers. */
+  startup: Startup | null;
+}
+
+/** A collector's start-up, ms from the process's start. */
+export interface Startup {
+  /** The "collector started" log line: config read, sinks built, schedule armed. */
+  readyMs: number | null;
+  /** The first poll's result (after the wait for the first tick). */
+  firstPollMs: number;
+  /** CPU user + system spent by the first poll's result, ms (the tick wait is idle). */
+  cpuToFirstPollMs: number;
+  /** RSS at the first poll's result, MB. */
+  rssAtFirstPollMB: number;
 }
 
 const fmt = (v: number | undefined, d = 1): string => (v === undefined ? '–' : v.toFixed(d));
@@ -128,7 +154,10 @@ export function table(results: readonly PhaseResult[]): string {
     'polls ok / failed',
     'missed (healthy)',
     'CPU µs/poll',
+    'steady CPU µs/poll',
+    'steady RSS MB',
     'peak RSS MB',
+    'ready ms / CPU to 1st poll ms',
     'tick → sent p50 / p99 ms',
     'tick → plug read p50 / p99 ms',
     'tick → broker p50 / p99 ms',
@@ -139,7 +168,12 @@ export function table(results: readonly PhaseResult[]): string {
     `${r.pollsOk} / ${r.pollsFailed}`,
     String(r.missedHealthy),
     fmt(r.cpuUsPerPoll),
+    r.steady ? fmt(r.steady.cpuUsPerPoll) : '–',
+    r.steady ? fmt(r.steady.rssMB) : '–',
     fmt(r.peakRssMB),
+    r.startup
+      ? `${r.startup.readyMs === null ? '–' : fmt(r.startup.readyMs, 0)} / ${fmt(r.startup.cpuToFirstPollMs, 0)}`
+      : '–',
     r.tickOffsetMs ? `${fmt(r.tickOffsetMs.p50, 2)} / ${fmt(r.tickOffsetMs.p99, 2)}` : '–',
     r.plugArrivalMs ? `${fmt(r.plugArrivalMs.p50, 1)} / ${fmt(r.plugArrivalMs.p99, 1)}` : '–',
     r.deliveredMs ? `${fmt(r.deliveredMs.p50, 1)} / ${fmt(r.deliveredMs.p99, 1)}` : '–',

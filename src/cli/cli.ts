@@ -1,19 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ACCOUNT_OPTIONS, accountFromFlags } from './account-flags.js';
-import { pollCommand } from './poll.js';
-import { TOOL_COMMANDS, TOOL_USAGE, runTool } from './tool-argv.js';
+import { TOOL_COMMANDS } from './tool-names.js';
 import { loadConfig } from '../config/load.js';
 import { checkInterval } from '../config/tick-pattern.js';
-import { redactConfig } from '../config/redact.js';
-import { checkSameAddress } from '../config/same-address.js';
 import { ConfigError } from '../errors.js';
 import { createLogger } from '../log/logger.js';
-import { configWarnings, runService } from '../main.js';
 import { systemClock } from '../clock.js';
 import { ExitCode } from '../service/signals.js';
 
-const USAGE = `kasa-collector: poll TP-Link Kasa energy plugs on harmonized intervals and publish
+// Each command loads its own code when it runs (dynamic `import()`): `run` never loads the
+// tools, the one-plug poll, the address checks of `check-config` or the demo.
+
+/** The usage text; the tools' lines come from their module, loaded for this. */
+async function usage(): Promise<string> {
+  const { TOOL_USAGE } = await import('./tool-argv.js');
+  return `kasa-collector: poll TP-Link Kasa energy plugs on harmonized intervals and publish
 normalized readings to MQTT and emonhub.
 
 Usage:
@@ -29,6 +31,7 @@ ${TOOL_USAGE}
 
 The config file may also be given by KASA_COLLECTOR_CONFIG. Exit codes: 0 ok,
 1 runtime failure, 2 bad configuration or usage.`;
+}
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -49,6 +52,7 @@ function configFile(flag: string | undefined): string | undefined {
 export async function main(argv: string[]): Promise<number> {
   // The tools parse their own flags: theirs clash with the service's (see tool-argv.ts).
   if (argv[0] !== undefined && TOOL_COMMANDS.includes(argv[0])) {
+    const { runTool } = await import('./tool-argv.js');
     return runTool(argv, { out: process.stdout, err: process.stderr, stdin: process.stdin });
   }
   const { values, positionals } = parseArgs({
@@ -70,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.OK;
   }
   if (values.help || command === undefined || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${await usage()}\n`);
     return command === undefined && !values.help ? ExitCode.CONFIG : ExitCode.OK;
   }
   switch (command) {
@@ -78,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
       const file = configFile(values.config);
       const config = loadConfig({ file, env: process.env });
       const log = createLogger({ level: config.log.level, pretty: process.stdout.isTTY === true });
+      const { runService } = await import('../main.js');
       return runService(config, log, () => loadConfig({ file, env: process.env }));
     }
     case 'check-config': {
@@ -85,13 +90,16 @@ export async function main(argv: string[]): Promise<number> {
       const config = loadConfig({ file, env: process.env });
       // Beyond the file: the devices' host names, resolved now (same-address.ts).
       const source = file ?? 'defaults';
+      const { checkSameAddress } = await import('../config/same-address.js');
       const { problems, notes } = await checkSameAddress(config.devices);
       for (const note of notes) process.stderr.write(`${source}: note: ${note}\n`);
       if (problems.length > 0) {
         const lines = problems.map((p) => `${source}: devices${p.path ?? ''}: ${p.message}`);
         throw new ConfigError(lines.join('\n'));
       }
+      const { redactConfig } = await import('../config/redact.js');
       process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+      const { configWarnings } = await import('../main.js');
       for (const warning of configWarnings(config, systemClock.now())) {
         process.stderr.write(`warning: ${warning}\n`);
       }
@@ -103,6 +111,7 @@ export async function main(argv: string[]): Promise<number> {
       const timeout = values.timeout === undefined ? 2 : Number(values.timeout);
       if (!(timeout > 0))
         throw new ConfigError(`--timeout "${values.timeout}" must be a number of seconds > 0`);
+      const { pollCommand } = await import('./poll.js');
       return pollCommand(
         rest[0] as string,
         timeout,

@@ -12,6 +12,9 @@ import { ACCOUNT_OPTIONS, accountFromFlags } from './account-flags.js';
 import { decodeCommand } from './decode.js';
 import { discoverCommand } from './discover.js';
 import { COMMANDS, sendCommand } from './send.js';
+import { TOOL_COMMANDS } from './tool-names.js';
+
+export { TOOL_COMMANDS };
 
 /** The usage lines of the three tools, for the CLI's `--help`. */
 export const TOOL_USAGE = `  kasa-collector discover [--timeout S] [--target ADDR]... [--port N] [--json | --config]
@@ -28,9 +31,6 @@ export const TOOL_USAGE = `  kasa-collector discover [--timeout S] [--target ADD
                              (reboot and reset need --yes)
   kasa-collector decode HEX|BASE64|- [--udp]
                              decrypt a captured payload (- reads it from stdin)`;
-
-/** The first words that {@link runTool} handles. */
-export const TOOL_COMMANDS: readonly string[] = ['discover', 'send', 'decode'];
 
 /** Streams a tool writes to and reads from. */
 export interface ToolIo {

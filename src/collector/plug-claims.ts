@@ -34,7 +34,8 @@ export function identityKeys(identity: PlugIdentity): string[] {
  */
 export class PlugClaims<D extends Claimant> {
   readonly #owners = new Map<string, D>();
-  readonly #keysOf = new Map<D, string[]>();
+  /** Each device's keys, and the MAC and deviceId they were made from. */
+  readonly #keysOf = new Map<D, { keys: string[]; mac: unknown; deviceId: unknown }>();
 
   /**
    * Claims the plug `identity` describes for `device`, unless another device holds it.
@@ -44,6 +45,16 @@ export class PlugClaims<D extends Claimant> {
    *   `id:…`); undefined when `device` holds it now
    */
   claim(device: D, identity: PlugIdentity): { owner: D; key: string } | undefined {
+    // The usual case, at every poll: the device answers as the plug it already holds.
+    const held = this.#keysOf.get(device);
+    if (
+      held !== undefined &&
+      held.mac === identity.mac &&
+      held.deviceId === identity.deviceId &&
+      held.keys.every((key) => this.#owners.get(key) === device)
+    ) {
+      return undefined;
+    }
     const keys = identityKeys(identity);
     for (const key of keys) {
       const owner = this.#owners.get(key);
@@ -54,13 +65,13 @@ export class PlugClaims<D extends Claimant> {
     }
     this.release(device);
     for (const key of keys) this.#owners.set(key, device);
-    this.#keysOf.set(device, keys);
+    this.#keysOf.set(device, { keys, mac: identity.mac, deviceId: identity.deviceId });
     return undefined;
   }
 
   /** Forgets every claim of `device` (it left the config, or answers as another plug now). */
   release(device: D): void {
-    for (const key of this.#keysOf.get(device) ?? []) {
+    for (const key of this.#keysOf.get(device)?.keys ?? []) {
       if (this.#owners.get(key) === device) this.#owners.delete(key);
     }
     this.#keysOf.delete(device);

@@ -20,14 +20,44 @@ import { PlugError, PlugErrorCode, isPlugError } from '../errors.js';
 import { KasaDevice } from './device.js';
 import { parseHttpDiscovery, type HttpDiscovery, type TransportKind } from './discovery.js';
 import type { DeviceClient, DeviceSample } from './sample.js';
-import { SmartDevice } from './smart-device.js';
-import { AesTransport } from './transport/aes.js';
 import type { Credentials } from './transport/credentials.js';
-import { KlapTransport } from './transport/klap.js';
-import { lookupTdp } from './transport/tdp-lookup.js';
+import type { SmartDevice } from './smart-device.js';
+import type { AesTransport } from './transport/aes.js';
+import type { KlapTransport } from './transport/klap.js';
+import type { lookupTdp } from './transport/tdp-lookup.js';
 import { TDP_PORT } from './transport/tdp.js';
 import type { PlugAddress, Transport } from './transport/transport.js';
 import { XorTransport } from './transport/xor.js';
+
+/** What a plug on KLAP or AES needs, and what finds one (discovery on UDP 20002). */
+interface HttpModules {
+  AesTransport: typeof AesTransport;
+  KlapTransport: typeof KlapTransport;
+  SmartDevice: typeof SmartDevice;
+  lookupTdp: typeof lookupTdp;
+}
+
+let httpModules: Promise<HttpModules> | undefined;
+
+/**
+ * Loads the HTTP transports, the SMART protocol and discovery on first need, once per process:
+ * they bring node-forge (RSA, AES) and its ~40 modules, which a fleet on XOR never uses.
+ * @returns the modules' exports
+ */
+function loadHttpModules(): Promise<HttpModules> {
+  httpModules ??= Promise.all([
+    import('./transport/aes.js'),
+    import('./transport/klap.js'),
+    import('./smart-device.js'),
+    import('./transport/tdp-lookup.js'),
+  ]).then(([aes, klap, smart, tdp]) => ({
+    AesTransport: aes.AesTransport,
+    KlapTransport: klap.KlapTransport,
+    SmartDevice: smart.SmartDevice,
+    lookupTdp: tdp.lookupTdp,
+  }));
+  return httpModules;
+}
 
 /** How to build an {@link AutoDevice}. */
 export interface AutoDeviceOptions {
@@ -123,7 +153,7 @@ export class AutoDevice implements DeviceClient {
           err,
         );
       }
-      this.#useHttp(found);
+      await this.#useHttp(found);
       return use(this.#client as DeviceClient, left());
     }
   }
@@ -141,6 +171,7 @@ export class AutoDevice implements DeviceClient {
       });
       return;
     }
+    const { AesTransport, KlapTransport, SmartDevice } = await loadHttpModules();
     if (transport === 'aes') {
       const aes = new AesTransport(address, { ...(account ? { account } : {}), clock });
       this.#set(new SmartDevice(aes, clock), { transport: 'aes', protocol: 'smart', port });
@@ -163,6 +194,7 @@ export class AutoDevice implements DeviceClient {
   }
 
   async #discover(timeoutMs: number): Promise<HttpDiscovery | undefined> {
+    const { lookupTdp } = await loadHttpModules();
     const body = await lookupTdp(this.options.host, timeoutMs, this.options.discoveryPort);
     if (body === undefined) return undefined;
     try {
@@ -172,7 +204,8 @@ export class AutoDevice implements DeviceClient {
     }
   }
 
-  #useHttp(found: HttpDiscovery): void {
+  async #useHttp(found: HttpDiscovery): Promise<void> {
+    const { AesTransport, KlapTransport, SmartDevice } = await loadHttpModules();
     const { host, account } = this.options;
     const clock = this.#clock;
     if (found.https) {
@@ -272,6 +305,7 @@ export async function openTransport(
       connection: { transport: 'xor', protocol: 'iot', port },
     };
   }
+  const { AesTransport, KlapTransport, lookupTdp } = await loadHttpModules();
   if (forced === 'aes') {
     return {
       transport: new AesTransport(address, { ...acc, clock }),

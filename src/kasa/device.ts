@@ -212,9 +212,13 @@ export class KasaDevice implements DeviceClient {
     return { values, identity: this.withTransport(identity), hasEmeter: emeterNow };
   }
 
-  /** The identity with the transport's kind (what the status page shows), when it has one. */
+  /**
+   * The identity with the transport's kind (what the status page shows), when it has one. Set
+   * in place: `identity` is the fresh object `normalize` built for this poll.
+   */
   private withTransport(identity: PlugIdentity): PlugIdentity {
     const kind = this.transport.kind;
-    return kind === undefined ? identity : { ...identity, transport: kind };
+    if (kind !== undefined) identity.transport = kind;
+    return identity;
   }
 }

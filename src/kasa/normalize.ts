@@ -89,17 +89,20 @@ export function normalizeSysinfo(sysinfo: Json): { values: Measurement; identity
   if (relay !== undefined) values.state = relay === 0 ? 'OFF' : 'ON';
   const rssi = numberField(sysinfo, 'rssi', 'system.get_sysinfo');
   if (rssi !== undefined) values.rssi = rssi;
+  // Field by field, no intermediate arrays: this runs for every poll of every plug.
   const identity: PlugIdentity = {};
+  const alias = stringField(sysinfo, 'alias');
+  if (alias !== undefined) identity.alias = alias;
+  const model = stringField(sysinfo, 'model');
+  if (model !== undefined) identity.model = model;
+  const hwVer = stringField(sysinfo, 'hw_ver');
+  if (hwVer !== undefined) identity.hw_ver = hwVer;
+  const swVer = stringField(sysinfo, 'sw_ver');
+  if (swVer !== undefined) identity.sw_ver = swVer;
   const mac = stringField(sysinfo, 'mac') ?? stringField(sysinfo, 'mic_mac');
-  const pairs: [keyof PlugIdentity, string | undefined][] = [
-    ['alias', stringField(sysinfo, 'alias')],
-    ['model', stringField(sysinfo, 'model')],
-    ['hw_ver', stringField(sysinfo, 'hw_ver')],
-    ['sw_ver', stringField(sysinfo, 'sw_ver')],
-    ['mac', mac],
-    ['deviceId', stringField(sysinfo, 'deviceId')],
-  ];
-  for (const [k, v] of pairs) if (v !== undefined) identity[k] = v;
+  if (mac !== undefined) identity.mac = mac;
+  const deviceId = stringField(sysinfo, 'deviceId');
+  if (deviceId !== undefined) identity.deviceId = deviceId;
   return { values, identity };
 }
 
