@@ -6,7 +6,8 @@
  * loop, after every packet of the chunk that carried them is parsed, so a client that does not
  * hold its publishes back is caught. Subscriptions (`+` and `#` filters) get matching publishes
  * at QoS 0, not retained; nothing is retained. CONNACKs can be held back ({@link FlowBroker.hold})
- * so a test can queue work before the connection comes up. Built on mqtt-packet, MQTT.js's own
+ * so a test can queue work before the connection comes up, and a connection dropped mid-burst
+ * ({@link FlowBroker.dropAt}). Built on mqtt-packet, MQTT.js's own
  * packet codec. QoS 2 is not supported (a QoS 2 publish is counted and never acknowledged).
  */
 import net from 'node:net';
@@ -49,6 +50,8 @@ export class FlowBroker {
   readonly #server: net.Server;
   readonly #conns = new Set<Conn>();
   #held = false;
+  /** Drops the connection, unacknowledged, when the publish with this index comes in. */
+  dropAt: number | undefined;
 
   private constructor(
     readonly receiveMaximum: number,
@@ -137,6 +140,7 @@ export class FlowBroker {
           qos: packet.qos,
           retain: packet.retain,
         });
+        if (this.received.length - 1 === this.dropAt) return void conn.socket.destroy();
         this.#forward(packet.topic, payload);
         if (packet.qos === 0) return;
         conn.unacked++;

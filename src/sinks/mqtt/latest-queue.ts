@@ -116,9 +116,11 @@ export class LatestQueue {
         if (urgent !== undefined) {
           const { done } = urgent;
           const release = this.#release;
+          // Its completion first: what it sets off (the end of the connection) goes before any
+          // other message takes the slot.
           send(urgent.m, urgent.opts, (err) => {
-            release();
             done?.(err);
+            release();
           });
           continue;
         }

@@ -281,7 +281,10 @@ export class MqttSink implements Sink {
     return false;
   }
 
-  /** Publishes now when connected, else drops: for "latest wins" messages re-sent on connect. */
+  /**
+   * Publishes when connected (as the window lets), else drops: for "latest wins" messages
+   * re-sent on connect.
+   */
   #publishNow(m: MqttMessage): void {
     if (this.#connected && this.#client !== undefined) this.#publisher.latest(this.#client, m);
   }
@@ -370,8 +373,12 @@ export class MqttSink implements Sink {
     const off = bridgeStateMessage(this.config.topicPrefix, false);
     const publisher = this.#publisher;
     const qos = this.config.qos;
+    // Once `offline` is through, nothing more: the waiting "latest wins" messages are dropped.
     const publish = (m: MqttMessage, done: () => void): void =>
-      publisher.urgent(client, m, qos, done);
+      publisher.urgent(client, m, qos, () => {
+        publisher.disconnected();
+        done();
+      });
     const said = delivered && (await sayOfflineAndEnd(client, this.#connected, off, publish, left));
     if (!said) {
       this.#log.warn({ unsent: this.#outbox.length }, 'MQTT flush timed out; closing anyway');

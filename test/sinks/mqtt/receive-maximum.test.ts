@@ -106,4 +106,42 @@ describe('MQTT sink within the broker Receive Maximum', () => {
     expect(broker.peakUnacked).toBe(RECEIVE_MAXIMUM);
     expect(log.lines.some((l) => l['msg'] === 'MQTT flush timed out; closing anyway')).toBe(false);
   });
+
+  it('stays within 5 in flight when the connection drops mid-burst, and loses nothing', async () => {
+    const broker = await FlowBroker.start(RECEIVE_MAXIMUM);
+    stops.push(() => broker.stop());
+    broker.dropAt = 300;
+    const config = mqttConfig(broker.url);
+    const sink = new MqttSink(config, {
+      log: memoryLogger().log,
+      clock: systemClock,
+      extensions: mqttExtensions(config, {
+        homeassistant: { enabled: true, prefix: 'homeassistant' },
+        version: '1.0.0',
+      }),
+    });
+    stops.push(() => sink.stop());
+    await sink.start();
+    await waitFor(() => sink.connected, 5000, 'connect');
+    for (let i = 0; i < DEVICES; i++) {
+      const r = reading(i, i);
+      sink.availability(r.device, true);
+      sink.write(r);
+    }
+    await waitFor(() => broker.received.length > 300, 5000, 'the drop');
+    // MQTT.js reconnects after its 2 s period and re-sends what was in flight.
+    await waitFor(() => sink.sent === DEVICES, 10_000, 'every reading acknowledged');
+    // The first connection dropped before its `online`, which comes after everything else.
+    const online = (): boolean =>
+      broker.received.some((m) => m.topic === 'kasa/bridge/state' && m.payload === 'online');
+    await waitFor(online, 5000, 'bridge/state online after the reconnect');
+    expect(broker.received.filter((m) => m.topic === 'kasa/bridge/sync')).toHaveLength(2);
+    expect(broker.violations).toBe(0);
+    expect(broker.peakUnacked).toBeLessThanOrEqual(RECEIVE_MAXIMUM);
+    const topics = new Set(broker.received.map((m) => m.topic));
+    for (let i = 0; i < DEVICES; i++) {
+      for (const t of [`kasa/plug_${i}`, `kasa/plug_${i}/info`, `kasa/plug_${i}/availability`])
+        expect(topics.has(t)).toBe(true);
+    }
+  }, 20_000);
 });
