@@ -75,6 +75,11 @@ export class LatestQueue {
     for (const u of this.#urgent.splice(0)) u.done?.(new Error('Connection closed'));
   }
 
+  /** Drops the waiting messages (not the urgent ones), e.g. before the last `offline`. */
+  dropWaiting(): void {
+    this.#waiting.clear();
+  }
+
   /** Queues a message at QoS 1, replacing a waiting one on the same topic. Dropped when paused. */
   push(m: MqttMessage): void {
     if (this.#send === undefined) return;

@@ -72,6 +72,11 @@ export class MqttPublisher {
     this.#queue.pause();
   }
 
+  /** Drops the waiting "latest wins" messages: the last `offline` goes next, nothing after it. */
+  dropWaiting(): void {
+    this.#queue.dropWaiting();
+  }
+
   /**
    * One reading's message at `mqtt.qos` (the outbox took its window slot).
    * @param done gets MQTT.js's completion (the ack at QoS ≥ 1)

@@ -282,11 +282,12 @@ export class MqttSink implements Sink {
   }
 
   /**
-   * Publishes when connected (as the window lets), else drops: for "latest wins" messages
-   * re-sent on connect.
+   * Publishes when connected (as the window lets), else drops (and while stopping): for "latest
+   * wins" messages re-sent on connect.
    */
   #publishNow(m: MqttMessage): void {
-    if (this.#connected && this.#client !== undefined) this.#publisher.latest(this.#client, m);
+    if (this.#connected && this.#client !== undefined && this.#stopping === undefined)
+      this.#publisher.latest(this.#client, m);
   }
 
   /** Logs once per device that its name cannot be a topic level (what `err` says). */
@@ -373,12 +374,14 @@ export class MqttSink implements Sink {
     const off = bridgeStateMessage(this.config.topicPrefix, false);
     const publisher = this.#publisher;
     const qos = this.config.qos;
-    // Once `offline` is through, nothing more: the waiting "latest wins" messages are dropped.
-    const publish = (m: MqttMessage, done: () => void): void =>
+    // `offline` is the last message: what still waits is dropped (in flight still completes).
+    const publish = (m: MqttMessage, done: () => void): void => {
+      publisher.dropWaiting();
       publisher.urgent(client, m, qos, () => {
         publisher.disconnected();
         done();
       });
+    };
     const said = delivered && (await sayOfflineAndEnd(client, this.#connected, off, publish, left));
     if (!said) {
       this.#log.warn({ unsent: this.#outbox.length }, 'MQTT flush timed out; closing anyway');

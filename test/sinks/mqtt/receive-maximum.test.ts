@@ -107,6 +107,40 @@ describe('MQTT sink within the broker Receive Maximum', () => {
     expect(log.lines.some((l) => l['msg'] === 'MQTT flush timed out; closing anyway')).toBe(false);
   });
 
+  it('stops mid-burst within its bound: the readings, then offline ahead of what waits', async () => {
+    const broker = await FlowBroker.start(RECEIVE_MAXIMUM);
+    stops.push(() => broker.stop());
+    broker.hold();
+    const config = mqttConfig(broker.url);
+    const log = memoryLogger();
+    const sink = new MqttSink(config, {
+      log: log.log,
+      clock: systemClock,
+      extensions: mqttExtensions(config, {
+        homeassistant: { enabled: true, prefix: 'homeassistant' },
+        version: '1.0.0',
+      }),
+    });
+    await sink.start();
+    await waitFor(() => broker.connectSeen, 5000, 'the CONNECT');
+    for (let i = 0; i < DEVICES; i++) {
+      const r = reading(i, i);
+      sink.availability(r.device, true);
+      sink.write(r);
+    }
+    broker.release();
+    await waitFor(() => sink.connected, 5000, 'connect');
+    await sink.stop();
+    expect(sink.sent).toBe(DEVICES);
+    expect(log.lines.some((l) => l['msg'] === 'MQTT flush timed out; closing anyway')).toBe(false);
+    const got = broker.received;
+    expect(got.at(-1)).toMatchObject({ topic: 'kasa/bridge/state', payload: 'offline' });
+    // Not all of the connect burst went out: the rest was dropped for the offline.
+    expect(got.filter((m) => m.topic.endsWith('/config')).length).toBeLessThan(DEVICES);
+    expect(broker.violations).toBe(0);
+    expect(broker.peakUnacked).toBeLessThanOrEqual(RECEIVE_MAXIMUM);
+  });
+
   it('stays within 5 in flight when the connection drops mid-burst, and loses nothing', async () => {
     const broker = await FlowBroker.start(RECEIVE_MAXIMUM);
     stops.push(() => broker.stop());
