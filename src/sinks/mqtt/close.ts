@@ -7,11 +7,17 @@ import type { MqttClient } from 'mqtt';
 import type { MqttMessage } from './topics.js';
 
 /**
+ * Hands `m` to MQTT.js and calls `done` on its completion. At QoS ≥ 1 the sink's publisher
+ * sends it ahead of the waiting "latest wins" messages, within the Receive Maximum.
+ */
+export type PublishOffline = (m: MqttMessage, done: () => void) => void;
+
+/**
  * Publishes `offline` then ends the client cleanly; without a connection it just closes.
  * @param client the sink's client
  * @param connected whether a broker connection is up
  * @param offline the retained `bridge/state` `offline` message
- * @param qos `mqtt.qos`
+ * @param publish sends `offline` (see {@link PublishOffline})
  * @param ms what is left of the stop bound
  * @returns true when done in time; false after `ms` (the caller then drops the socket)
  */
@@ -19,7 +25,7 @@ export function sayOfflineAndEnd(
   client: MqttClient,
   connected: boolean,
   offline: MqttMessage,
-  qos: 0 | 1 | 2,
+  publish: PublishOffline,
   ms: number,
 ): Promise<boolean> {
   return new Promise((resolve) => {
@@ -29,7 +35,6 @@ export function sayOfflineAndEnd(
       resolve(true);
     };
     if (!connected) return void client.end(true, done);
-    const opts = { qos, retain: true };
-    client.publish(offline.topic, offline.payload, opts, () => client.end(false, done));
+    publish(offline, () => client.end(false, done));
   });
 }

@@ -1,8 +1,8 @@
 /**
  * What the MQTT sink does besides readings, one feature per file (zigbee2mqtt's
  * `lib/extension/`): Home Assistant discovery (`../homeassistant/extension.ts`) and relay
- * commands (`relay-commands.ts`). The sink owns the client and calls these hooks; an extension publishes
- * through the function it was given, which drops the message while disconnected, so an
+ * commands (`relay-commands.ts`). The sink owns the client and calls these hooks; an extension
+ * publishes through the function it was given, which drops the message while disconnected, so an
  * extension must republish what it needs in `onConnect()` ("latest wins", like `info`).
  */
 import type { Logger } from 'pino';
@@ -10,7 +10,11 @@ import type { Clock } from '../../clock.js';
 import type { DeviceInfo, Reading } from '../../reading.js';
 import type { MqttMessage } from './topics.js';
 
-/** Publishes now at `mqtt.qos` when connected; drops the message otherwise. */
+/**
+ * When connected, publishes at `mqtt.qos` (at most 1) as soon as the broker's Receive Maximum
+ * leaves room (`publisher.ts`; a newer message on the same topic replaces a waiting one); drops
+ * the message otherwise.
+ */
 export type Publish = (m: MqttMessage) => void;
 
 /** One feature riding on the MQTT sink's connection. Hooks must not throw. */

@@ -11,6 +11,7 @@ import type { StateFs } from '../../storage/json-file.js';
 import { TASMOTA_ROOT } from '../tasmota/topics.js';
 import { DEFAULT_WINDOW, MqttOutbox } from './outbox.js';
 import type { MqttMessage } from './topics.js';
+import type { SendWindow } from './send-window.js';
 
 /** The outbox's file name in `state.dir`. */
 export const MQTT_OUTBOX_FILE = 'mqtt-outbox.json';
@@ -95,12 +96,15 @@ export const QOS2_WINDOW = 16;
  * @param opts state dir, window, write delay
  * @param log the sink's logger
  * @param clock debounces the writes; default the system clock
+ * @param shared at `mqtt.qos` 1 and 2, the window the readings share with the "latest wins"
+ *   messages (`send-window.ts`); ignored at QoS 0
  */
 export function createMqttOutbox(
   config: MqttConfig,
   opts: MqttOutboxOptions,
   log: Logger,
   clock?: Clock,
+  shared?: SendWindow,
 ): MqttOutbox {
   const queue = new Outbox<MqttMessage[]>({
     dir: opts.stateDir,
@@ -117,5 +121,5 @@ export function createMqttOutbox(
     unit: 'readings',
   });
   const window = opts.window ?? (config.qos === 2 ? QOS2_WINDOW : DEFAULT_WINDOW);
-  return new MqttOutbox(queue, window, log);
+  return new MqttOutbox(queue, window, log, config.qos === 0 ? undefined : shared);
 }

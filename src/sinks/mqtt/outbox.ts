@@ -20,12 +20,17 @@
  *   broker refused the message with an MQTT 5 reason code) would fail again, so it is counted in
  *   `rejected`, logged once per reason code, and not retried, rather than blocking every later
  *   reading.
+ *
+ * At QoS 1 and 2 each message also takes a slot of the {@link SendWindow} it shares with the
+ * "latest wins" messages (`publisher.ts`), so the two together stay within the broker's Receive
+ * Maximum; a slot is given back on every completion MQTT.js reports, stale ones included.
  */
 import type { Logger } from 'pino';
 import { isRetryable } from '../../errors.js';
 import { publishErrorCode } from './errors.js';
 import type { Outbox, OutboxLoadResult } from '../../storage/outbox.js';
 import type { MqttMessage } from './topics.js';
+import type { SendWindow } from './send-window.js';
 
 /** Publishes one message and calls `done` when MQTT.js completes it (with the error, if any). */
 export type PublishFn = (message: MqttMessage, done: (err?: Error | null) => void) => void;
@@ -68,13 +73,17 @@ export class MqttOutbox {
    * @param queue the persisted FIFO of entries (not loaded yet)
    * @param window messages published but not yet acknowledged, at most, until {@link setWindow}
    * @param log the sink's logger
+   * @param shared the window shared with the "latest wins" messages, at QoS 1 and 2; none at
+   *   QoS 0 (which the Receive Maximum does not cover)
    */
   constructor(
     private readonly queue: Outbox<MqttMessage[]>,
     window: number,
     private readonly log: Logger,
+    private readonly shared?: SendWindow,
   ) {
     this.#window = Math.max(1, window);
+    shared?.onRoom('readings', () => this.#pump());
   }
 
   /**
@@ -194,6 +203,7 @@ export class MqttOutbox {
         const seq = this.#next;
         const entry = this.queue.at(seq - this.queue.headSeq);
         if (entry === undefined) return;
+        if (this.shared !== undefined && !this.shared.tryTake('readings')) return;
         let part = this.#part;
         if (part === undefined || part.seq !== seq) {
           const epoch = this.#epoch;
@@ -216,8 +226,23 @@ export class MqttOutbox {
     }
   }
 
-  /** @param err MQTT.js passes `null` or `undefined` for success */
+  /**
+   * One message completed: settles it, then publishes on (through the shared window, which
+   * offers its freed slot, when there is one).
+   * @param err MQTT.js passes `null` or `undefined` for success
+   */
   #completed(
+    seq: number,
+    epoch: number,
+    entry: readonly MqttMessage[],
+    err: Error | null | undefined,
+  ): void {
+    this.#settle(seq, epoch, entry, err);
+    if (this.shared === undefined) this.#pump();
+    else this.shared.release();
+  }
+
+  #settle(
     seq: number,
     epoch: number,
     entry: readonly MqttMessage[],
@@ -253,7 +278,6 @@ export class MqttOutbox {
       // An entry with messages still to publish is not done yet.
       if (seq < this.#next) this.#entryDone();
     }
-    this.#pump();
   }
 
   /** Counts an entry whose publishes all completed and removes the completed ones at the head. */

@@ -6,10 +6,11 @@
  *   ("unacceptable protocol version", OASIS MQTT 3.1.1 §3.2.2.3), an MQTT 5 one reason code
  *   132 ("unsupported protocol version", MQTT 5.0 §3.2.2.2). The next attempt goes at once,
  *   with MQTT.js's in-flight store kept, and the client stays on 3.1.1 from then on.
- * - The readings' in-flight window is the Receive Maximum of the CONNACK (MQTT 5.0 §3.2.2.3.3:
- *   how many QoS 1 and 2 publishes the broker takes unacknowledged; 65,535 when absent), capped
- *   at {@link MAX_WINDOW}. mosquitto announces its `max_inflight_messages` (default 20).
- *   Without it (3.1.1) the window is the outbox's fixed default.
+ * - The in-flight window is the Receive Maximum of the CONNACK (MQTT 5.0 §3.2.2.3.3: how many
+ *   QoS 1 and 2 publishes the broker takes unacknowledged; 65,535 when absent), capped at
+ *   {@link MAX_WINDOW}. mosquitto announces its `max_inflight_messages` (default 20). Without it
+ *   (3.1.1) the window is the outbox's fixed default. It bounds the readings and, together with
+ *   them, every other QoS 1 and 2 publish of the sink (`send-window.ts`).
  */
 import type { IConnackPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';

@@ -14,8 +14,9 @@
  *   device is `online` only once this run has read it.
  * - The log gets one line per state change (connected, disconnected, a new kind of error), not
  *   one per reconnect attempt. The password is never logged (the URL is logged redacted).
- * - QoS and socket writes are `publisher.ts`'s: readings at `mqtt.qos`, the "latest wins"
- *   messages at most at QoS 1, a burst of publishes in one write.
+ * - QoS, flow control and socket writes are `publisher.ts`'s: readings at `mqtt.qos`, the
+ *   "latest wins" messages at most at QoS 1, all QoS > 0 publishes within the broker's Receive
+ *   Maximum together, a burst of publishes in one write.
  */
 import type { IClientOptions, IConnackPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -35,8 +36,10 @@ import { ReadingEncoder } from './reading-encoder.js';
 import type { ExtensionFactory, MqttExtension } from './extension.js';
 import type { MqttOutbox } from './outbox.js';
 import { createMqttOutbox } from './outbox-store.js';
-import { fallBackToMqtt311, readingsWindow } from './protocol.js';
-import type { MqttOutboxOptions } from './outbox-store.js';
+import { fallBackToMqtt311, inFlightWindow, readingsWindow } from './protocol.js';
+import { QOS2_WINDOW, type MqttOutboxOptions } from './outbox-store.js';
+import { DEFAULT_WINDOW } from './outbox.js';
+import { SendWindow } from './send-window.js';
 import type { Sink, SinkDeps, SinkStatus } from '../sink.js';
 import { AvailabilitySweep } from './stale-availability.js';
 
@@ -98,6 +101,8 @@ export class MqttSink implements Sink {
   readonly #connect: MqttConnect | undefined;
   /** The window a test fixed (`deps.window`); else each CONNACK sets it. */
   readonly #fixedWindow: number | undefined;
+  /** The shared window over MQTT 3.1.1, which announces no Receive Maximum. */
+  readonly #fallbackWindow: number;
   /** Absent with the Tasmota layout (its LWT topics are shared with real Tasmota devices). */
   readonly #sweep: AvailabilitySweep | undefined;
 
@@ -115,11 +120,13 @@ export class MqttSink implements Sink {
     this.#connect = deps.connect;
     this.#fixedWindow = deps.window;
     this.#stopTimeoutMs = deps.stopTimeoutMs ?? 2_000;
-    this.#outbox = createMqttOutbox(config, deps, this.#log, deps.clock);
+    this.#fallbackWindow = config.qos === 2 ? QOS2_WINDOW : DEFAULT_WINDOW;
+    const shared = new SendWindow(this.#fallbackWindow);
+    this.#outbox = createMqttOutbox(config, deps, this.#log, deps.clock, shared);
     this.#clock = deps.clock;
     this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
     this.#encode = this.#encoder();
-    this.#publisher = new MqttPublisher(config.qos);
+    this.#publisher = new MqttPublisher(config.qos, shared, this.#log);
     this.#sweep =
       config.format === 'tasmota'
         ? undefined
@@ -195,6 +202,7 @@ export class MqttSink implements Sink {
     });
     client.on('close', () => {
       this.#outbox.pause();
+      this.#publisher.disconnected();
       this.#sweep?.cancel();
       if (!this.#connected) return;
       this.#connected = false;
@@ -235,6 +243,9 @@ export class MqttSink implements Sink {
     this.#connected = true;
     this.#lastError = undefined;
     const version = client.options.protocolVersion;
+    const publisher = this.#publisher;
+    publisher.window.setLimit(inFlightWindow(connack, version, this.#fallbackWindow));
+    publisher.connected(client);
     if (this.#fixedWindow === undefined)
       this.#outbox.setWindow(readingsWindow(this.config.qos, connack, version));
     const mqtt = version === 5 ? '5' : '3.1.1';
@@ -242,7 +253,6 @@ export class MqttSink implements Sink {
       { url: redactUrl(this.config.url), mqtt, window: this.#outbox.window },
       'connected to MQTT broker',
     );
-    const publisher = this.#publisher;
     for (const { message } of this.#info.values()) publisher.latest(client, message);
     for (const m of this.#availability.values()) publisher.latest(client, m);
     const topics = this.#extensions.flatMap((e) => e.subscriptions);
@@ -256,6 +266,10 @@ export class MqttSink implements Sink {
     this.#sweep.start(client, {
       onlineNow: (topic) => this.#saidOnline(topic),
       publish: (topic, payload) => publisher.latest(client, { topic, payload, retain: true }),
+      sync: (topic, payload) =>
+        publisher.urgent(client, { topic, payload, retain: false }, 1, (err) => {
+          if (err) this.#log.debug({ err, topic }, 'availability sync not sent');
+        }),
       done: online,
     });
   }
@@ -267,9 +281,13 @@ export class MqttSink implements Sink {
     return false;
   }
 
-  /** Publishes now when connected, else drops: for "latest wins" messages re-sent on connect. */
+  /**
+   * Publishes when connected (as the window lets), else drops (and while stopping): for "latest
+   * wins" messages re-sent on connect.
+   */
   #publishNow(m: MqttMessage): void {
-    if (this.#connected && this.#client !== undefined) this.#publisher.latest(this.#client, m);
+    if (this.#connected && this.#client !== undefined && this.#stopping === undefined)
+      this.#publisher.latest(this.#client, m);
   }
 
   /** Logs once per device that its name cannot be a topic level (what `err` says). */
@@ -354,8 +372,17 @@ export class MqttSink implements Sink {
     const delivered = await this.#outbox.drain(this.#stopTimeoutMs);
     const left = this.#stopTimeoutMs - (this.#clock.monotonic() - t0);
     const off = bridgeStateMessage(this.config.topicPrefix, false);
-    const said =
-      delivered && (await sayOfflineAndEnd(client, this.#connected, off, this.config.qos, left));
+    const publisher = this.#publisher;
+    const qos = this.config.qos;
+    // `offline` is the last message: what still waits is dropped (in flight still completes).
+    const publish = (m: MqttMessage, done: () => void): void => {
+      publisher.dropWaiting();
+      publisher.urgent(client, m, qos, () => {
+        publisher.disconnected();
+        done();
+      });
+    };
+    const said = delivered && (await sayOfflineAndEnd(client, this.#connected, off, publish, left));
     if (!said) {
       this.#log.warn({ unsent: this.#outbox.length }, 'MQTT flush timed out; closing anyway');
       if (client.disconnecting) client.stream?.destroy();

@@ -46,6 +46,11 @@ export interface SweepHooks {
   onlineNow(topic: string): boolean;
   /** Publishes a retained "latest wins" message (the sink's publisher, at most QoS 1). */
   publish(topic: string, payload: string): void;
+  /**
+   * Publishes the sync nonce (QoS 1, not retained), ahead of the waiting "latest wins" messages
+   * and within the broker's Receive Maximum; default straight on the client.
+   */
+  sync?(topic: string, payload: string): void;
   /** The sweep is over (done, refused or timed out): publish `bridge/state` `online`. */
   done(): void;
 }
@@ -122,7 +127,8 @@ export class AvailabilitySweep {
         this.#finish(run);
         return;
       }
-      client.publish(this.#sync, nonce, { qos: 1, retain: false });
+      if (run.hooks.sync !== undefined) run.hooks.sync(this.#sync, nonce);
+      else client.publish(this.#sync, nonce, { qos: 1, retain: false });
     });
   }
 

@@ -49,10 +49,10 @@ describe('MqttSink batching', () => {
     await new Promise((r) => setImmediate(r)); // let the connect burst (bridge online) go out
     const writes = countWrites(client as MqttClient);
 
-    // 16 readings (one JSON message each), within mosquitto's Receive Maximum of 20, each
-    // written after an await as poll results are: MQTT.js alone would write each one on its
-    // next tick.
-    const N = 16;
+    // 8 readings (one JSON message each) and the 8 devices' `info`: 16 QoS 1 publishes, within
+    // mosquitto's Receive Maximum of 20 which they share, each written after an await as poll
+    // results are: MQTT.js alone would write each one on its next tick.
+    const N = 8;
     const turn = (async () => {
       for (let i = 0; i < N; i++) {
         sink.write(makeReading({ device: { name: `plug_${i}` }, values: { power: i } }));
