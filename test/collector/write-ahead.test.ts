@@ -184,6 +184,19 @@ describe('write-ahead of the energy totals', () => {
     expect(f.sink.readings.every((r) => r.writesBefore >= 1)).toBe(true);
   });
 
+  it('a device removed while its reading is held: the reading goes out before its offline', async () => {
+    const f = await fleet(2);
+    await f.tick();
+    f.sink.events.length = 0;
+    f.plugs[0]!.energy = 1.01; // needs the write-ahead: held until the loop turn ends
+    f.clock.advance(10_000);
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(f.sink.events).toEqual([]);
+    f.collector.setDevices([{ host: '10.0.0.1', port: 9999, name: 'p1' }]);
+    expect(f.sink.events).toEqual(['reading p0', 'reading p1', 'offline p0']);
+    await f.collector.stop();
+  });
+
   it('an unwritable state.dir: readings still go out, the failure is said once', async () => {
     const f = await fleet(20);
     f.counting.mode = 'read-only-fs';
