@@ -1,0 +1,81 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EnergyTotals } from '../../src/energy/totals.js';
+import { FailingFs } from '../fakes/failing-fs.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { memoryLogger } from '../fakes/memory-log.js';
+
+const T0 = 1_700_000_000;
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** Counts the totals file's writes: each atomic write ends in one rename. */
+class CountingFs extends FailingFs {
+  writes = 0;
+  override renameSync: FailingFs['renameSync'] = (a, b) => {
+    this.writes++;
+    super.renameSync(a, b);
+  };
+}
+
+/**
+ * Polls `plugs` plugs every `intervalS` for `minutes`, plug `i` drawing `watts(i, s)` W at second
+ * `s`, their counters in whole Wh as real firmware reports them (`total` with 3 decimals in kWh,
+ * `total_wh`), and returns how often the file was written after the first tick's write (the one
+ * on close not counted).
+ */
+function run(
+  watts: (i: number, s: number) => number,
+  plugs: number,
+  intervalS: number,
+  minutes: number,
+): { writes: number } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kasa-energy-rate-'));
+  dirs.push(dir);
+  const clock = new ManualClock(T0 * 1000);
+  const fs = new CountingFs();
+  const totals = new EnergyTotals({ dir, clock, log: memoryLogger().log, maxPower: 4000, fs });
+  totals.load();
+  const wh = Array.from({ length: plugs }, () => 0);
+  const ticks = (minutes * 60) / intervalS;
+  let afterFirst = 0;
+  for (let t = 0; t <= ticks; t++) {
+    if (t > 0) clock.advance(intervalS * 1000);
+    wh.forEach((_, i) => {
+      wh[i] = (wh[i] as number) + (watts(i, t * intervalS) * intervalS) / 3600;
+      totals.update(`plug${i}`, Math.floor(wh[i] as number) / 1000, T0 + t * intervalS);
+    });
+    if (t === 0) afterFirst = fs.writes;
+  }
+  totals.close();
+  return { writes: fs.writes - afterFirst - 1 };
+}
+
+describe('EnergyTotals write rate', () => {
+  // The file is written about once a minute at a steady draw; a write "ahead" of the minute
+  // only when a plug's draw rises past what the last write allowed for (totals.ts). Counters
+  // that step in whole Wh make a 1 s poll see 0 Wh, 0 Wh, …, 1 Wh: the rate the headroom is
+  // sized from must not swing with them.
+  const steady = (i: number): number => ([9, 65, 100, 150, 500, 1200, 2000, 3000][i % 8] ?? 0) + i;
+  // A washer's heater: 180 W, and 2 kW for a quarter of every 6 minutes, phases spread.
+  const cycling = (i: number, s: number): number => ((s + i * 37) % 360 < 90 ? 2080 : 180);
+
+  it('steady draws polled every second, counters in whole Wh: about one write a minute', () => {
+    const { writes } = run(steady, 200, 1, 30);
+    expect(writes).toBeLessThanOrEqual(33);
+  });
+
+  it('the same at 10 s ticks', () => {
+    const { writes } = run(steady, 200, 10, 30);
+    expect(writes).toBeLessThanOrEqual(33);
+  });
+
+  it('200 cycling loads: still about one write a minute', () => {
+    const { writes } = run(cycling, 200, 1, 30);
+    expect(writes).toBeLessThanOrEqual(33);
+  });
+});
