@@ -16,10 +16,14 @@ afterEach(() => {
 /** Counts the totals file's writes: each atomic write ends in one rename. */
 class CountingFs extends FailingFs {
   writes = 0;
-  override renameSync: FailingFs['renameSync'] = (a, b) => {
-    this.writes++;
-    super.renameSync(a, b);
-  };
+  constructor() {
+    super();
+    const rename = this.renameSync;
+    this.renameSync = (a, b) => {
+      this.writes++;
+      rename(a, b);
+    };
+  }
 }
 
 /**
