@@ -8,6 +8,11 @@ import { ManualClock } from '../fakes/manual-clock.js';
 import { memoryLogger } from '../fakes/memory-log.js';
 
 const T0 = 1_700_000_000;
+/**
+ * Seconds left out at the start: a new device is written at once, and so is one whose first
+ * increase outruns the slack before its rate is known (the write-ahead, `totals.ts`).
+ */
+const WARMUP_S = 180;
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -29,8 +34,8 @@ class CountingFs extends FailingFs {
 /**
  * Polls `plugs` plugs every `intervalS` for `minutes`, plug `i` drawing `watts(i, s)` W at second
  * `s`, their counters in whole Wh as real firmware reports them (`total` with 3 decimals in kWh,
- * `total_wh`), and returns how often the file was written after the first tick's write (the one
- * on close not counted).
+ * `total_wh`), and returns how often the file was written after {@link WARMUP_S} (the write on
+ * close not counted).
  */
 function run(
   watts: (i: number, s: number) => number,
@@ -46,17 +51,17 @@ function run(
   totals.load();
   const wh = Array.from({ length: plugs }, () => 0);
   const ticks = (minutes * 60) / intervalS;
-  let afterFirst = 0;
+  let afterWarmup = 0;
   for (let t = 0; t <= ticks; t++) {
     if (t > 0) clock.advance(intervalS * 1000);
     wh.forEach((_, i) => {
       wh[i] = (wh[i] as number) + (watts(i, t * intervalS) * intervalS) / 3600;
       totals.update(`plug${i}`, Math.floor(wh[i] as number) / 1000, T0 + t * intervalS);
     });
-    if (t === 0) afterFirst = fs.writes;
+    if (t * intervalS === WARMUP_S) afterWarmup = fs.writes;
   }
   totals.close();
-  return { writes: fs.writes - afterFirst - 1 };
+  return { writes: fs.writes - afterWarmup - 1 };
 }
 
 describe('EnergyTotals write rate', () => {
@@ -68,18 +73,19 @@ describe('EnergyTotals write rate', () => {
   // A washer's heater: 180 W, and 2 kW for a quarter of every 6 minutes, phases spread.
   const cycling = (i: number, s: number): number => ((s + i * 37) % 360 < 90 ? 2080 : 180);
 
-  it('steady draws polled every second, counters in whole Wh: about one write a minute', () => {
+  it('steady draws polled every second, counters in whole Wh: one write a minute', () => {
     const { writes } = run(steady, 200, 1, 30);
-    expect(writes).toBeLessThanOrEqual(33);
+    expect(writes).toBeLessThanOrEqual(28); // 331 with the rate of the last step alone
   });
 
   it('the same at 10 s ticks', () => {
     const { writes } = run(steady, 200, 10, 30);
-    expect(writes).toBeLessThanOrEqual(33);
+    expect(writes).toBeLessThanOrEqual(28); // 41 with the rate of the last step alone
   });
 
-  it('200 cycling loads: still about one write a minute', () => {
+  it('200 cycling loads: a write ahead only when a heater outruns its headroom', () => {
     const { writes } = run(cycling, 200, 1, 30);
-    expect(writes).toBeLessThanOrEqual(33);
+    // A heater coming on outruns the headroom of the base load: those writes are the guarantee.
+    expect(writes).toBeLessThanOrEqual(90); // 212 with the rate of the last step alone
   });
 });
