@@ -55,6 +55,27 @@ export const FLUSH_DELAY_MS = 60_000;
 export const CEILING_SLACK_KWH = 0.005;
 
 /**
+ * Seconds over which a device's rate is averaged for its ceiling's headroom. Plugs count energy
+ * in whole Wh (`total` with three decimals in kWh, or `total_wh`), so at a 1 s poll a 100 W
+ * load reads 0, 0, …, then 1 Wh: a rate taken from the last step alone swings between 0 and
+ * 3.6 kW, and every write made while it reads 0 leaves only the slack, so the file was written
+ * ahead every few seconds (367 writes in 30 min for 200 steady plugs, against 30).
+ */
+export const RATE_WINDOW_S = 120;
+
+/**
+ * The rate averaged over about {@link RATE_WINDOW_S}: an exponentially weighted mean in time.
+ * @param previous kWh/s, undefined for a device's first step
+ * @param latest the last step's rate, kWh/s
+ * @param elapsedS the last step's duration, s (≥ 1)
+ * @returns kWh/s
+ */
+function smoothedRate(previous: number | undefined, latest: number, elapsedS: number): number {
+  if (previous === undefined) return latest;
+  return previous + (latest - previous) * Math.min(1, elapsedS / RATE_WINDOW_S);
+}
+
+/**
  * Lifetime energy counters per plug (`energy_total`, kWh), kept from the plugs' since-boot
  * counters by the policy of `step.ts`, and persisted in `<state.dir>/energy-totals.json`
  * so that the published total never decreases, across plug reboots, collector crashes and
@@ -64,7 +85,7 @@ export const CEILING_SLACK_KWH = 0.005;
  *   longer be the plug's), and whenever a total about to be published is above the `ceiling`
  *   the file holds for it ({@link writeAhead}): so what was published is always covered by the
  *   file, and a restart that finds the plug rebooted resumes at least from there (`step.ts`).
- *   A ceiling is the published total plus what the device would add at its recent rate over
+ *   A ceiling is the published total plus what the device would add at its recent rate ({@link RATE_WINDOW_S}) over
  *   two write delays (and {@link CEILING_SLACK_KWH}): at a steady draw no extra write is needed.
  *
  * The file degrades per entry: an entry out of range (a negative or non-finite number, or more
@@ -80,7 +101,7 @@ export class EnergyTotals {
   #ceilings = new Map<string, number>();
   /** Monotonic ms of each device's last step in this process. */
   readonly #steppedAt = new Map<string, number>();
-  /** Each device's recent rate, kWh/s (its last increase over the time it took). */
+  /** Each device's recent rate, kWh/s, smoothed over {@link RATE_WINDOW_S}. */
   readonly #rates = new Map<string, number>();
   #timer: unknown = undefined;
   #dirty = false;
@@ -177,10 +198,10 @@ export class EnergyTotals {
     const at = this.#steppedAt.get(key);
     this.#totals.set(key, step.entry);
     this.#steppedAt.set(key, now);
-    if (step.kind === 'increase') {
+    if (step.kind === 'increase' || step.kind === 'steady') {
       const elapsedS = Math.max(1, (now - (at ?? now)) / 1000, time - (prev?.updated ?? time));
-      this.#rates.set(key, step.added / elapsedS);
-    } else if (step.kind === 'steady') this.#rates.set(key, 0);
+      this.#rates.set(key, smoothedRate(this.#rates.get(key), step.added / elapsedS, elapsedS));
+    }
     if (step.kind === 'reset') {
       this.opts.log.info(
         { key, last: prev?.last, energy, total: publishedTotal(step.entry) },

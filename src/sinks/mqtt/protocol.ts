@@ -46,11 +46,15 @@ export function fallBackToMqtt311(
   if (typeof err.code !== 'number' || !UNSUPPORTED_VERSION.has(err.code)) return false;
   client.options.protocolVersion = 4;
   log.info('the MQTT broker does not speak MQTT 5; connecting with MQTT 3.1.1');
-  // After MQTT.js has finished with the refused connection (it arms its reconnect timer next).
-  setImmediate(() => {
-    if (client.connected || client.disconnecting) return;
-    const { incomingStore, outgoingStore } = client;
-    client.reconnect({ incomingStore, outgoingStore });
+  // Once MQTT.js has finished with the refused connection: its socket's `close` arms MQTT.js's
+  // reconnect interval, and `reconnect()` clears it. Reconnecting before that close would leave
+  // the interval armed, and it would tear down the new connection two seconds later.
+  client.once('close', () => {
+    setImmediate(() => {
+      if (client.connected || client.disconnecting) return;
+      const { incomingStore, outgoingStore } = client;
+      client.reconnect({ incomingStore, outgoingStore });
+    });
   });
   return true;
 }

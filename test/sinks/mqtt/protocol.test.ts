@@ -1,11 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { MqttClient } from 'mqtt';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MqttSink } from '../../../src/sinks/mqtt/sink.js';
 import { MAX_WINDOW, inFlightWindow, readingsWindow } from '../../../src/sinks/mqtt/protocol.js';
 import type { TestBroker } from '../../fakes/broker.js';
 import { startBroker } from '../../fakes/broker.js';
 import { makeReading, mqttConfig, subscribe } from '../helpers.js';
 import { memoryLogger } from '../../fakes/memory-log.js';
-import { waitFor } from '../../fakes/wait.js';
+import { nextLoopTurn, waitFor } from '../../fakes/wait.js';
 import { systemClock } from '../../../src/clock.js';
 
 describe('inFlightWindow', () => {
@@ -76,5 +77,35 @@ describe('MqttSink protocol version', () => {
       'the MQTT broker does not speak MQTT 5; connecting with MQTT 3.1.1',
     );
     expect(log.lines.filter((l) => (l.level as number) >= 40)).toEqual([]);
+  });
+
+  it('leaves no reconnect armed after the fallback: the 3.1.1 connection outlives the reconnect period', async () => {
+    // MQTT.js arms its reconnect interval when the refused connection's socket closes; a
+    // fallback that reconnected before that close left it armed, and two seconds later it tore
+    // the new connection down (the demo's embedded broker, which speaks 3.1.1 only).
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const reconnects = vi.spyOn(
+      MqttClient.prototype as unknown as { _reconnect(): void },
+      '_reconnect',
+    );
+    const before = process.env['KASA_TEST_BROKER'];
+    process.env['KASA_TEST_BROKER'] = 'aedes';
+    try {
+      const broker = await startBroker();
+      stops.push(() => broker.stop());
+      const log = await deliver(broker);
+      expect(reconnects).toHaveBeenCalledTimes(1); // the fallback's own
+      vi.advanceTimersByTime(2_500); // past MQTT.js's reconnect period (2 s)
+      await nextLoopTurn();
+      expect(reconnects).toHaveBeenCalledTimes(1);
+      expect(log.lines.map((l) => l['msg'])).not.toContain(
+        'disconnected from MQTT broker; retrying every 2 s',
+      );
+    } finally {
+      if (before === undefined) delete process.env['KASA_TEST_BROKER'];
+      else process.env['KASA_TEST_BROKER'] = before;
+      reconnects.mockRestore();
+      vi.useRealTimers();
+    }
   });
 });
