@@ -117,7 +117,8 @@ export class Collector {
   }
 
   /**
-   * Stops ticking, lets in-flight polls finish (each is bounded by `poll.timeout`), persists the
+   * Stops ticking, lets in-flight polls finish (each is bounded by `poll.timeout`), hands the
+   * readings held for the energy totals' write to the sink (`outcome.ts`), persists the
    * energy totals, then stops the sink. Idempotent.
    */
   async stop(): Promise<void> {
@@ -127,6 +128,7 @@ export class Collector {
     this.#relay.stop();
     this.#poller.cancelPending();
     await this.#poller.idle();
+    this.#outcomes.flush(); // readings held for the energy totals' write go out before the sink stops
     for (const d of this.#devices) d.close();
     this.deps.energyTotals?.close();
     await this.deps.sink.stop();
@@ -172,6 +174,7 @@ export class Collector {
     });
     const kept = next.filter((d) => old.get(key(d.config)) === d);
     const removed = this.#devices.filter((d) => !next.includes(d));
+    this.#outcomes.flush(); // a removed device's held readings go out before its offline
     for (const d of removed) {
       d.close();
       this.#outcomes.forget(d);
@@ -216,9 +219,13 @@ export class Collector {
     this.onResult(device, Math.floor(this.deps.clock.now() / 1000), { ok: true, sample });
   }
 
-  /** Polls every device once for `tickS` now, outside the schedule (used by tests and `poll`). */
-  pollNow(tickS: number): Promise<void> {
-    return this.#poller.pollTick(this.#devices, tickS);
+  /**
+   * Polls every device once for `tickS` now, outside the schedule (used by tests and `poll`);
+   * resolves once every reading is handed to the sink.
+   */
+  async pollNow(tickS: number): Promise<void> {
+    await this.#poller.pollTick(this.#devices, tickS);
+    this.#outcomes.flush();
   }
 
   /** See `TickHandler` in `schedule.ts`: a step and a stall are told apart and logged once each. */

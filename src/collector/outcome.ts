@@ -9,6 +9,15 @@
  * `plug-claims.ts`) is not published: it counts as a failed poll `POLL_DUPLICATE`, told once.
  * Spike warnings are rate-limited per device and field (a plug that reports a negative power
  * at every tick logs once per {@link SPIKE_LOG_INTERVAL_MS}); every spike is still counted.
+ *
+ * The write-ahead of the energy totals is shared: a poll whose totals need the file written
+ * before they are published (a new device, a draw above its recent rate, `energy/totals.ts`)
+ * has its sink calls held, and the polls that complete in the same turn of the event loop
+ * (a tick's answers, on a large fleet hundreds at once) share one write at `setImmediate`;
+ * then the held calls go out in arrival order. While some are held, every other sink call
+ * (a poll that needs no write, an offline announcement) queues behind them, so each device's
+ * readings and availability keep their order. Without totals, or while the file cannot be
+ * written (logged by `totals.ts`), sink calls go out at once, as they come.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -60,6 +69,17 @@ export class PollOutcomes {
   /** Devices told to be a duplicate, until they answer as a plug of their own. */
   readonly #duplicates = new WeakSet<PolledDevice>();
   readonly #spikeLog: LogThrottle;
+  /**
+   * Sink calls waiting for the shared write-ahead, in arrival order: at most one per poll
+   * result of one loop turn (each device is polled once per tick, a relay's re-polls are
+   * coalesced), emptied at the next `setImmediate` or {@link flush}.
+   */
+  #held: (() => void)[] = [];
+  #flushQueued = false;
+  readonly #onImmediate = (): void => {
+    this.#flushQueued = false;
+    this.flush();
+  };
 
   /**
    * @param deps logger, sink, bounds, totals and observer
@@ -73,6 +93,44 @@ export class PollOutcomes {
       perKeyMs: SPIKE_LOG_INTERVAL_MS,
       maxKeys: 4096,
     });
+  }
+
+  /**
+   * Writes the energy totals' file once for every held poll, then hands their readings and
+   * availability to the sink in arrival order. Synchronous; nothing to do when nothing is
+   * held. Runs by itself at the end of the loop turn that held something; the collector calls
+   * it before it stops the sink or publishes a removed device offline. A failed write is
+   * logged by `EnergyTotals` and the readings go out anyway (their totals keep counting in
+   * memory and the write is retried); a sink that throws is logged and the others still get
+   * theirs.
+   */
+  flush(): void {
+    if (this.#held.length === 0) return;
+    this.deps.energyTotals?.writeAhead();
+    const held = this.#held;
+    this.#held = [];
+    for (const deliver of held) {
+      try {
+        deliver();
+      } catch (err) {
+        this.deps.log.error({ err }, 'a sink threw on a held reading (a bug): skipped');
+      }
+    }
+  }
+
+  /**
+   * Sink calls of one poll outcome: at once, or held behind the shared write-ahead when the
+   * poll's totals need it or other calls are already held (see the module doc).
+   */
+  #publish(deliver: () => void, needsWrite: boolean): void {
+    if (this.#held.length === 0 && !needsWrite) {
+      deliver();
+      return;
+    }
+    this.#held.push(deliver);
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    setImmediate(this.#onImmediate);
   }
 
   /** Forgets what is kept about a device dropped from the config (its claim on a plug). */
@@ -125,8 +183,9 @@ export class PollOutcomes {
       { filter: this.deps.filter, totals: energyTotals },
     );
     for (const { key: k, step } of out.totals) energyTotals?.commit(k, step);
-    // Before the readings go out: the file must cover the totals they carry (`totals.ts`).
-    if (out.totals.length > 0) energyTotals?.writeAhead();
+    // Before the readings go out the file must cover the totals they carry (`totals.ts`): the
+    // write is shared with the other polls of this loop turn (`#publish`).
+    const needsWrite = out.totals.length > 0 && energyTotals?.aheadDue === true;
     for (const { device: d, field, value, reason } of out.rejections) {
       this.counters.spikes++;
       this.deps.observer?.spike(d, field);
@@ -137,11 +196,14 @@ export class PollOutcomes {
         `spike rejected${heldNote(notLogged)}`,
       );
     }
-    for (const reading of out.readings) {
-      sink.write(reading);
-      if (announce.has(reading.device)) sink.availability(reading.device, true);
-    }
-    if (cameOnline) sink.availability(info, true);
+    const readings = out.readings;
+    this.#publish(() => {
+      for (const reading of readings) {
+        sink.write(reading);
+        if (announce.has(reading.device)) sink.availability(reading.device, true);
+      }
+      if (cameOnline) sink.availability(info, true);
+    }, needsWrite);
   }
 
   /**
@@ -225,8 +287,10 @@ export class PollOutcomes {
         },
         `plug offline: ${error.message}`,
       );
-      sink.availability(device.info, false);
-      for (const o of device.outlets) sink.availability(device.outletInfo(o), false);
+      const gone = [device.info, ...device.outlets.map((o) => device.outletInfo(o))];
+      this.#publish(() => {
+        for (const d of gone) sink.availability(d, false);
+      }, false);
     }
   }
 }

@@ -224,9 +224,20 @@ export class EnergyTotals {
   }
 
   /**
+   * Whether {@link writeAhead} would write now: a step committed since the last write must be
+   * on disk before it is published, and writes are not failing. A caller that publishes many
+   * polls' totals reads it to hold them and share one write (`collector/outcome.ts`).
+   */
+  get aheadDue(): boolean {
+    return this.#urgent && !this.#failing;
+  }
+
+  /**
    * The write-ahead: writes the file now when a step committed since the last write must be
    * on disk before it is published (a counter that went down or jumped, a total above its
    * ceiling, a new device). While writes fail it waits for the scheduled retry instead.
+   * One write covers every step committed before it: callers commit a batch, then call this
+   * once ({@link aheadDue} tells whether it will write).
    * @returns true when the file covers every total committed so far
    */
   writeAhead(): boolean {

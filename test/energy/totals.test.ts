@@ -139,6 +139,36 @@ describe('EnergyTotals.preview and commit', () => {
   });
 });
 
+describe('EnergyTotals.aheadDue', () => {
+  it('tells when writeAhead would write: many commits, one write covers them all', () => {
+    const { dir, totals } = open(undefined, 4000);
+    expect(totals.aheadDue).toBe(false);
+    for (const key of ['a', 'b', 'c']) totals.commit(key, totals.preview(key, 1, T0));
+    expect(totals.aheadDue).toBe(true); // new devices
+    expect(totals.writeAhead()).toBe(true);
+    expect(totals.aheadDue).toBe(false);
+    const saved = stored(dir) as { devices: Record<string, { ceiling: number }> };
+    expect(Object.keys(saved.devices).sort()).toEqual(['a', 'b', 'c']);
+    for (const e of Object.values(saved.devices)) expect(e.ceiling).toBeGreaterThanOrEqual(1);
+    // Steady: within the ceilings, nothing to write first.
+    for (const key of ['a', 'b', 'c']) totals.commit(key, totals.preview(key, 1, T0 + 10));
+    expect(totals.aheadDue).toBe(false);
+    // A counter that went down must be on disk first.
+    totals.commit('b', totals.preview('b', 0.5, T0 + 20));
+    expect(totals.aheadDue).toBe(true);
+  });
+
+  it('is false while writes fail: readings are not held for a write that cannot happen', () => {
+    const dir = path.join(tempDir(), 'not-a-dir');
+    writeFileSync(dir, 'a file where state.dir should be');
+    const { totals } = open(dir, 4000);
+    totals.commit('a', totals.preview('a', 1, T0));
+    expect(totals.aheadDue).toBe(true);
+    expect(totals.writeAhead()).toBe(false);
+    expect(totals.aheadDue).toBe(false);
+  });
+});
+
 describe('EnergyTotals persistence', () => {
   it('writes a new device at once, then at most once a minute, and on close', () => {
     const { dir, clock, totals } = open(undefined, 4000);
