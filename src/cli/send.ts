@@ -10,6 +10,7 @@ import { systemClock } from '../clock.js';
 import { ConfigError, PlugError, PlugErrorCode, isPlugError } from '../errors.js';
 import { openTransport } from '../kasa/connect.js';
 import type { TransportKind } from '../kasa/discovery.js';
+import { isObject, parseJsonObject, type Json } from '../kasa/protocol/json.js';
 import { smartRequest, terminalUuid, type SmartCall } from '../kasa/protocol/smart.js';
 import { smartErrorName } from '../kasa/protocol/smart-errors.js';
 import type { Credentials } from '../kasa/transport/credentials.js';
@@ -104,12 +105,6 @@ const SMART_DANGER: Record<string, string> = {
 
 /** What to send: a named command or raw JSON (`--json`). */
 export type SendRequest = { command: string } | { json: string };
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Raw requests that reach `system.reboot` or `system.reset` need `--yes` just as the names do. */
 function rawDanger(request: Json): string | undefined {
@@ -253,19 +248,7 @@ export async function sendCommand(
     }
     const left = Math.max(1, Math.floor(timeoutMs - (systemClock.monotonic() - started)));
     const body = await opened.transport.request(text, { timeoutMs: left });
-    let reply: unknown;
-    try {
-      reply = JSON.parse(body.toString('utf8'));
-    } catch (e) {
-      throw new PlugError(
-        PlugErrorCode.BAD_JSON,
-        where,
-        `reply is not JSON (${(e as Error).message})`,
-        e,
-      );
-    }
-    if (!isObject(reply))
-      throw new PlugError(PlugErrorCode.BAD_JSON, where, 'reply is JSON but not an object');
+    const reply = parseJsonObject(body, where);
     out.write(`${JSON.stringify(reply, null, 2)}\n`);
     const problem =
       opened.connection.protocol === 'smart'
