@@ -31,17 +31,14 @@ import {
   watch,
   writeFileSync,
 } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
-import { findMosquitto } from '../test/fakes/broker.js';
+import { broker, canConnect, freePort, HERE, nodeChild, sleep, stopChild } from './harness.js';
 import type { SoakPlugsOptions } from './soak-plugs.js';
 import { round } from './stats.js';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../..');
 const BIN = path.join(ROOT, 'dist/bin.js');
 
@@ -108,57 +105,6 @@ function options(argv: string[]): Options {
   };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-async function stopChild(child: ChildProcess, ms = 8000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), ms);
-  await exited;
-  clearTimeout(timer);
-}
-
-/** A Node child of this directory's compiled `script`, answering `ready` over IPC. */
-async function nodeChild<T>(
-  script: string,
-  arg: unknown,
-): Promise<{ child: ChildProcess; ready: T }> {
-  const child = spawn(process.execPath, [path.join(HERE, script), JSON.stringify(arg)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const ready = await new Promise<T>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-    child.on('message', (m: { type: string }) => {
-      if (m.type === 'ready') resolve(m as T);
-    });
-  });
-  child.removeAllListeners('exit');
-  return { child, ready };
-}
-
 /** Asks a child over IPC and waits for the answer of the same type. */
 function ask<T>(child: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve) => {
@@ -170,30 +116,6 @@ function ask<T>(child: ChildProcess, type: string): Promise<T> {
     child.on('message', on);
     child.send({ type });
   });
-}
-
-/** mosquitto on a free loopback port, else the embedded aedes broker in a child. */
-async function broker(dir: string): Promise<{ url: string; kind: string; child: ChildProcess }> {
-  const bin = findMosquitto();
-  if (bin === undefined) {
-    const { child, ready } = await nodeChild<{ port: number }>('broker-child.js', {});
-    return { url: `mqtt://127.0.0.1:${ready.port}`, kind: 'aedes', child };
-  }
-  const port = await freePort();
-  const conf = path.join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n` +
-      `log_dest stderr\nlog_type error\n`,
-  );
-  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 5000;
-  while (!(await canConnect(port))) {
-    if (child.exitCode !== null || Date.now() > deadline)
-      throw new Error('mosquitto did not start');
-    await sleep(20);
-  }
-  return { url: `mqtt://127.0.0.1:${port}`, kind: 'mosquitto', child };
 }
 
 /** `VmRSS` of `pid`, MB. */
@@ -278,9 +200,10 @@ async function main(): Promise<void> {
   const opts = options(process.argv.slice(2));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kasa-soak-'));
   const children: ChildProcess[] = [];
+  let stopBroker: (() => Promise<void>) | undefined;
   try {
     const b = await broker(dir);
-    children.push(b.child);
+    stopBroker = b.stop;
     const plugsOpts: SoakPlugsOptions = {
       plugs: opts.plugs,
       share: opts.share,
@@ -490,6 +413,7 @@ async function main(): Promise<void> {
     for (const l of errors.slice(0, 5)) process.stdout.write(`  ${l.slice(0, 300)}\n`);
   } finally {
     for (const c of children.reverse()) await stopChild(c);
+    await stopBroker?.();
     if (opts.keep) process.stdout.write(`kept ${dir}\n`);
     else rmSync(dir, { recursive: true, force: true });
   }
