@@ -7,8 +7,8 @@
  *   only while connected, in order, with their original `time`, removed once acknowledged, kept
  *   across broker outages and collector restarts. At QoS 0 the outbox still bridges outages,
  *   but what a dying socket carried is lost (nothing acknowledges QoS 0).
- * - The retained `info` and `availability` messages are (re)published on every connect, so a
- *   broker restarted without persistence gets them back. `bridge/state` `online` follows only
+ * - The retained `info` and `availability` messages (`device-messages.ts`) are (re)published on
+ *   every connect, so a broker restarted without persistence gets them back. `bridge/state` `online` follows only
  *   once the availability an earlier run left `online` is swept (`stale-availability.ts`): a
  *   device is `online` only once this run has read it.
  * - QoS, flow control and socket writes are `publisher.ts`'s: readings at `mqtt.qos`, the
@@ -21,14 +21,10 @@ import type { Clock } from '../../clock.js';
 import type { MqttConfig } from '../../config/types.js';
 import { redactUrl } from './options.js';
 import { MqttPublisher } from './publisher.js';
-import { sameDeviceSource, type DeviceSource } from './same-device.js';
 import { MqttConnection, type MqttConnect } from './connection.js';
-import { deviceKey, type DeviceInfo, type Reading } from '../../reading.js';
-import type { MqttMessage } from './topics.js';
-import { DEFAULT_LAYOUT, assertTopicPrefix, bridgeStateMessage, infoMessage } from './topics.js';
-import type { TopicLayout } from './topics.js';
-import { TASMOTA_LAYOUT } from '../tasmota/topics.js';
-import { ReadingEncoder } from './reading-encoder.js';
+import type { DeviceInfo, Reading } from '../../reading.js';
+import { assertTopicPrefix, bridgeStateMessage, type MqttMessage } from './topics.js';
+import { DeviceMessages } from './device-messages.js';
 import type { ExtensionFactory, MqttExtension } from './extension.js';
 import type { MqttOutbox } from './outbox.js';
 import { createMqttOutbox } from './outbox-store.js';
@@ -69,13 +65,7 @@ export class MqttSink implements Sink {
   readonly #clock: Clock;
   readonly #connection: MqttConnection;
   #stopping: Promise<void> | undefined;
-  /** Each device's `info` message and what it was built from. */
-  readonly #info = new Map<string, { message: MqttMessage; source: DeviceSource }>();
-  readonly #availability = new Map<string, MqttMessage>();
-  readonly #badDevices = new Set<string>();
-  readonly #layout: TopicLayout;
-  /** A reading's messages: `#layout`'s, as `mqtt.output` asks for them in the default layout. */
-  readonly #encode: (reading: Reading) => MqttMessage[];
+  readonly #devices: DeviceMessages;
   readonly #extensions: MqttExtension[];
   readonly #publisher: MqttPublisher;
   readonly #connect: MqttConnect | undefined;
@@ -104,8 +94,7 @@ export class MqttSink implements Sink {
     const shared = new SendWindow(this.#fallbackWindow);
     this.#outbox = createMqttOutbox(config, deps, this.#log, deps.clock, shared);
     this.#clock = deps.clock;
-    this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
-    this.#encode = this.#encoder();
+    this.#devices = new DeviceMessages(config, this.#log);
     this.#publisher = new MqttPublisher(config.qos, shared, this.#log);
     this.#sweep =
       config.format === 'tasmota'
@@ -125,17 +114,6 @@ export class MqttSink implements Sink {
         for (const ext of this.#extensions) ext.onMessage?.(topic, payload, retained);
       },
     });
-  }
-
-  /**
-   * The default layout's {@link ReadingEncoder} (built on the first reading when the prefix is
-   * invalid, so the constructor does not throw and `start()` says what is wrong), or Tasmota's.
-   */
-  #encoder(): (reading: Reading) => MqttMessage[] {
-    const { topicPrefix, output } = this.config;
-    if (this.config.format === 'tasmota') return (r) => TASMOTA_LAYOUT.readings(r, topicPrefix);
-    let encoder: ReadingEncoder | undefined;
-    return (r) => (encoder ??= new ReadingEncoder(topicPrefix, output)).encode(r);
   }
 
   /** Readings in the outbox (waiting or unacknowledged). */
@@ -199,8 +177,7 @@ export class MqttSink implements Sink {
   #onConnect(client: MqttClient): void {
     const publisher = this.#publisher;
     publisher.connected(client);
-    for (const { message } of this.#info.values()) publisher.latest(client, message);
-    for (const m of this.#availability.values()) publisher.latest(client, m);
+    for (const m of this.#devices.retained()) publisher.latest(client, m);
     const topics = this.#extensions.flatMap((e) => e.subscriptions);
     if (topics.length > 0) client.subscribe(topics, { qos: this.config.qos });
     for (const ext of this.#extensions) ext.onConnect();
@@ -210,7 +187,7 @@ export class MqttSink implements Sink {
       publisher.latest(client, bridgeStateMessage(this.config.topicPrefix, true));
     if (this.#sweep === undefined) return online();
     this.#sweep.start(client, {
-      onlineNow: (topic) => this.#saidOnline(topic),
+      onlineNow: (topic) => this.#devices.saidOnline(topic),
       publish: (topic, payload) => publisher.latest(client, { topic, payload, retain: true }),
       sync: (topic, payload) =>
         publisher.urgent(client, { topic, payload, retain: false }, 1, (err) => {
@@ -218,13 +195,6 @@ export class MqttSink implements Sink {
         }),
       done: online,
     });
-  }
-
-  /** True when this run published `online` on the availability topic. */
-  #saidOnline(topic: string): boolean {
-    for (const m of this.#availability.values())
-      if (m.topic === topic) return m.payload === 'online';
-    return false;
   }
 
   /**
@@ -237,60 +207,28 @@ export class MqttSink implements Sink {
       this.#publisher.latest(client, m);
   }
 
-  /** Logs once per device that its name cannot be a topic level (what `err` says). */
-  #badDevice(device: DeviceInfo, err: unknown): void {
-    const key = `${device.host}:${device.port}/${device.outlet?.position ?? ''}`;
-    if (this.#badDevices.has(key)) return;
-    this.#badDevices.add(key);
-    this.#log.error({ err }, `not publishing device ${key}: ${(err as Error).message}`);
-  }
-
   /**
    * Queues the reading's messages (`mqtt.output`: the JSON state, the per-field values or both)
    * as one outbox entry (published at once when connected), and publishes `info` when it
    * changed. Never throws.
-   *
-   * `info` is rebuilt only when the identity or the device differ from the last reading's
-   * (every poll brings a new but, nearly always, equal identity object).
    */
   write(reading: Reading): void {
     const client = this.#connection.client;
     if (client === undefined || this.#stopping !== undefined) return;
-    const prefix = this.config.topicPrefix;
-    const name = deviceKey(reading.device);
-    const source = this.#info.get(name)?.source;
-    let messages: MqttMessage[];
-    let info: MqttMessage | undefined;
-    try {
-      messages = this.#encode(reading);
-      if (source === undefined || !sameDeviceSource(source, reading)) {
-        info = infoMessage(reading, prefix);
-      }
-    } catch (err) {
-      this.#badDevice(reading.device, err);
-      return;
-    }
+    const encoded = this.#devices.reading(reading);
+    if (encoded === undefined) return;
+    const { messages, info } = encoded;
     if (messages.length > 0) this.#outbox.push(messages);
     for (const ext of this.#extensions) ext.onReading?.(reading);
-    if (info === undefined) return;
-    const changed = this.#info.get(name)?.message.payload !== info.payload;
-    this.#info.set(name, { message: info, source: reading });
-    if (changed && this.#connection.connected) this.#publisher.latest(client, info);
+    if (info !== undefined && this.#connection.connected) this.#publisher.latest(client, info);
   }
 
   /** Publishes the retained availability now, or on the next connect when offline. Never throws. */
   availability(device: DeviceInfo, online: boolean): void {
     const client = this.#connection.client;
     if (client === undefined || this.#stopping !== undefined) return;
-    let m: MqttMessage;
-    try {
-      m = this.#layout.availability(device, this.config.topicPrefix, online);
-    } catch (err) {
-      this.#badDevice(device, err);
-      return;
-    }
-    this.#availability.set(deviceKey(device), m);
-    if (this.#connection.connected) this.#publisher.latest(client, m);
+    const m = this.#devices.availability(device, online);
+    if (m !== undefined && this.#connection.connected) this.#publisher.latest(client, m);
   }
 
   /** The device left the config: extensions clean up after it (HA removes its device). */
