@@ -63,8 +63,10 @@ export class MqttSink implements Sink {
   readonly #outbox: MqttOutbox;
   readonly #stopTimeoutMs: number;
   readonly #clock: Clock;
+  /** The client and its events; calls back into `#sizeWindows`, `#onConnect` and the rest. */
   readonly #connection: MqttConnection;
   #stopping: Promise<void> | undefined;
+  /** Each device's messages, and the retained ones re-sent on every connect. */
   readonly #devices: DeviceMessages;
   readonly #extensions: MqttExtension[];
   readonly #publisher: MqttPublisher;
