@@ -1,50 +1,39 @@
 /**
  * Publishes readings to an MQTT broker with MQTT.js, in the layout of `topics.ts`.
  *
- * Failure policy:
- * - `start()` never waits for the broker: MQTT.js reconnects every 2 s by itself.
+ * Failure policy (the connection's own, its reconnects and log lines, is `connection.ts`'s):
  * - Readings go through our outbox (`outbox.ts`, kept in `<state.dir>/mqtt-outbox.json`,
  *   bounded by `mqtt.outbox`), not MQTT.js's offline queue (`queueQoSZero: false`): published
  *   only while connected, in order, with their original `time`, removed once acknowledged, kept
  *   across broker outages and collector restarts. At QoS 0 the outbox still bridges outages,
  *   but what a dying socket carried is lost (nothing acknowledges QoS 0).
- * - The retained `info` and `availability` messages are (re)published on every connect, so a
- *   broker restarted without persistence gets them back. `bridge/state` `online` follows only
+ * - The retained `info` and `availability` messages (`device-messages.ts`) are (re)published on
+ *   every connect, so a broker restarted without persistence gets them back. `bridge/state` `online` follows only
  *   once the availability an earlier run left `online` is swept (`stale-availability.ts`): a
  *   device is `online` only once this run has read it.
- * - The log gets one line per state change (connected, disconnected, a new kind of error), not
- *   one per reconnect attempt. The password is never logged (the URL is logged redacted).
  * - QoS, flow control and socket writes are `publisher.ts`'s: readings at `mqtt.qos`, the
  *   "latest wins" messages at most at QoS 1, all QoS > 0 publishes within the broker's Receive
  *   Maximum together, a burst of publishes in one write.
  */
-import type { IClientOptions, IConnackPacket, MqttClient } from 'mqtt';
+import type { IConnackPacket, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Clock } from '../../clock.js';
 import type { MqttConfig } from '../../config/types.js';
-import { explainConnectErrors, redactUrl, sinkClientOptions } from './options.js';
-import { mqttErrorCode } from './errors.js';
+import { redactUrl } from './options.js';
 import { MqttPublisher } from './publisher.js';
-import { sameDeviceSource, type DeviceSource } from './same-device.js';
-import { sayOfflineAndEnd } from './close.js';
-import { deviceKey, type DeviceInfo, type Reading } from '../../reading.js';
-import type { MqttMessage } from './topics.js';
-import { DEFAULT_LAYOUT, assertTopicPrefix, bridgeStateMessage, infoMessage } from './topics.js';
-import type { TopicLayout } from './topics.js';
-import { TASMOTA_LAYOUT } from '../tasmota/topics.js';
-import { ReadingEncoder } from './reading-encoder.js';
+import { MqttConnection, type MqttConnect } from './connection.js';
+import type { DeviceInfo, Reading } from '../../reading.js';
+import { assertTopicPrefix, bridgeStateMessage, type MqttMessage } from './topics.js';
+import { DeviceMessages } from './device-messages.js';
 import type { ExtensionFactory, MqttExtension } from './extension.js';
 import type { MqttOutbox } from './outbox.js';
 import { createMqttOutbox } from './outbox-store.js';
-import { fallBackToMqtt311, inFlightWindow, readingsWindow } from './protocol.js';
+import { inFlightWindow, readingsWindow } from './protocol.js';
 import { QOS2_WINDOW, type MqttOutboxOptions } from './outbox-store.js';
 import { DEFAULT_WINDOW } from './outbox.js';
 import { SendWindow } from './send-window.js';
 import type { Sink, SinkDeps, SinkStatus } from '../sink.js';
 import { AvailabilitySweep } from './stale-availability.js';
-
-/** MQTT.js's `connect(url, options)`, injectable so tests can reach the client. */
-export type MqttConnect = (url: string, options: IClientOptions) => MqttClient;
 
 /**
  * What {@link MqttSink} is given beside the `mqtt` slice: logger and clock, the outbox's state
@@ -65,15 +54,7 @@ export interface MqttSinkDeps extends SinkDeps, MqttOutboxOptions {
 }
 
 export { redactUrl };
-
-/**
- * What makes two connection errors "the same" for logging: their code and the detail behind it
- * (errno, CONNACK code or message), so each new kind of failure gets one line, e.g. another TLS
- * problem once the first is fixed.
- */
-function errorKey(err: Error & { code?: unknown }): string {
-  return `${mqttErrorCode(err)} ${String(err.code ?? err.message)}`;
-}
+export type { MqttConnect };
 
 /** The MQTT {@link Sink}. Constructor assigns; `start()` connects; `stop()` disconnects. */
 export class MqttSink implements Sink {
@@ -82,20 +63,11 @@ export class MqttSink implements Sink {
   readonly #outbox: MqttOutbox;
   readonly #stopTimeoutMs: number;
   readonly #clock: Clock;
-  #client: MqttClient | undefined;
-  #connected = false;
-  #lastError: string | undefined;
-  /** The last error, kept after recovery, for {@link status}. */
-  #lastFailure: { message: string; at: number } | undefined;
-  #closeCause: Error | undefined;
+  /** The client and its events; calls back into `#sizeWindows`, `#onConnect` and the rest. */
+  readonly #connection: MqttConnection;
   #stopping: Promise<void> | undefined;
-  /** Each device's `info` message and what it was built from. */
-  readonly #info = new Map<string, { message: MqttMessage; source: DeviceSource }>();
-  readonly #availability = new Map<string, MqttMessage>();
-  readonly #badDevices = new Set<string>();
-  readonly #layout: TopicLayout;
-  /** A reading's messages: `#layout`'s, as `mqtt.output` asks for them in the default layout. */
-  readonly #encode: (reading: Reading) => MqttMessage[];
+  /** Each device's messages, and the retained ones re-sent on every connect. */
+  readonly #devices: DeviceMessages;
   readonly #extensions: MqttExtension[];
   readonly #publisher: MqttPublisher;
   readonly #connect: MqttConnect | undefined;
@@ -124,25 +96,26 @@ export class MqttSink implements Sink {
     const shared = new SendWindow(this.#fallbackWindow);
     this.#outbox = createMqttOutbox(config, deps, this.#log, deps.clock, shared);
     this.#clock = deps.clock;
-    this.#layout = config.format === 'tasmota' ? TASMOTA_LAYOUT : DEFAULT_LAYOUT;
-    this.#encode = this.#encoder();
+    this.#devices = new DeviceMessages(config, this.#log);
     this.#publisher = new MqttPublisher(config.qos, shared, this.#log);
     this.#sweep =
       config.format === 'tasmota'
         ? undefined
         : new AvailabilitySweep(config.topicPrefix, this.#log, this.#clock, deps.sweepTimeoutMs);
     this.#extensions = deps.extensions?.((m) => this.#publishNow(m), this.#log, deps.clock) ?? [];
-  }
-
-  /**
-   * The default layout's {@link ReadingEncoder} (built on the first reading when the prefix is
-   * invalid, so the constructor does not throw and `start()` says what is wrong), or Tasmota's.
-   */
-  #encoder(): (reading: Reading) => MqttMessage[] {
-    const { topicPrefix, output } = this.config;
-    if (this.config.format === 'tasmota') return (r) => TASMOTA_LAYOUT.readings(r, topicPrefix);
-    let encoder: ReadingEncoder | undefined;
-    return (r) => (encoder ??= new ReadingEncoder(topicPrefix, output)).encode(r);
+    this.#connection = new MqttConnection(config, this.#log, this.#clock, {
+      sizeWindows: (connack, version) => this.#sizeWindows(connack, version),
+      connected: (client) => this.#onConnect(client),
+      closed: () => {
+        this.#outbox.pause();
+        this.#publisher.disconnected();
+        this.#sweep?.cancel();
+      },
+      message: (topic, payload, retained) => {
+        if (this.#sweep?.onMessage(topic, payload, retained) === true) return;
+        for (const ext of this.#extensions) ext.onMessage?.(topic, payload, retained);
+      },
+    });
   }
 
   /** Readings in the outbox (waiting or unacknowledged). */
@@ -162,18 +135,18 @@ export class MqttSink implements Sink {
 
   /** True while the client holds a live broker connection. */
   get connected(): boolean {
-    return this.#connected;
+    return this.#connection.connected;
   }
 
   /** {@link Sink.status}: the connection, the outbox and the last error. */
   status(): SinkStatus {
     return {
-      connected: this.#connected,
+      connected: this.#connection.connected,
       queued: this.#outbox.length,
       unit: 'readings',
       oldestAt: this.#outbox.oldestAt,
       dropped: this.#outbox.dropped,
-      lastError: this.#lastFailure,
+      lastError: this.#connection.lastFailure,
     };
   }
 
@@ -184,77 +157,29 @@ export class MqttSink implements Sink {
    */
   async start(): Promise<void> {
     const connect = this.#connect ?? (await import('mqtt')).connect;
-    if (this.#client !== undefined || this.#stopping !== undefined) return;
-    const { url, clientId, topicPrefix } = this.config;
-    assertTopicPrefix(topicPrefix);
+    if (this.#connection.client !== undefined || this.#stopping !== undefined) return;
+    assertTopicPrefix(this.config.topicPrefix);
     this.#outbox.load();
-    const options = sinkClientOptions(
-      this.config,
-      bridgeStateMessage(topicPrefix, false),
-      this.#log,
-    );
-    const client = explainConnectErrors(connect(url, options), this.config);
-    this.#client = client;
-    client.on('connect', (connack) => this.#onConnect(client, connack));
-    client.on('message', (topic, payload, packet) => {
-      if (this.#sweep?.onMessage(topic, payload.toString(), packet.retain) === true) return;
-      for (const ext of this.#extensions) ext.onMessage?.(topic, payload.toString(), packet.retain);
-    });
-    client.on('close', () => {
-      this.#outbox.pause();
-      this.#publisher.disconnected();
-      this.#sweep?.cancel();
-      if (!this.#connected) return;
-      this.#connected = false;
-      const cause = this.#closeCause;
-      this.#closeCause = undefined;
-      this.#lastError = cause === undefined ? undefined : errorKey(cause);
-      if (this.#stopping !== undefined) return;
-      const why = cause === undefined ? '' : ` (${cause.message})`;
-      const code = cause === undefined ? undefined : mqttErrorCode(cause);
-      this.#log.warn(
-        { code, err: cause },
-        `disconnected from MQTT broker${why}; retrying every 2 s`,
-      );
-    });
-    client.on('error', (err: Error) => {
-      if (this.#stopping !== undefined) return;
-      if (fallBackToMqtt311(client, err, this.#log)) return;
-      this.#lastFailure = { message: err.message, at: this.#clock.now() };
-      // An error on a live connection (reset, keepalive timeout) is told with the disconnect.
-      if (this.#connected) {
-        this.#closeCause = err;
-        this.#log.debug({ err }, 'MQTT connection error');
-        return;
-      }
-      const key = errorKey(err);
-      if (key === this.#lastError) return;
-      this.#lastError = key;
-      const code = mqttErrorCode(err);
-      this.#log.warn({ code, err, url: redactUrl(url) }, `MQTT error: ${err.message}`);
-    });
-    this.#log.info(
-      { url: redactUrl(url), clientId: clientId || undefined },
-      'connecting to MQTT broker',
-    );
+    this.#connection.start(connect);
   }
 
-  #onConnect(client: MqttClient, connack: IConnackPacket | undefined): void {
-    this.#connected = true;
-    this.#lastError = undefined;
-    const version = client.options.protocolVersion;
-    const publisher = this.#publisher;
-    publisher.window.setLimit(inFlightWindow(connack, version, this.#fallbackWindow));
-    publisher.connected(client);
+  /**
+   * Sets the windows from a new connection's CONNACK: the one all QoS > 0 publishes share, and
+   * the readings' own unless a test fixed it.
+   * @returns the readings' window, messages
+   */
+  #sizeWindows(connack: IConnackPacket | undefined, version: number | undefined): number {
+    this.#publisher.window.setLimit(inFlightWindow(connack, version, this.#fallbackWindow));
     if (this.#fixedWindow === undefined)
       this.#outbox.setWindow(readingsWindow(this.config.qos, connack, version));
-    const mqtt = version === 5 ? '5' : '3.1.1';
-    this.#log.info(
-      { url: redactUrl(this.config.url), mqtt, window: this.#outbox.window },
-      'connected to MQTT broker',
-    );
-    for (const { message } of this.#info.values()) publisher.latest(client, message);
-    for (const m of this.#availability.values()) publisher.latest(client, m);
+    return this.#outbox.window;
+  }
+
+  /** The connection is up: re-sends what is retained, then the readings, then `online`. */
+  #onConnect(client: MqttClient): void {
+    const publisher = this.#publisher;
+    publisher.connected(client);
+    for (const m of this.#devices.retained()) publisher.latest(client, m);
     const topics = this.#extensions.flatMap((e) => e.subscriptions);
     if (topics.length > 0) client.subscribe(topics, { qos: this.config.qos });
     for (const ext of this.#extensions) ext.onConnect();
@@ -264,7 +189,7 @@ export class MqttSink implements Sink {
       publisher.latest(client, bridgeStateMessage(this.config.topicPrefix, true));
     if (this.#sweep === undefined) return online();
     this.#sweep.start(client, {
-      onlineNow: (topic) => this.#saidOnline(topic),
+      onlineNow: (topic) => this.#devices.saidOnline(topic),
       publish: (topic, payload) => publisher.latest(client, { topic, payload, retain: true }),
       sync: (topic, payload) =>
         publisher.urgent(client, { topic, payload, retain: false }, 1, (err) => {
@@ -274,76 +199,38 @@ export class MqttSink implements Sink {
     });
   }
 
-  /** True when this run published `online` on the availability topic. */
-  #saidOnline(topic: string): boolean {
-    for (const m of this.#availability.values())
-      if (m.topic === topic) return m.payload === 'online';
-    return false;
-  }
-
   /**
    * Publishes when connected (as the window lets), else drops (and while stopping): for "latest
    * wins" messages re-sent on connect.
    */
   #publishNow(m: MqttMessage): void {
-    if (this.#connected && this.#client !== undefined && this.#stopping === undefined)
-      this.#publisher.latest(this.#client, m);
-  }
-
-  /** Logs once per device that its name cannot be a topic level (what `err` says). */
-  #badDevice(device: DeviceInfo, err: unknown): void {
-    const key = `${device.host}:${device.port}/${device.outlet?.position ?? ''}`;
-    if (this.#badDevices.has(key)) return;
-    this.#badDevices.add(key);
-    this.#log.error({ err }, `not publishing device ${key}: ${(err as Error).message}`);
+    const client = this.#connection.client;
+    if (this.#connection.connected && client !== undefined && this.#stopping === undefined)
+      this.#publisher.latest(client, m);
   }
 
   /**
    * Queues the reading's messages (`mqtt.output`: the JSON state, the per-field values or both)
    * as one outbox entry (published at once when connected), and publishes `info` when it
    * changed. Never throws.
-   *
-   * `info` is rebuilt only when the identity or the device differ from the last reading's
-   * (every poll brings a new but, nearly always, equal identity object).
    */
   write(reading: Reading): void {
-    const client = this.#client;
+    const client = this.#connection.client;
     if (client === undefined || this.#stopping !== undefined) return;
-    const prefix = this.config.topicPrefix;
-    const name = deviceKey(reading.device);
-    const source = this.#info.get(name)?.source;
-    let messages: MqttMessage[];
-    let info: MqttMessage | undefined;
-    try {
-      messages = this.#encode(reading);
-      if (source === undefined || !sameDeviceSource(source, reading)) {
-        info = infoMessage(reading, prefix);
-      }
-    } catch (err) {
-      this.#badDevice(reading.device, err);
-      return;
-    }
+    const encoded = this.#devices.reading(reading);
+    if (encoded === undefined) return;
+    const { messages, info } = encoded;
     if (messages.length > 0) this.#outbox.push(messages);
     for (const ext of this.#extensions) ext.onReading?.(reading);
-    if (info === undefined) return;
-    const changed = this.#info.get(name)?.message.payload !== info.payload;
-    this.#info.set(name, { message: info, source: reading });
-    if (changed && this.#connected) this.#publisher.latest(client, info);
+    if (info !== undefined && this.#connection.connected) this.#publisher.latest(client, info);
   }
 
   /** Publishes the retained availability now, or on the next connect when offline. Never throws. */
   availability(device: DeviceInfo, online: boolean): void {
-    const client = this.#client;
+    const client = this.#connection.client;
     if (client === undefined || this.#stopping !== undefined) return;
-    let m: MqttMessage;
-    try {
-      m = this.#layout.availability(device, this.config.topicPrefix, online);
-    } catch (err) {
-      this.#badDevice(device, err);
-      return;
-    }
-    this.#availability.set(deviceKey(device), m);
-    if (this.#connected) this.#publisher.latest(client, m);
+    const m = this.#devices.availability(device, online);
+    if (m !== undefined && this.#connection.connected) this.#publisher.latest(client, m);
   }
 
   /** The device left the config: extensions clean up after it (HA removes its device). */
@@ -365,8 +252,9 @@ export class MqttSink implements Sink {
   }
 
   async #shutdown(): Promise<void> {
-    const client = this.#client;
+    const client = this.#connection.client;
     if (client === undefined) return;
+    this.#connection.stopping();
     this.#sweep?.cancel(); // its `online` must not follow the `offline` below
     const t0 = this.#clock.monotonic();
     const delivered = await this.#outbox.drain(this.#stopTimeoutMs);
@@ -382,13 +270,10 @@ export class MqttSink implements Sink {
         done();
       });
     };
-    const said = delivered && (await sayOfflineAndEnd(client, this.#connected, off, publish, left));
-    if (!said) {
+    const said = delivered && (await this.#connection.sayOfflineAndEnd(off, publish, left));
+    if (!said)
       this.#log.warn({ unsent: this.#outbox.length }, 'MQTT flush timed out; closing anyway');
-      if (client.disconnecting) client.stream?.destroy();
-      else client.end(true);
-    }
-    this.#connected = false;
+    this.#connection.close(said);
     const { sent, length: unsent } = this.#outbox;
     this.#log.info({ sent, unsent }, 'MQTT sink stopped');
   }
