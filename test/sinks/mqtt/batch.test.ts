@@ -39,6 +39,7 @@ describe('MqttSink batching', () => {
     let client: MqttClient | undefined;
     const spy: MqttConnect = (url, opts) => (client = connect(url, opts));
     const sub = await subscribe(broker.url, 'kasa/+');
+    const bridge = await subscribe(broker.url, 'kasa/bridge/state');
     const sink = new MqttSink(mqttConfig(broker.url), {
       log: memoryLogger().log,
       clock: systemClock,
@@ -46,7 +47,15 @@ describe('MqttSink batching', () => {
     });
     await sink.start();
     await waitFor(() => sink.connected, 5000, 'connect');
-    await new Promise((r) => setImmediate(r)); // let the connect burst (bridge online) go out
+    // The connect burst ends with `bridge/state` `online`, after the availability sweep's round
+    // trips (subscribe, sync echo): counted from here, no write of it can fall in the count.
+    await waitFor(
+      () => bridge.seen.some((m) => m.payload === 'online'),
+      5000,
+      'bridge/state online',
+    );
+    await bridge.close();
+    await new Promise((r) => setImmediate(r));
     const writes = countWrites(client as MqttClient);
 
     // 8 readings (one JSON message each) and the 8 devices' `info`: 16 QoS 1 publishes, within
