@@ -18,13 +18,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { PlugError, PlugErrorCode, isPlugError } from '../errors.js';
 import { KasaDevice } from './device.js';
 import type { HttpDiscovery, TransportKind } from './discovery.js';
-import {
-  discoverHttp,
-  httpTransport,
-  loadHttpModules,
-  notFoundMessage,
-  type Connection,
-} from './http-modules.js';
+import { discoverHttp, httpTransport, loadHttpModules, type Connection } from './http-modules.js';
 import type { DeviceClient, DeviceSample } from './sample.js';
 import type { Credentials } from './transport/credentials.js';
 import type { KlapTransport } from './transport/klap.js';
@@ -108,15 +102,8 @@ export class AutoDevice implements DeviceClient {
       if (!auto || !isPlugError(err) || err.code !== PlugErrorCode.REFUSED) throw err;
       this.#forget();
       if (this.#connection?.transport !== 'xor' && this.#connection !== undefined) throw err;
-      const found = await discoverHttp(this.options.host, left(), this.options.discoveryPort);
-      if (found === undefined) {
-        throw new PlugError(
-          PlugErrorCode.REFUSED,
-          this.target,
-          notFoundMessage(this.options.discoveryPort),
-          err,
-        );
-      }
+      const { host, discoveryPort } = this.options;
+      const found = await discoverHttp(host, this.target, left(), discoveryPort, err);
       await this.#useHttp(found);
       return use(this.#client as DeviceClient, left());
     }

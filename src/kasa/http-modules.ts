@@ -9,6 +9,7 @@
  * python-kasa's `Discover` reads them (`discovery.ts`).
  */
 import type { Clock } from '../clock.js';
+import { PlugError, PlugErrorCode } from '../errors.js';
 import { parseHttpDiscovery, type HttpDiscovery, type TransportKind } from './discovery.js';
 import type { SmartDevice } from './smart-device.js';
 import type { AesTransport } from './transport/aes.js';
@@ -54,33 +55,37 @@ export function loadHttpModules(): Promise<HttpModules> {
 }
 
 /**
- * Asks the plug on UDP 20002 which HTTP transport it speaks.
+ * Asks the plug on UDP 20002 which HTTP transport it speaks, after its TCP port refused.
  * @param host the plug's address
+ * @param target `host:port` refused, for the error
  * @param timeoutMs how long to wait for the answer
  * @param discoveryPort where to ask; default 20002
- * @returns the answer, or undefined when none came or it was not understood
+ * @param cause the refusal, kept as the error's cause
+ * @returns the answer
+ * @throws PlugError PLUG_REFUSED when no answer came or it was not understood
  */
 export async function discoverHttp(
   host: string,
+  target: string,
   timeoutMs: number,
   discoveryPort?: number,
-): Promise<HttpDiscovery | undefined> {
+  cause?: unknown,
+): Promise<HttpDiscovery> {
   const { lookupTdp } = await loadHttpModules();
   const body = await lookupTdp(host, timeoutMs, discoveryPort);
-  if (body === undefined) return undefined;
+  let found: HttpDiscovery | undefined;
   try {
-    return parseHttpDiscovery(body, host);
+    found = body === undefined ? undefined : parseHttpDiscovery(body, host);
   } catch {
-    return undefined;
+    found = undefined;
   }
-}
-
-/**
- * The message for a plug that refused TCP and did not answer discovery.
- * @param discoveryPort where discovery asked; default 20002
- */
-export function notFoundMessage(discoveryPort?: number): string {
-  return `connection refused, and no answer to discovery on UDP ${discoveryPort ?? TDP_PORT}: is the plug powered and is this its address?`;
+  if (found !== undefined) return found;
+  throw new PlugError(
+    PlugErrorCode.REFUSED,
+    target,
+    `connection refused, and no answer to discovery on UDP ${discoveryPort ?? TDP_PORT}: is the plug powered and is this its address?`,
+    cause,
+  );
 }
 
 /** A transport built from a discovery answer, with what it carries. */

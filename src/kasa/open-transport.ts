@@ -5,15 +5,8 @@
  */
 import net from 'node:net';
 import { systemClock } from '../clock.js';
-import { PlugError, PlugErrorCode } from '../errors.js';
 import type { AutoDeviceOptions } from './connect.js';
-import {
-  discoverHttp,
-  httpTransport,
-  loadHttpModules,
-  notFoundMessage,
-  type Connection,
-} from './http-modules.js';
+import { discoverHttp, httpTransport, loadHttpModules, type Connection } from './http-modules.js';
 import type { PlugAddress, Transport } from './transport/transport.js';
 import { XorTransport } from './transport/xor.js';
 
@@ -75,14 +68,7 @@ export async function openTransport(
       connection: { transport: 'klap', protocol: version === 1 ? 'iot' : 'smart', port },
     };
   }
-  const found = await discoverHttp(host, timeoutMs, options.discoveryPort);
-  if (found === undefined) {
-    throw new PlugError(
-      PlugErrorCode.REFUSED,
-      `${host}:${port}`,
-      notFoundMessage(options.discoveryPort),
-    );
-  }
+  const found = await discoverHttp(host, `${host}:${port}`, timeoutMs, options.discoveryPort);
   const { transport, connection } = await httpTransport(found, host, account, clock);
   return { transport, connection };
 }
