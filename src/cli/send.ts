@@ -1,14 +1,14 @@
 /**
  * `kasa-collector send HOST[:PORT] COMMAND`: the classic client of softScheck/tplink-smartplug (`tplink_smartplug.py
  * -t HOST -c CMD | -j JSON`) on our transports: one exchange, the reply decrypted and
- * pretty-printed. A newer plug is found as the collector finds it (`src/kasa/connect.ts`); a
+ * pretty-printed. A newer plug is found as the collector finds it (`src/kasa/open-transport.ts`); a
  * SMART one gets each named command as its SMART method (`SMART_COMMANDS`), and `--json` takes a
  * SMART request (`{"method": …, "params": …}`) there.
  */
 import { parseHostPort } from './host-port.js';
 import { systemClock } from '../clock.js';
 import { ConfigError, PlugError, PlugErrorCode, isPlugError } from '../errors.js';
-import { openTransport } from '../kasa/connect.js';
+import { openTransport } from '../kasa/open-transport.js';
 import type { TransportKind } from '../kasa/discovery.js';
 import { isObject, parseJsonObject, type Json } from '../kasa/protocol/json.js';
 import { smartRequest, terminalUuid, type SmartCall } from '../kasa/protocol/smart.js';

@@ -13,51 +13,16 @@
  * `aes` on the configured port (80 by default), the KLAP generation (hence IOT or SMART) learned
  * from the handshake, AES always SMART.
  */
-import net from 'node:net';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { PlugError, PlugErrorCode, isPlugError } from '../errors.js';
 import { KasaDevice } from './device.js';
-import { parseHttpDiscovery, type HttpDiscovery, type TransportKind } from './discovery.js';
+import type { HttpDiscovery, TransportKind } from './discovery.js';
+import { discoverHttp, httpTransport, loadHttpModules, type Connection } from './http-modules.js';
 import type { DeviceClient, DeviceSample } from './sample.js';
 import type { Credentials } from './transport/credentials.js';
-import type { SmartDevice } from './smart-device.js';
-import type { AesTransport } from './transport/aes.js';
 import type { KlapTransport } from './transport/klap.js';
-import type { lookupTdp } from './transport/tdp-lookup.js';
-import { TDP_PORT } from './transport/tdp.js';
-import type { PlugAddress, Transport } from './transport/transport.js';
 import { XorTransport } from './transport/xor.js';
-
-/** What a plug on KLAP or AES needs, and what finds one (discovery on UDP 20002). */
-interface HttpModules {
-  AesTransport: typeof AesTransport;
-  KlapTransport: typeof KlapTransport;
-  SmartDevice: typeof SmartDevice;
-  lookupTdp: typeof lookupTdp;
-}
-
-let httpModules: Promise<HttpModules> | undefined;
-
-/**
- * Loads the HTTP transports, the SMART protocol and discovery on first need, once per process:
- * they bring node-forge (RSA, AES) and its ~40 modules, which a fleet on XOR never uses.
- * @returns the modules' exports
- */
-function loadHttpModules(): Promise<HttpModules> {
-  httpModules ??= Promise.all([
-    import('./transport/aes.js'),
-    import('./transport/klap.js'),
-    import('./smart-device.js'),
-    import('./transport/tdp-lookup.js'),
-  ]).then(([aes, klap, smart, tdp]) => ({
-    AesTransport: aes.AesTransport,
-    KlapTransport: klap.KlapTransport,
-    SmartDevice: smart.SmartDevice,
-    lookupTdp: tdp.lookupTdp,
-  }));
-  return httpModules;
-}
 
 /** How to build an {@link AutoDevice}. */
 export interface AutoDeviceOptions {
@@ -73,13 +38,6 @@ export interface AutoDeviceOptions {
   log?: Logger;
   /** Where discovery asks, default 20002 (tests use a free port). */
   discoveryPort?: number;
-}
-
-/** What a client was built on, for messages and `poll` output. */
-export interface Connection {
-  transport: TransportKind;
-  protocol: 'iot' | 'smart';
-  port: number;
 }
 
 /** A plug whose transport is found on first contact. Not safe for concurrent calls. */
@@ -144,15 +102,8 @@ export class AutoDevice implements DeviceClient {
       if (!auto || !isPlugError(err) || err.code !== PlugErrorCode.REFUSED) throw err;
       this.#forget();
       if (this.#connection?.transport !== 'xor' && this.#connection !== undefined) throw err;
-      const found = await this.#discover(left());
-      if (found === undefined) {
-        throw new PlugError(
-          PlugErrorCode.REFUSED,
-          this.target,
-          `connection refused, and no answer to discovery on UDP ${this.options.discoveryPort ?? TDP_PORT}: is the plug powered and is this its address?`,
-          err,
-        );
-      }
+      const { host, discoveryPort } = this.options;
+      const found = await discoverHttp(host, this.target, left(), discoveryPort, err);
       await this.#useHttp(found);
       return use(this.#client as DeviceClient, left());
     }
@@ -193,19 +144,7 @@ export class AutoDevice implements DeviceClient {
     );
   }
 
-  async #discover(timeoutMs: number): Promise<HttpDiscovery | undefined> {
-    const { lookupTdp } = await loadHttpModules();
-    const body = await lookupTdp(this.options.host, timeoutMs, this.options.discoveryPort);
-    if (body === undefined) return undefined;
-    try {
-      return parseHttpDiscovery(body, this.options.host);
-    } catch {
-      return undefined;
-    }
-  }
-
   async #useHttp(found: HttpDiscovery): Promise<void> {
-    const { AesTransport, KlapTransport, SmartDevice } = await loadHttpModules();
     const { host, account } = this.options;
     const clock = this.#clock;
     if (found.https) {
@@ -215,30 +154,14 @@ export class AutoDevice implements DeviceClient {
         `the plug (${found.model ?? found.deviceType}) wants ${found.transport.toUpperCase()} over HTTPS, which is not supported`,
       );
     }
-    const address = { host, port: found.httpPort };
-    const acc = account ? { account } : {};
-    const connection: Connection = {
-      transport: found.transport,
-      protocol: found.protocol,
-      port: found.httpPort,
-    };
-    if (found.transport === 'aes') {
-      const lv = found.loginVersion === undefined ? {} : { loginVersion: found.loginVersion };
-      this.#set(
-        new SmartDevice(new AesTransport(address, { ...acc, ...lv, clock }), clock),
-        connection,
-      );
-    } else {
-      const klap = new KlapTransport(address, {
-        ...acc,
-        version: found.protocol === 'iot' ? 1 : 2,
-        clock,
-      });
-      this.#set(
-        found.protocol === 'iot' ? new KasaDevice(klap, clock) : new SmartDevice(klap, clock),
-        connection,
-      );
-    }
+    const built = await httpTransport(found, host, account, clock);
+    const { SmartDevice } = await loadHttpModules();
+    // AES always carries SMART; KLAP carries the protocol discovery named.
+    const iot = built.kind === 'klap' && found.protocol === 'iot';
+    this.#set(
+      iot ? new KasaDevice(built.transport, clock) : new SmartDevice(built.transport, clock),
+      built.connection,
+    );
     this.options.log?.info(
       {
         host,
@@ -260,90 +183,4 @@ export class AutoDevice implements DeviceClient {
     this.#client?.close();
     this.#client = undefined;
   }
-}
-
-/** A transport for one-shot tools (`send`), with the protocol it carries. */
-export interface OpenedTransport {
-  transport: Transport;
-  connection: Connection;
-}
-
-/** True when a TCP connection to `address` is accepted within `timeoutMs`. */
-function tcpAccepts(address: PlugAddress, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(address);
-    const done = (ok: boolean): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(ok);
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-/**
- * Opens the transport a plug needs, found as {@link AutoDevice} finds it (a TCP connect to the
- * configured port standing in for the first XOR request), for tools that send raw requests.
- * @param options address, forced transport, account
- * @param timeoutMs deadline of the search (and of KLAP's handshake when forced)
- * @throws PlugError PLUG_REFUSED when nothing answers, or as the transports do
- */
-export async function openTransport(
-  options: AutoDeviceOptions,
-  timeoutMs: number,
-): Promise<OpenedTransport> {
-  const { host, port, account } = options;
-  const clock = options.clock ?? systemClock;
-  const acc = account ? { account } : {};
-  const address = { host, port };
-  const forced = options.transport;
-  if (forced === 'xor' || (forced === undefined && (await tcpAccepts(address, timeoutMs)))) {
-    return {
-      transport: new XorTransport(address),
-      connection: { transport: 'xor', protocol: 'iot', port },
-    };
-  }
-  const { AesTransport, KlapTransport, lookupTdp } = await loadHttpModules();
-  if (forced === 'aes') {
-    return {
-      transport: new AesTransport(address, { ...acc, clock }),
-      connection: { transport: 'aes', protocol: 'smart', port },
-    };
-  }
-  if (forced === 'klap') {
-    const klap = new KlapTransport(address, { ...acc, clock });
-    const version = await klap.handshake(timeoutMs);
-    return {
-      transport: klap,
-      connection: { transport: 'klap', protocol: version === 1 ? 'iot' : 'smart', port },
-    };
-  }
-  const body = await lookupTdp(host, timeoutMs, options.discoveryPort);
-  let found: HttpDiscovery | undefined;
-  try {
-    found = body === undefined ? undefined : parseHttpDiscovery(body, host);
-  } catch {
-    found = undefined;
-  }
-  if (found === undefined) {
-    throw new PlugError(
-      PlugErrorCode.REFUSED,
-      `${host}:${port}`,
-      `connection refused, and no answer to discovery on UDP ${options.discoveryPort ?? TDP_PORT}: is the plug powered and is this its address?`,
-    );
-  }
-  const httpAddress = { host, port: found.httpPort };
-  const connection: Connection = {
-    transport: found.transport,
-    protocol: found.protocol,
-    port: found.httpPort,
-  };
-  if (found.transport === 'aes') {
-    const lv = found.loginVersion === undefined ? {} : { loginVersion: found.loginVersion };
-    return { transport: new AesTransport(httpAddress, { ...acc, ...lv, clock }), connection };
-  }
-  const version = found.protocol === 'iot' ? 1 : 2;
-  return { transport: new KlapTransport(httpAddress, { ...acc, version, clock }), connection };
 }

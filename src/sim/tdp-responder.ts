@@ -9,57 +9,31 @@
  */
 import type dgram from 'node:dgram';
 import { encodeTdp, TDP_HEADER_BYTES } from '../kasa/transport/tdp.js';
-import { bindLoopbackUdp, closeUdp } from './loopback-udp.js';
+import { LoopbackUdpResponder } from './loopback-udp.js';
 
 /** A discovery responder. The constructor only assigns; `start()` binds. */
-export class SimulatedTdpResponder {
+export class SimulatedTdpResponder extends LoopbackUdpResponder {
   /** Probes received. */
   probes = 0;
-  #socket: dgram.Socket | undefined;
-  #port = 0;
 
   /**
    * @param result builds the `result` object of the answer
    * @param host loopback address to bind (default `127.0.0.1`)
-   * @param port UDP port: 20002 as on a LAN, 0 (default) for a free one
+   * @param requestedPort UDP port: 20002 as on a LAN, 0 (default) for a free one
    */
   constructor(
     private readonly result: () => Record<string, unknown>,
-    readonly host = '127.0.0.1',
-    private readonly requestedPort = 0,
-  ) {}
-
-  /** The bound port; 0 before `start()`. */
-  get port(): number {
-    return this.#port;
+    host = '127.0.0.1',
+    requestedPort = 0,
+  ) {
+    super('SimulatedTdpResponder', host, requestedPort);
   }
 
-  /**
-   * Binds the UDP port.
-   * @throws Error when `host` is not loopback or the bind fails (EADDRINUSE …)
-   */
-  async start(): Promise<number> {
-    if (this.#socket !== undefined) return this.#port;
-    const socket = await bindLoopbackUdp(
-      'SimulatedTdpResponder',
-      this.host,
-      this.requestedPort,
-      (sock, msg, rinfo) => {
-        if (msg.length < TDP_HEADER_BYTES || msg[0] !== 2) return;
-        this.probes++;
-        const body = JSON.stringify({ error_code: 0, result: this.result() });
-        sock.send(encodeTdp(body, msg.readUInt32BE(8), 2), rinfo.port, rinfo.address);
-      },
-    );
-    this.#socket = socket;
-    this.#port = socket.address().port;
-    return this.#port;
-  }
-
-  /** Closes the socket. Safe to call twice. */
-  async stop(): Promise<void> {
-    const socket = this.#socket;
-    this.#socket = undefined;
-    await closeUdp(socket);
+  /** Answers a probe with the header layout it came with (see above). */
+  protected onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (msg.length < TDP_HEADER_BYTES || msg[0] !== 2) return;
+    this.probes++;
+    const body = JSON.stringify({ error_code: 0, result: this.result() });
+    socket.send(encodeTdp(body, msg.readUInt32BE(8), 2), rinfo.port, rinfo.address);
   }
 }

@@ -12,7 +12,7 @@
 import type dgram from 'node:dgram';
 import { decodeDatagram, encodeDatagram } from '../kasa/transport/udp.js';
 import { answer } from './answer.js';
-import { bindLoopbackUdp, closeUdp } from './loopback-udp.js';
+import { LoopbackUdpResponder } from './loopback-udp.js';
 import type { SimulatedPlug } from './plug.js';
 
 /** How a {@link SimulatedUdpResponder} replies. */
@@ -37,58 +37,27 @@ export interface SimulatedUdpOptions {
 }
 
 /** A plug's UDP responder. The constructor only assigns; `start()` binds. */
-export class SimulatedUdpResponder {
+export class SimulatedUdpResponder extends LoopbackUdpResponder {
   /** Every datagram received, parsed (or the raw text when it was not JSON), oldest first. */
   readonly received: unknown[] = [];
   readonly #plug: SimulatedPlug;
   readonly #opts: SimulatedUdpOptions;
-  #socket: dgram.Socket | undefined;
-  #port = 0;
 
   /**
    * @param plug whose sysinfo and relay the replies use
    * @param options see {@link SimulatedUdpOptions}
    */
   constructor(plug: SimulatedPlug, options: SimulatedUdpOptions = {}) {
+    super('SimulatedUdpResponder', options.host ?? '127.0.0.1', options.port ?? 0);
     this.#plug = plug;
     this.#opts = options;
   }
 
-  /** The bound address. */
-  get host(): string {
-    return this.#opts.host ?? '127.0.0.1';
-  }
-  /** The bound port; 0 before `start()`. */
-  get port(): number {
-    return this.#port;
-  }
-
   /**
-   * Binds the loopback UDP port. The plug itself should be started first (its sysinfo needs it).
-   * @returns the UDP port
-   * @throws Error when `host` is not loopback, or the bind fails (EADDRINUSE, EADDRNOTAVAIL …)
+   * Answers one datagram as {@link SimulatedUdpOptions} say. The plug itself should be started
+   * before this responder (its sysinfo needs it).
    */
-  async start(): Promise<number> {
-    if (this.#socket !== undefined) return this.#port;
-    const socket = await bindLoopbackUdp(
-      'SimulatedUdpResponder',
-      this.host,
-      this.#opts.port ?? 0,
-      (sock, msg, rinfo) => this.#onMessage(sock, msg, rinfo),
-    );
-    this.#socket = socket;
-    this.#port = socket.address().port;
-    return this.#port;
-  }
-
-  /** Closes the socket. Safe to call twice. */
-  async stop(): Promise<void> {
-    const socket = this.#socket;
-    this.#socket = undefined;
-    await closeUdp(socket);
-  }
-
-  #onMessage(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  protected onDatagram(socket: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const text = decodeDatagram(msg).toString('utf8');
     let request: unknown;
     try {

@@ -21,11 +21,11 @@
  * same deadline; so does the `TIMEOUT` cookie's life running out (with the margin of `klap.ts`).
  * A reply that does not decrypt ends the session and fails with `PLUG_BAD_REPLY`.
  */
-import { systemClock, type Clock } from '../../clock.js';
+import type { Clock } from '../../clock.js';
 import { PlugError, PlugErrorCode } from '../../errors.js';
 import { isObject, parseJsonObject, type Json } from '../protocol/json.js';
 import { smartError, smartErrorKind } from '../protocol/smart-errors.js';
-import { AuthBackoff, authError } from './auth-backoff.js';
+import { authError } from './auth-backoff.js';
 import {
   AesSession,
   loginParams,
@@ -34,9 +34,9 @@ import {
   type RsaKeyPair,
 } from './aes-cipher.js';
 import { accountsToTry, TAPO_SETUP_ACCOUNT, type Credentials } from './credentials.js';
-import { HttpClient, type HttpReply } from './http.js';
+import type { HttpReply } from './http.js';
 import { timeLeft } from './deadline.js';
-import { httpStatusError, renewAt, sessionCookie } from './http-session.js';
+import { HttpSessionHolder, httpStatusError, renewAt, sessionCookie } from './http-session.js';
 import type { PlugAddress, RequestOptions, Transport } from './transport.js';
 
 /** Headers python-kasa sends with every AES request (`AesTransport.COMMON_HEADERS`). */
@@ -70,12 +70,9 @@ export class AesTransport implements Transport {
   /** `host:port`, for messages. */
   readonly target: string;
   readonly kind = 'aes';
-  readonly #http: HttpClient;
-  readonly #clock: Clock;
-  readonly #backoff: AuthBackoff;
+  readonly #link: HttpSessionHolder<Session>;
   readonly #accounts: Credentials[];
   #loginVersion: LoginVersion | undefined;
-  #session: Session | undefined;
   #handshakes = 0;
 
   /**
@@ -86,10 +83,10 @@ export class AesTransport implements Transport {
     readonly address: PlugAddress,
     private readonly options: AesOptions = {},
   ) {
-    this.target = `${address.host}:${address.port}`;
-    this.#http = new HttpClient(address);
-    this.#clock = options.clock ?? systemClock;
-    this.#backoff = new AuthBackoff(this.#clock);
+    this.#link = new HttpSessionHolder<Session>(address, options.clock, (timeoutMs) =>
+      this.#login(timeoutMs),
+    );
+    this.target = this.#link.target;
     this.#accounts = accountsToTry(options.account, TAPO_SETUP_ACCOUNT);
     this.#loginVersion = options.loginVersion;
   }
@@ -110,14 +107,13 @@ export class AesTransport implements Transport {
    *   PLUG_DEVICE_ERROR (an envelope `error_code`, an HTTP error status)
    */
   async request(json: string, opts: RequestOptions): Promise<Buffer> {
-    this.#backoff.check();
-    const left = timeLeft(this.#clock, opts.timeoutMs);
+    const left = this.#link.begin(opts.timeoutMs);
     for (let attempt = 0; ; attempt++) {
-      const session = await this.#live(left());
+      const session = await this.#link.live(left());
       const outer = await this.#passthrough(session, `/app?token=${session.token}`, json, left());
       const code = outer['error_code'];
       if (code !== 0) {
-        this.#session = undefined;
+        this.#link.drop();
         if (typeof code === 'number' && smartErrorKind(code) === 'session' && attempt === 0)
           continue;
         throw smartError(this.target, code, 'securePassthrough');
@@ -128,22 +124,12 @@ export class AesTransport implements Transport {
 
   /** Drops the session and the connection; the next request handshakes. Safe to call twice. */
   close(): void {
-    this.#session = undefined;
-    this.#http.close();
-  }
-
-  async #live(timeoutMs: number): Promise<Session> {
-    const s = this.#session;
-    if (s !== undefined && this.#clock.monotonic() < s.renewAt) return s;
-    this.#session = undefined;
-    const session = await this.#login(timeoutMs);
-    this.#session = session;
-    return session;
+    this.#link.close();
   }
 
   /** Handshake + login, trying each account (and login generation) with a fresh handshake. */
   async #login(timeoutMs: number): Promise<Session> {
-    const left = timeLeft(this.#clock, timeoutMs);
+    const left = timeLeft(this.#link.clock, timeoutMs);
     const versions: LoginVersion[] =
       this.#loginVersion === undefined ? [2, 1] : [this.#loginVersion];
     for (const account of this.#accounts) {
@@ -152,7 +138,7 @@ export class AesTransport implements Transport {
         const request = JSON.stringify({
           method: 'login_device',
           params: loginParams(version, account),
-          request_time_milis: this.#clock.now(),
+          request_time_milis: this.#link.clock.now(),
         });
         const outer = await this.#passthrough(session, '/app', request, left());
         const outerCode = outer['error_code'];
@@ -169,7 +155,7 @@ export class AesTransport implements Transport {
             );
           }
           this.#loginVersion = version;
-          this.#backoff.succeed();
+          this.#link.backoff.succeed();
           return { ...session, token };
         }
         if (typeof code !== 'number' || smartErrorKind(code) !== 'auth') {
@@ -178,17 +164,17 @@ export class AesTransport implements Transport {
       }
     }
     this.close();
-    throw this.#backoff.fail(authError(this.target, this.options.account?.keys, 'AES'));
+    throw this.#link.backoff.fail(authError(this.target, this.options.account?.keys, 'AES'));
   }
 
   async #handshake(timeoutMs: number): Promise<Omit<Session, 'token'>> {
-    const started = this.#clock.monotonic();
+    const started = this.#link.clock.monotonic();
     const keys = await (this.options.keyPair ?? sharedRsaKeyPair)();
     const body = Buffer.from(
       JSON.stringify({ method: 'handshake', params: { key: keys.publicPem } }),
       'utf8',
     );
-    const reply = await this.#http.post('/app', body, { timeoutMs, headers: HEADERS });
+    const reply = await this.#link.http.post('/app', body, { timeoutMs, headers: HEADERS });
     const outer = this.#parseOuter(reply, 'handshake');
     if (outer['error_code'] !== 0) throw smartError(this.target, outer['error_code'], 'handshake');
     const result = outer['result'];
@@ -229,10 +215,10 @@ export class AesTransport implements Transport {
       }),
       'utf8',
     );
-    const reply = await this.#http.post(path, body, {
+    const reply = await this.#link.http.post(path, body, {
       timeoutMs,
       headers: HEADERS,
-      ...(session.cookie === undefined ? {} : { cookie: session.cookie }),
+      cookie: session.cookie,
     });
     return this.#parseOuter(reply, 'securePassthrough');
   }
@@ -242,7 +228,7 @@ export class AesTransport implements Transport {
     const result = outer['result'];
     const response = isObject(result) ? result['response'] : undefined;
     if (typeof response !== 'string') {
-      this.#session = undefined;
+      this.#link.drop();
       throw new PlugError(
         PlugErrorCode.BAD_REPLY,
         this.target,
@@ -252,7 +238,7 @@ export class AesTransport implements Transport {
     try {
       return session.cipher.decrypt(response);
     } catch (err) {
-      this.#session = undefined;
+      this.#link.drop();
       throw new PlugError(
         PlugErrorCode.BAD_REPLY,
         this.target,
@@ -264,7 +250,7 @@ export class AesTransport implements Transport {
 
   #parseOuter(reply: HttpReply, what: string): Json {
     if (reply.status !== 200) {
-      this.#session = undefined;
+      this.#link.drop();
       throw httpStatusError(this.target, `AES ${what}`, reply.status);
     }
     return this.#parseInner(reply.body, what);

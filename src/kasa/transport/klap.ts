@@ -19,13 +19,12 @@
  * `PLUG_BAD_REPLY`; the next request handshakes afresh.
  */
 import { randomBytes } from 'node:crypto';
-import { systemClock, type Clock } from '../../clock.js';
+import type { Clock } from '../../clock.js';
 import { PlugError, PlugErrorCode } from '../../errors.js';
-import { AuthBackoff, authError } from './auth-backoff.js';
+import { authError } from './auth-backoff.js';
 import { accountsToTry, KASA_SETUP_ACCOUNT, type Credentials } from './credentials.js';
-import { HttpClient } from './http.js';
 import { timeLeft } from './deadline.js';
-import { httpStatusError, renewAt, sessionCookie } from './http-session.js';
+import { HttpSessionHolder, httpStatusError, renewAt, sessionCookie } from './http-session.js';
 import {
   authHash,
   clientProof,
@@ -60,12 +59,9 @@ export class KlapTransport implements Transport {
   /** `host:port`, for messages. */
   readonly target: string;
   readonly kind = 'klap';
-  readonly #http: HttpClient;
-  readonly #clock: Clock;
-  readonly #backoff: AuthBackoff;
+  readonly #link: HttpSessionHolder<Session>;
   readonly #accounts: Credentials[];
   #version: KlapVersion | undefined;
-  #session: Session | undefined;
   /** Account hashes by `version:index`, computed once. */
   readonly #hashes = new Map<string, Buffer>();
   #handshakes = 0;
@@ -78,10 +74,13 @@ export class KlapTransport implements Transport {
     readonly address: PlugAddress,
     private readonly options: KlapOptions = {},
   ) {
-    this.target = `${address.host}:${address.port}`;
-    this.#http = new HttpClient(address);
-    this.#clock = options.clock ?? systemClock;
-    this.#backoff = new AuthBackoff(this.#clock);
+    this.#link = new HttpSessionHolder<Session>(
+      address,
+      options.clock,
+      (timeoutMs) => this.#handshake(timeoutMs),
+      (session) => session.cipher.usable,
+    );
+    this.target = this.#link.target;
     this.#accounts = accountsToTry(options.account, KASA_SETUP_ACCOUNT);
     this.#version = options.version;
   }
@@ -107,29 +106,28 @@ export class KlapTransport implements Transport {
    *   decryptable, not a KLAP plug), PLUG_DEVICE_ERROR (an HTTP error status)
    */
   async request(json: string, opts: RequestOptions): Promise<Buffer> {
-    this.#backoff.check();
-    const left = timeLeft(this.#clock, opts.timeoutMs);
+    const left = this.#link.begin(opts.timeoutMs);
     for (let attempt = 0; ; attempt++) {
-      const session = await this.#live(left());
+      const session = await this.#link.live(left());
       const { body, seq } = session.cipher.encrypt(json);
-      const reply = await this.#http.post(`/app/request?seq=${seq}`, body, {
+      const reply = await this.#link.http.post(`/app/request?seq=${seq}`, body, {
         timeoutMs: left(),
-        ...(session.cookie === undefined ? {} : { cookie: session.cookie }),
+        cookie: session.cookie,
       });
       if (reply.status === 403 && attempt === 0) {
         // The plug no longer knows the session: handshake again and resend, once.
-        this.#session = undefined;
+        this.#link.drop();
         continue;
       }
       if (reply.status !== 200) {
-        this.#session = undefined;
+        this.#link.drop();
         const after = attempt > 0 ? ' after a fresh handshake' : '';
         throw httpStatusError(this.target, 'KLAP request', reply.status, after);
       }
       try {
         return session.cipher.decrypt(reply.body, seq);
       } catch (err) {
-        this.#session = undefined;
+        this.#link.drop();
         if (!(err instanceof KlapReplyError)) throw err;
         throw new PlugError(
           PlugErrorCode.BAD_REPLY,
@@ -148,31 +146,21 @@ export class KlapTransport implements Transport {
    * @throws PlugError as {@link request}
    */
   async handshake(timeoutMs: number): Promise<KlapVersion> {
-    this.#backoff.check();
-    await this.#live(timeoutMs);
+    this.#link.backoff.check();
+    await this.#link.live(timeoutMs);
     return this.#version as KlapVersion;
   }
 
   /** Drops the session and the connection; the next request handshakes. Safe to call twice. */
   close(): void {
-    this.#session = undefined;
-    this.#http.close();
-  }
-
-  async #live(timeoutMs: number): Promise<Session> {
-    const s = this.#session;
-    if (s !== undefined && this.#clock.monotonic() < s.renewAt && s.cipher.usable) return s;
-    this.#session = undefined;
-    const session = await this.#handshake(timeoutMs);
-    this.#session = session;
-    return session;
+    this.#link.close();
   }
 
   async #handshake(timeoutMs: number): Promise<Session> {
-    const started = this.#clock.monotonic();
-    const left = timeLeft(this.#clock, timeoutMs);
+    const started = this.#link.clock.monotonic();
+    const left = timeLeft(this.#link.clock, timeoutMs);
     const local = this.options.seed?.() ?? randomBytes(16);
-    const h1 = await this.#http.post('/app/handshake1', local, { timeoutMs: left() });
+    const h1 = await this.#link.http.post('/app/handshake1', local, { timeoutMs: left() });
     if (h1.status !== 200 || h1.body.length !== 48) {
       throw new PlugError(
         PlugErrorCode.BAD_REPLY,
@@ -185,20 +173,20 @@ export class KlapTransport implements Transport {
     const match = this.#match(local, remote, proof);
     if (match === undefined) {
       this.close();
-      throw this.#backoff.fail(authError(this.target, this.options.account?.keys, 'KLAP'));
+      throw this.#link.backoff.fail(authError(this.target, this.options.account?.keys, 'KLAP'));
     }
     const sessionId = h1.cookies['TP_SESSIONID'];
     const cookie = sessionCookie(sessionId);
-    const h2 = await this.#http.post(
+    const h2 = await this.#link.http.post(
       '/app/handshake2',
       clientProof(match.version, local, remote, match.hash),
-      { timeoutMs: left(), ...(cookie === undefined ? {} : { cookie }) },
+      { timeoutMs: left(), cookie },
     );
     if (h2.status !== 200) {
       throw httpStatusError(this.target, 'KLAP handshake2', h2.status);
     }
     this.#version = match.version;
-    this.#backoff.succeed();
+    this.#link.backoff.succeed();
     this.#handshakes++;
     return {
       cipher: new KlapSession(local, remote, match.hash),
