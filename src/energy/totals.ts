@@ -15,6 +15,7 @@ import {
   type ParsedTotals,
   type TotalsDocument,
 } from './totals-file.js';
+import { headroomKWh, smoothedRate } from './headroom.js';
 import { loadTotals, type TotalsLoadOutcome } from './totals-load.js';
 
 /** What {@link EnergyTotals} needs; everything injected. */
@@ -49,33 +50,6 @@ export interface EnergyTotalsOptions {
 export const FLUSH_DELAY_MS = 60_000;
 
 /**
- * kWh a device's ceiling is always above its published total: the margin for a device that
- * drew nothing lately and starts drawing.
- */
-export const CEILING_SLACK_KWH = 0.005;
-
-/**
- * Seconds over which a device's rate is averaged for its ceiling's headroom. Plugs count energy
- * in whole Wh (`total` with three decimals in kWh, or `total_wh`), so at a 1 s poll a 100 W
- * load reads 0, 0, …, then 1 Wh: a rate taken from the last step alone swings between 0 and
- * 3.6 kW, and every write made while it reads 0 leaves only the slack, so the file was written
- * ahead every few seconds (367 writes in 30 min for 200 steady plugs, against 30).
- */
-export const RATE_WINDOW_S = 120;
-
-/**
- * The rate averaged over about {@link RATE_WINDOW_S}: an exponentially weighted mean in time.
- * @param previous kWh/s, undefined for a device's first step
- * @param latest the last step's rate, kWh/s
- * @param elapsedS the last step's duration, s (≥ 1)
- * @returns kWh/s
- */
-function smoothedRate(previous: number | undefined, latest: number, elapsedS: number): number {
-  if (previous === undefined) return latest;
-  return previous + (latest - previous) * Math.min(1, elapsedS / RATE_WINDOW_S);
-}
-
-/**
  * Lifetime energy counters per plug (`energy_total`, kWh), kept from the plugs' since-boot
  * counters by the policy of `step.ts`, and persisted in `<state.dir>/energy-totals.json`
  * so that the published total never decreases, across plug reboots, collector crashes and
@@ -85,8 +59,9 @@ function smoothedRate(previous: number | undefined, latest: number, elapsedS: nu
  *   longer be the plug's), and whenever a total about to be published is above the `ceiling`
  *   the file holds for it ({@link writeAhead}): so what was published is always covered by the
  *   file, and a restart that finds the plug rebooted resumes at least from there (`step.ts`).
- *   A ceiling is the published total plus what the device would add at its recent rate ({@link RATE_WINDOW_S}) over
- *   two write delays (and {@link CEILING_SLACK_KWH}): at a steady draw no extra write is needed.
+ *   A ceiling is the published total plus its headroom (`headroom.ts`: what the device would
+ *   add at its recent rate over two write delays, plus a slack): at a steady draw no extra
+ *   write is needed.
  *
  * The file degrades per entry: an entry out of range (a negative or non-finite number, or more
  * than `maxLifetimeKWh(maxPower)`) is dropped with a warning, the others kept; a file that is
@@ -101,7 +76,7 @@ export class EnergyTotals {
   #ceilings = new Map<string, number>();
   /** Monotonic ms of each device's last step in this process. */
   readonly #steppedAt = new Map<string, number>();
-  /** Each device's recent rate, kWh/s, smoothed over {@link RATE_WINDOW_S}. */
+  /** Each device's recent rate, kWh/s, averaged over `RATE_WINDOW_S` (`headroom.ts`). */
   readonly #rates = new Map<string, number>();
   #timer: unknown = undefined;
   #dirty = false;
@@ -293,17 +268,10 @@ export class EnergyTotals {
     return true;
   }
 
-  /**
-   * kWh above its published total that `key` may reach before the file must be written again:
-   * its recent rate over two write delays (bounded by what `maxPower` could deliver), plus
-   * the slack.
-   */
+  /** kWh above its published total that `key` may reach before the next write (`headroom.ts`). */
   #headroom(key: string): number {
     const aheadS = (2 * (this.opts.flushDelayMs ?? FLUSH_DELAY_MS)) / 1000;
-    const rate = (this.#rates.get(key) ?? 0) * aheadS;
-    const { maxPower } = this.opts;
-    const bound = maxPower === undefined ? rate : (maxPower * aheadS) / 3_600_000;
-    return CEILING_SLACK_KWH + Math.min(rate, bound);
+    return headroomKWh(this.#rates.get(key) ?? 0, aheadS, this.opts.maxPower);
   }
 
   #schedule(): void {
