@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 /**
  * Time as the collector sees it: the one place that reads real time. Injected everywhere time
  * matters (the schedule, deadlines, availability, pacing, backlog writes) so tests drive it by
@@ -22,6 +23,7 @@ export interface Clock {
 /** The real clock: `Date.now()`, `performance.now()` and Node's timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),
+  // `node:perf_hooks`' own: the global `performance` is a getter Node runs on every read.
   monotonic: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),

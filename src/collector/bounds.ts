@@ -31,8 +31,8 @@ export interface Rejection {
 export interface BoundsResult {
   /** A new object: the input minus the rejected fields. */
   values: Measurement;
-  /** In {@link BOUNDED_FIELDS} order; empty when the reading is plausible. */
-  rejected: Rejection[];
+  /** In {@link BOUNDED_FIELDS} order; empty (and shared) when the reading is plausible. */
+  rejected: readonly Rejection[];
 }
 
 /** The checked fields, in the order rejections are reported. */
@@ -100,15 +100,21 @@ function violation(field: BoundedField, value: number, b: FilterConfig): string 
  * @returns the values that survive, and one {@link Rejection} per removed value
  */
 export function applyBounds(values: Measurement, bounds: FilterConfig): BoundsResult {
-  const out: Measurement = { ...values };
-  const rejected: Rejection[] = [];
-  for (const field of BOUNDED_FIELDS) {
+  let out: Measurement | undefined;
+  let rejected: Rejection[] | undefined;
+  for (let i = 0; i < BOUNDED_FIELDS.length; i++) {
+    const field = BOUNDED_FIELDS[i] as BoundedField;
     const value = values[field];
     if (value === undefined) continue;
     const reason = violation(field, value, bounds);
     if (reason === undefined) continue;
+    out ??= { ...values };
     delete out[field];
-    rejected.push({ field, value, reason });
+    (rejected ??= []).push({ field, value, reason });
   }
-  return { values: out, rejected };
+  // The common case, nothing removed: one copy and no array of its own.
+  return { values: out ?? { ...values }, rejected: rejected ?? NONE_REJECTED };
 }
+
+/** The rejections of a plausible reading (shared, never modified). */
+const NONE_REJECTED: readonly Rejection[] = Object.freeze([]);

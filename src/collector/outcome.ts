@@ -27,7 +27,7 @@ import { totalsKey } from '../energy/totals-file.js';
 import { PollError, PollErrorCode } from '../errors.js';
 import type { DeviceSample } from '../kasa/device.js';
 import { heldNote, LogThrottle } from '../log/throttle.js';
-import { deviceKey } from '../reading.js';
+import { deviceKey, type DeviceInfo } from '../reading.js';
 import type { PollObserver, Sink } from '../sinks/sink.js';
 import { PlugClaims } from './plug-claims.js';
 import type { PolledDevice } from './polled-device.js';
@@ -59,6 +59,9 @@ export interface PollCounters {
   /** Values removed by the spike filter (one per field per reading). */
   spikes: number;
 }
+
+/** A plug's outlets: none. */
+const NO_OUTLETS: readonly DeviceInfo[] = [];
 
 /** Delivers poll outcomes to the sink, the observer and the log. Never throws on a plug's data. */
 export class PollOutcomes {
@@ -173,9 +176,13 @@ export class PollOutcomes {
     // A strip's outlets share its availability: one seen for the first time while the strip is
     // online is announced online too. Every reading goes out before its device's `online`, so
     // no consumer shows a reading from before the stop as current (docs/mqtt-and-home-assistant.md).
-    const settled = sample.outlets === undefined ? [] : device.settleOutlets(sample.outlets);
-    const outlets = settled.map(([o]) => device.outletInfo(o));
-    const announce = new Set(outlets.filter((_, i) => cameOnline || settled[i]?.[1] === true));
+    let outlets: readonly DeviceInfo[] = NO_OUTLETS;
+    let announce: ReadonlySet<DeviceInfo> | undefined;
+    if (sample.outlets !== undefined) {
+      const settled = device.settleOutlets(sample.outlets);
+      outlets = settled.map(([o]) => device.outletInfo(o));
+      announce = new Set(outlets.filter((_, i) => cameOnline || settled[i]?.[1] === true));
+    }
     const { host, port } = device.config;
     const key = totalsKey(sample.identity, host, port);
     const out = pollReadings(
@@ -200,7 +207,7 @@ export class PollOutcomes {
     this.#publish(() => {
       for (const reading of readings) {
         sink.write(reading);
-        if (announce.has(reading.device)) sink.availability(reading.device, true);
+        if (announce?.has(reading.device) === true) sink.availability(reading.device, true);
       }
       if (cameOnline) sink.availability(info, true);
     }, needsWrite);

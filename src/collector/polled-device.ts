@@ -44,6 +44,13 @@ export class PolledDevice implements Pollable {
   readonly #outlets = new Map<string, OutletInfo>();
   /** The outlets of the last good poll, in position order (empty for a plug). */
   #current: OutletInfo[] = [];
+  /**
+   * {@link info} as last built, until the name changes: one object for the device's readings,
+   * so sinks that keep something per device object (the MQTT sink's topics) find it again.
+   */
+  #info: Readonly<DeviceInfo> | undefined;
+  /** {@link outletInfo} per outlet, built from {@link #info}; emptied with it. */
+  #outletInfos = new WeakMap<OutletInfo, Readonly<DeviceInfo>>();
 
   /**
    * @param config the device's config entry
@@ -116,7 +123,9 @@ export class PolledDevice implements Pollable {
    */
   standIn(taken: ReadonlySet<string>): void {
     if (this.#name !== undefined) return;
-    this.#standIn = firstFree(addressNames(this.config.host, this.config.port), taken);
+    const standIn = firstFree(addressNames(this.config.host, this.config.port), taken);
+    if (standIn !== this.#standIn) this.#renamed();
+    this.#standIn = standIn;
   }
 
   /**
@@ -131,6 +140,7 @@ export class PolledDevice implements Pollable {
     if (this.#name !== undefined) return undefined;
     const candidates = derivedNames(identity, this.config.host, this.config.port);
     this.#name = firstFree(candidates, taken);
+    if (this.#name !== this.#standIn) this.#renamed();
     return this.#name === candidates[0] ? undefined : candidates[0];
   }
 
@@ -166,21 +176,37 @@ export class PolledDevice implements Pollable {
 
   /**
    * How sinks address one outlet: the strip's name and address, the outlet's own emonhub node
-   * (`outlets[n-1].node`, never the strip's) and the strip's `control`.
+   * (`outlets[n-1].node`, never the strip's) and the strip's `control`. The same frozen object
+   * for the same outlet until the strip's name changes.
    * @param outlet an outlet from {@link settleOutlets}
    */
-  outletInfo(outlet: OutletInfo): DeviceInfo {
+  outletInfo(outlet: OutletInfo): Readonly<DeviceInfo> {
+    const known = this.#outletInfos.get(outlet);
+    if (known !== undefined) return known;
     const { node: _stripNode, ...info } = this.info;
     const node = this.config.outlets?.[outlet.position - 1]?.node;
-    return { ...info, ...(node === undefined ? {} : { node }), outlet };
+    const built = Object.freeze({ ...info, ...(node === undefined ? {} : { node }), outlet });
+    this.#outletInfos.set(outlet, built);
+    return built;
   }
 
-  /** How sinks address this device right now. */
-  get info(): DeviceInfo {
+  /**
+   * How sinks address this device right now: the same frozen object until its name changes
+   * (a sink must not modify it).
+   */
+  get info(): Readonly<DeviceInfo> {
+    if (this.#info !== undefined) return this.#info;
     const { host, port, node } = this.config;
     const info: DeviceInfo = { name: this.#name ?? this.#standIn, host, port };
     if (node !== undefined) info.node = node;
     if (this.config.control === true) info.control = true;
-    return info;
+    this.#info = Object.freeze(info);
+    return this.#info;
+  }
+
+  /** The name changed: the infos are built again at their next use. */
+  #renamed(): void {
+    this.#info = undefined;
+    this.#outletInfos = new WeakMap();
   }
 }

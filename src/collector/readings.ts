@@ -135,11 +135,13 @@ function checkedValues(
   rules: ReadingRules,
   out: PollReadings,
 ): Measurement {
-  let values: Measurement = { ...raw };
+  let values: Measurement;
   if (rules.filter) {
     const bounded = applyBounds(raw, rules.filter);
     values = bounded.values;
     for (const r of bounded.rejected) out.rejections.push({ device, ...r });
+  } else {
+    values = { ...raw };
   }
   const { energy } = values;
   if (rules.totals && energy !== undefined && Number.isFinite(energy) && energy >= 0) {

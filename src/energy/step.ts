@@ -142,24 +142,33 @@ export function stepTotal(
     return { entry: { total: energy, last: energy, updated: time }, kind: 'first', added: energy };
   }
   const delta = energy - prev.last;
-  const moved = (total: number, kind: StepKind, added: number): StepResult => {
-    const entry: DeviceTotal = { total, last: energy, updated: time };
-    // A reset of a restored entry: what was published after the file was written is lost
-    // with the plug's old counter, so the published total holds at the ceiling.
-    const floor =
-      kind === 'reset' && prev.ceiling !== undefined
-        ? Math.max(prev.floor ?? 0, prev.ceiling)
-        : prev.floor;
-    if (floor !== undefined && floor > total) entry.floor = floor;
-    // A jump settles nothing: the saved counter may still be the plug's.
-    if (kind === 'jump' && prev.ceiling !== undefined) entry.ceiling = prev.ceiling;
-    return { entry, kind, added };
-  };
-  if (delta < 0) return moved(prev.total, 'reset', 0);
-  if (delta === 0) return moved(prev.total, 'steady', 0);
+  if (delta < 0) return moved(prev, energy, time, prev.total, 'reset', 0);
+  if (delta === 0) return moved(prev, energy, time, prev.total, 'steady', 0);
   const elapsedS = Math.max(minElapsedS, time - prev.updated, measuredS ?? 0);
   if (maxPower !== undefined && delta > maxStepKWh(maxPower, elapsedS)) {
-    return moved(prev.total, 'jump', 0);
+    return moved(prev, energy, time, prev.total, 'jump', 0);
   }
-  return moved(prev.total + delta, 'increase', delta);
+  return moved(prev, energy, time, prev.total + delta, 'increase', delta);
+}
+
+/** The step from `prev` to a new entry for `energy` at `time` with lifetime `total`. */
+function moved(
+  prev: DeviceTotal,
+  energy: number,
+  time: number,
+  total: number,
+  kind: StepKind,
+  added: number,
+): StepResult {
+  const entry: DeviceTotal = { total, last: energy, updated: time };
+  // A reset of a restored entry: what was published after the file was written is lost
+  // with the plug's old counter, so the published total holds at the ceiling.
+  const floor =
+    kind === 'reset' && prev.ceiling !== undefined
+      ? Math.max(prev.floor ?? 0, prev.ceiling)
+      : prev.floor;
+  if (floor !== undefined && floor > total) entry.floor = floor;
+  // A jump settles nothing: the saved counter may still be the plug's.
+  if (kind === 'jump' && prev.ceiling !== undefined) entry.ceiling = prev.ceiling;
+  return { entry, kind, added };
 }

@@ -40,6 +40,9 @@ export interface AutoDeviceOptions {
   discoveryPort?: number;
 }
 
+/** What {@link AutoDevice.poll} asks of the client in use. */
+const pollWith = (client: DeviceClient, left: number): Promise<DeviceSample> => client.poll(left);
+
 /** A plug whose transport is found on first contact. Not safe for concurrent calls. */
 export class AutoDevice implements DeviceClient {
   #client: DeviceClient | undefined;
@@ -69,8 +72,15 @@ export class AutoDevice implements DeviceClient {
    * @throws PlugError with a stable code; PLUG_REFUSED when 9999 refuses and discovery on UDP
    *   20002 gets no answer
    */
-  async poll(timeoutMs: number): Promise<DeviceSample> {
-    return this.#run(timeoutMs, (client, left) => client.poll(left));
+  poll(timeoutMs: number): Promise<DeviceSample> {
+    const client = this.#client;
+    if (client === undefined) return this.#run(timeoutMs, pollWith);
+    // The usual poll: the client is known; only a refusal needs more (see #recover).
+    if (this.options.transport !== undefined) return client.poll(timeoutMs);
+    const started = this.#clock.monotonic();
+    return client
+      .poll(timeoutMs)
+      .catch((err: unknown) => this.#recover(err, started, timeoutMs, pollWith));
   }
 
   /**
@@ -89,24 +99,45 @@ export class AutoDevice implements DeviceClient {
 
   async #run<T>(timeoutMs: number, use: (c: DeviceClient, left: number) => Promise<T>): Promise<T> {
     const started = this.#clock.monotonic();
-    // Whole ms, and the deadline as given while nothing has taken time yet (messages quote it).
-    const left = (): number => {
-      const spent = this.#clock.monotonic() - started;
-      return spent < 1 ? timeoutMs : Math.max(1, Math.floor(timeoutMs - spent));
-    };
-    const auto = this.options.transport === undefined;
-    if (this.#client === undefined) await this.#build(left());
+    if (this.#client === undefined) await this.#build(this.#left(started, timeoutMs));
     try {
-      return await use(this.#client as DeviceClient, left());
+      return await use(this.#client as DeviceClient, this.#left(started, timeoutMs));
     } catch (err) {
-      if (!auto || !isPlugError(err) || err.code !== PlugErrorCode.REFUSED) throw err;
-      this.#forget();
-      if (this.#connection?.transport !== 'xor' && this.#connection !== undefined) throw err;
-      const { host, discoveryPort } = this.options;
-      const found = await discoverHttp(host, this.target, left(), discoveryPort, err);
-      await this.#useHttp(found);
-      return use(this.#client as DeviceClient, left());
+      return this.#recover(err, started, timeoutMs, use);
     }
+  }
+
+  /**
+   * After a failed call: a refusal on the found transport, when nothing is forced, makes
+   * discovery look again (the plug may have moved to HTTP) and the call is made once more on
+   * what it finds; any other failure is thrown as it came.
+   */
+  async #recover<T>(
+    err: unknown,
+    started: number,
+    timeoutMs: number,
+    use: (c: DeviceClient, left: number) => Promise<T>,
+  ): Promise<T> {
+    const auto = this.options.transport === undefined;
+    if (!auto || !isPlugError(err) || err.code !== PlugErrorCode.REFUSED) throw err;
+    this.#forget();
+    if (this.#connection?.transport !== 'xor' && this.#connection !== undefined) throw err;
+    const { host, discoveryPort } = this.options;
+    const found = await discoverHttp(
+      host,
+      this.target,
+      this.#left(started, timeoutMs),
+      discoveryPort,
+      err,
+    );
+    await this.#useHttp(found);
+    return use(this.#client as DeviceClient, this.#left(started, timeoutMs));
+  }
+
+  /** Whole ms left of `timeoutMs` from `started`, at least 1; as given while nothing took 1 ms. */
+  #left(started: number, timeoutMs: number): number {
+    const spent = this.#clock.monotonic() - started;
+    return spent < 1 ? timeoutMs : Math.max(1, Math.floor(timeoutMs - spent));
   }
 
   /** The first client: XOR unless another transport is forced. */

@@ -13,7 +13,13 @@
  */
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from '../../clock.js';
-import { deviceKey, type DeviceInfo, type MeasurementField, type Reading } from '../../reading.js';
+import {
+  deviceKey,
+  MEASUREMENT_FIELDS,
+  type DeviceInfo,
+  type MeasurementField,
+  type Reading,
+} from '../../reading.js';
 import type { DiscoveryContext } from './discovery.js';
 import { discoveryMessage, hasComponents, removalMessage } from './discovery.js';
 import type { MqttExtension, Publish } from '../mqtt/extension.js';
@@ -131,12 +137,12 @@ export class HaDiscovery implements MqttExtension {
   }
 }
 
-/** True when `reading` has a value for a field not in `seen`. */
+/** True when `reading` has a value for a field not in `seen` (a reading has no other fields). */
 function hasNewField(reading: Reading, seen: ReadonlySet<MeasurementField>): boolean {
-  const values = reading.values as Partial<Record<MeasurementField, unknown>>;
-  for (const field in values) {
-    if (values[field as MeasurementField] !== undefined && !seen.has(field as MeasurementField))
-      return true;
+  const values = reading.values;
+  for (let i = 0; i < MEASUREMENT_FIELDS.length; i++) {
+    const field = MEASUREMENT_FIELDS[i] as MeasurementField;
+    if (values[field] !== undefined && !seen.has(field)) return true;
   }
   return false;
 }

@@ -17,13 +17,8 @@ import type { MqttOutput } from '../../config/types.js';
 import type { DeviceInfo, Reading } from '../../reading.js';
 import { MEASUREMENT_FIELDS } from '../../reading.js';
 import type { MqttMessage } from './topics.js';
-import {
-  PUBLISH_DECIMALS,
-  assertDeviceName,
-  assertTopicPrefix,
-  roundTo,
-  topicPath,
-} from './topics.js';
+import { PUBLISH_DECIMALS, assertDeviceName, assertTopicPrefix, topicPath } from './topics.js';
+import { decimalText } from './decimals.js';
 
 /** `,"<field>":` per field of {@link MEASUREMENT_FIELDS}, in that order. */
 const JSON_KEYS = MEASUREMENT_FIELDS.map((f) => `,"${f}":`);
@@ -99,7 +94,7 @@ export class ReadingEncoder {
       } else {
         const v = values[field];
         if (typeof v !== 'number' || !Number.isFinite(v)) continue;
-        text = String(roundTo(v, DECIMALS[i] as number));
+        text = decimalText(v, DECIMALS[i] as number);
         jsonText = text;
       }
       json += (JSON_KEYS[i] as string) + jsonText;

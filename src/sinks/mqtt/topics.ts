@@ -18,6 +18,7 @@
  */
 import type { DeviceInfo, Measurement, MeasurementField, Reading } from '../../reading.js';
 import { MEASUREMENT_FIELDS } from '../../reading.js';
+import { roundTo } from './decimals.js';
 
 /**
  * The topic levels of a device below the prefix: its name, or `<strip>/<outlet>` for a strip's
@@ -56,17 +57,7 @@ export const PUBLISH_DECIMALS: Readonly<Record<Exclude<MeasurementField, 'state'
 /** Reserved level under the prefix for the collector's own topics (zigbee2mqtt's `bridge`). */
 export const BRIDGE_LEVEL = 'bridge';
 
-/**
- * Rounds a value to `decimals` places via `toFixed` (so it rounds the binary value exactly:
- * `0.1 + 0.2` → `0.3`, `230.1234` → `230.123`) and turns `-0` into `0`.
- * @param value a finite number
- * @param decimals places to keep, 0..20
- * @returns the rounded number
- */
-export function roundTo(value: number, decimals: number): number {
-  const r = Number(value.toFixed(decimals));
-  return r === 0 ? 0 : r;
-}
+export { roundTo } from './decimals.js';
 
 // MQTT 3.1.1 §4.7: `+` and `#` are wildcards, U+0000 is forbidden; §1.5.3: control characters
 // SHOULD NOT appear and strings must be well-formed UTF-8 (no lone surrogates).
