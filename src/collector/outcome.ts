@@ -27,7 +27,7 @@ import { totalsKey } from '../energy/totals-file.js';
 import { PollError, PollErrorCode } from '../errors.js';
 import type { DeviceSample } from '../kasa/device.js';
 import { heldNote, LogThrottle } from '../log/throttle.js';
-import { deviceKey, type DeviceInfo } from '../reading.js';
+import { deviceKey, type DeviceInfo, type Reading } from '../reading.js';
 import type { PollObserver, Sink } from '../sinks/sink.js';
 import { PlugClaims } from './plug-claims.js';
 import type { PolledDevice } from './polled-device.js';
@@ -155,7 +155,7 @@ export class PollOutcomes {
     durationS: number | undefined,
     devices: readonly PolledDevice[],
   ): void {
-    const { log, sink, energyTotals } = this.deps;
+    const { log, energyTotals } = this.deps;
     const held = this.#claims.claim(device, sample.identity);
     if (held !== undefined) {
       this.#duplicate(device, held.owner, held.key, time, durationS, devices);
@@ -204,13 +204,27 @@ export class PollOutcomes {
       );
     }
     const readings = out.readings;
-    this.#publish(() => {
-      for (const reading of readings) {
-        sink.write(reading);
-        if (announce?.has(reading.device) === true) sink.availability(reading.device, true);
-      }
-      if (cameOnline) sink.availability(info, true);
-    }, needsWrite);
+    // The usual case goes out at once, without a closure (see #publish).
+    if (this.#held.length === 0 && !needsWrite) {
+      this.#deliver(readings, announce, cameOnline, info);
+      return;
+    }
+    this.#publish(() => this.#deliver(readings, announce, cameOnline, info), needsWrite);
+  }
+
+  /** A good poll's readings to the sink, each outlet's `online` after its reading, then the device's. */
+  #deliver(
+    readings: readonly Reading[],
+    announce: ReadonlySet<DeviceInfo> | undefined,
+    cameOnline: boolean,
+    info: DeviceInfo,
+  ): void {
+    const { sink } = this.deps;
+    for (const reading of readings) {
+      sink.write(reading);
+      if (announce?.has(reading.device) === true) sink.availability(reading.device, true);
+    }
+    if (cameOnline) sink.availability(info, true);
   }
 
   /**

@@ -51,7 +51,7 @@ export class PlugClaims<D extends Claimant> {
       held !== undefined &&
       held.mac === identity.mac &&
       held.deviceId === identity.deviceId &&
-      held.keys.every((key) => this.#owners.get(key) === device)
+      this.#holdsAll(device, held.keys)
     ) {
       return undefined;
     }
@@ -67,6 +67,14 @@ export class PlugClaims<D extends Claimant> {
     for (const key of keys) this.#owners.set(key, device);
     this.#keysOf.set(device, { keys, mac: identity.mac, deviceId: identity.deviceId });
     return undefined;
+  }
+
+  /** Whether `device` owns every one of `keys` (a loop: this runs at every poll). */
+  #holdsAll(device: D, keys: readonly string[]): boolean {
+    for (let i = 0; i < keys.length; i++) {
+      if (this.#owners.get(keys[i] as string) !== device) return false;
+    }
+    return true;
   }
 
   /** Forgets every claim of `device` (it left the config, or answers as another plug now). */

@@ -106,8 +106,10 @@ export class PolledDevice implements Pollable {
    * a poll (one connection carries one request at a time). Its failure does not stop the queue.
    */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    // `then(fn, fn)` runs the next one whether this one fulfils or rejects; the caller handles
+    // its own rejection, so the tail needs no handler of its own.
     const run = this.#tail.then(fn, fn);
-    this.#tail = run.catch(() => undefined);
+    this.#tail = run;
     return run;
   }
 

@@ -90,13 +90,13 @@ export function pollReadings(poll: PolledSample, rules: ReadingRules = {}): Poll
   const out: PollReadings = { readings: [], rejections: [], totals: [] };
   const { time, device, sample } = poll;
   const { identity, hasEmeter } = sample;
-  const checked = (info: DeviceInfo, key: string, raw: Measurement): Measurement =>
-    checkedValues(info, key, time, raw, rules, out);
   if (sample.outlets === undefined) {
-    const values = checked(device, poll.totalsKey, sample.values);
+    const values = checkedValues(device, poll.totalsKey, time, sample.values, rules, out);
     out.readings.push({ time, device, identity, values, hasEmeter });
     return out;
   }
+  const checked = (info: DeviceInfo, key: string, raw: Measurement): Measurement =>
+    checkedValues(info, key, time, raw, rules, out);
   if (poll.outlets.length !== sample.outlets.length) {
     throw new RangeError(
       `${poll.outlets.length} outlet infos for the ${sample.outlets.length} outlets of ${device.name}`,

@@ -114,23 +114,37 @@ export class KasaDevice implements DeviceClient {
    *   whose outlets cannot all be read in time PLUG_TIMEOUT
    */
   async poll(timeoutMs: number): Promise<DeviceSample> {
+    const emeter = this.#emeter;
+    if (emeter === undefined || this.#strip) return this.firstOrStrip(timeoutMs);
+    // The usual poll of a known plug: one request with the whole deadline, no closures.
+    const started = this.clock.monotonic();
+    const reply = await this.request(emeter, timeoutMs);
+    if (reply.sysinfo['children'] === undefined) return this.sample(reply.sysinfo, reply.emeter);
+    return this.movedStrip(reply.sysinfo, timeLeft(this.clock, timeoutMs, started));
+  }
+
+  /** First contact (sysinfo first), or a strip (sysinfo, then one emeter request per outlet). */
+  private async firstOrStrip(timeoutMs: number): Promise<DeviceSample> {
     const remaining = timeLeft(this.clock, timeoutMs);
-    if (this.#emeter === undefined || this.#strip) {
-      const first = await this.request(false, timeoutMs);
-      this.#emeter = hasEmeter(first.sysinfo);
-      const children = this.guard(() => childrenOf(first.sysinfo));
-      this.#strip = children !== undefined;
-      if (children !== undefined) return this.stripSample(first.sysinfo, children, remaining);
-      if (!this.#emeter) return this.sample(first.sysinfo, undefined);
-    }
-    const reply = await this.request(this.#emeter === true, remaining());
-    if (reply.sysinfo['children'] !== undefined) {
-      // A strip now answers at this address: its batched emeter is one outlet's; read it as a strip.
-      this.#strip = true;
-      const children = this.guard(() => childrenOf(reply.sysinfo)) ?? [];
-      return this.stripSample(reply.sysinfo, children, remaining);
-    }
-    return this.sample(reply.sysinfo, reply.emeter);
+    const first = await this.request(false, timeoutMs);
+    this.#emeter = hasEmeter(first.sysinfo);
+    const children = this.guard(() => childrenOf(first.sysinfo));
+    this.#strip = children !== undefined;
+    if (children !== undefined) return this.stripSample(first.sysinfo, children, remaining);
+    if (!this.#emeter) return this.sample(first.sysinfo, undefined);
+    const reply = await this.request(true, remaining());
+    if (reply.sysinfo['children'] === undefined) return this.sample(reply.sysinfo, reply.emeter);
+    return this.movedStrip(reply.sysinfo, remaining);
+  }
+
+  /** A strip now answers at this address: its batched emeter is one outlet's; read it as a strip. */
+  private movedStrip(
+    sysinfo: Record<string, unknown>,
+    remaining: () => number,
+  ): Promise<DeviceSample> {
+    this.#strip = true;
+    const children = this.guard(() => childrenOf(sysinfo)) ?? [];
+    return this.stripSample(sysinfo, children, remaining);
   }
 
   /** Runs a normalizing step; a field of the wrong type closes the connection and becomes PLUG_BAD_REPLY. */
@@ -138,12 +152,15 @@ export class KasaDevice implements DeviceClient {
     try {
       return fn();
     } catch (err) {
-      if (err instanceof ReplyFieldError) {
-        this.close();
-        throw new PlugError(PlugErrorCode.BAD_REPLY, this.target, err.message, err);
-      }
-      throw err;
+      throw this.replyError(err);
     }
+  }
+
+  /** What a normalizing step's failure becomes: PLUG_BAD_REPLY (connection closed) for a bad field. */
+  private replyError(err: unknown): unknown {
+    if (!(err instanceof ReplyFieldError)) return err;
+    this.close();
+    return new PlugError(PlugErrorCode.BAD_REPLY, this.target, err.message, err);
   }
 
   private async stripSample(
@@ -208,7 +225,13 @@ export class KasaDevice implements DeviceClient {
   ): DeviceSample {
     const emeterNow = hasEmeter(sysinfo);
     if (this.#emeter !== emeterNow) this.#emeter = emeterNow;
-    const { values, identity } = this.guard(() => normalize(sysinfo, emeter));
+    let normalized: ReturnType<typeof normalize>;
+    try {
+      normalized = normalize(sysinfo, emeter); // not through guard(): no closure per poll
+    } catch (err) {
+      throw this.replyError(err);
+    }
+    const { values, identity } = normalized;
     return { values, identity: this.withTransport(identity), hasEmeter: emeterNow };
   }
 

@@ -61,16 +61,33 @@ function stringField(obj: Json, key: string): string | undefined {
  *   holds none of the eight known fields
  */
 export function normalizeEmeter(emeter: Json): Measurement {
-  const out: Measurement = {};
-  for (const [field, key, div] of SUFFIXED) {
+  return readEmeter(emeter, {});
+}
+
+/**
+ * {@link normalizeEmeter}, writing into `out` (which holds none of the four quantities yet):
+ * a poll's values get the emeter's without an object of their own in between.
+ * @returns `out`
+ * @throws ReplyFieldError as {@link normalizeEmeter}
+ */
+function readEmeter(emeter: Json, out: Measurement): Measurement {
+  // SUFFIXED and LEGACY list the same quantities in the same order: bit i is quantity i found.
+  let found = 0;
+  for (let i = 0; i < SUFFIXED.length; i++) {
+    const [field, key, div] = SUFFIXED[i] as (typeof SUFFIXED)[number];
     const v = numberField(emeter, key, 'emeter.get_realtime');
-    if (v !== undefined) out[field] = v / div;
+    if (v === undefined) continue;
+    out[field] = v / div;
+    found |= 1 << i;
   }
-  for (const [field, key] of LEGACY) {
+  for (let i = 0; i < LEGACY.length; i++) {
+    const [field, key] = LEGACY[i] as (typeof LEGACY)[number];
     const v = numberField(emeter, key, 'emeter.get_realtime');
-    if (v !== undefined && out[field] === undefined) out[field] = v;
+    if (v === undefined || (found & (1 << i)) !== 0) continue;
+    out[field] = v;
+    found |= 1 << i;
   }
-  if (Object.keys(out).length === 0) {
+  if (found === 0) {
     throw new ReplyFieldError('emeter.get_realtime holds no voltage, current, power or energy');
   }
   return out;
@@ -176,7 +193,7 @@ export function normalize(
   emeter?: Json,
 ): { values: Measurement; identity: PlugIdentity } {
   const { values, identity } = normalizeSysinfo(sysinfo);
-  if (emeter !== undefined) Object.assign(values, normalizeEmeter(emeter));
+  if (emeter !== undefined) readEmeter(emeter, values);
   return { values, identity };
 }
 
