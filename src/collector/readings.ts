@@ -92,7 +92,7 @@ export function pollReadings(poll: PolledSample, rules: ReadingRules = {}): Poll
   const { identity, hasEmeter } = sample;
   if (sample.outlets === undefined) {
     const values = checkedValues(device, poll.totalsKey, time, sample.values, rules, out);
-    out.readings.push({ time, device, identity, values, hasEmeter });
+    out.readings = [{ time, device, identity, values, hasEmeter }];
     return out;
   }
   const checked = (info: DeviceInfo, key: string, raw: Measurement): Measurement =>
@@ -139,15 +139,26 @@ function checkedValues(
   if (rules.filter) {
     const bounded = applyBounds(raw, rules.filter);
     values = bounded.values;
-    for (const r of bounded.rejected) out.rejections.push({ device, ...r });
+    for (const r of bounded.rejected) out.rejections = append(out.rejections, { device, ...r });
   } else {
     values = { ...raw };
   }
   const { energy } = values;
   if (rules.totals && energy !== undefined && Number.isFinite(energy) && energy >= 0) {
     const step = rules.totals.preview(key, energy, time);
-    out.totals.push({ key, step });
+    out.totals = append(out.totals, { key, step });
     values.energy_total = publishedTotal(step.entry);
   }
   return values;
+}
+
+/**
+ * `list` with `item` at its end: pushed, or a new one-element array when `list` is empty (an
+ * array literal holds exactly its elements; the first push onto `[]` reserves room for 16
+ * more, and most polls add one total and no rejection).
+ */
+function append<T>(list: T[], item: T): T[] {
+  if (list.length === 0) return [item];
+  list.push(item);
+  return list;
 }
