@@ -12,7 +12,7 @@
  *
  * The write-ahead of the energy totals is shared: a poll whose totals need the file written
  * before they are published (a new device, a draw above its recent rate, `energy/totals.ts`)
- * has its sink calls held, and the polls that complete in the same turn of the event loop
+ * has its sink calls held (`held-calls.ts`), and the polls that complete in the same turn of the event loop
  * (a tick's answers, on a large fleet hundreds at once) share one write at `setImmediate`;
  * then the held calls go out in arrival order. While some are held, every other sink call
  * (a poll that needs no write, an offline announcement) queues behind them, so each device's
@@ -29,6 +29,7 @@ import type { DeviceSample } from '../kasa/device.js';
 import { heldNote, LogThrottle } from '../log/throttle.js';
 import { deviceKey, type DeviceInfo, type Reading } from '../reading.js';
 import type { PollObserver, Sink } from '../sinks/sink.js';
+import { HeldCalls } from './held-calls.js';
 import { PlugClaims } from './plug-claims.js';
 import type { PolledDevice } from './polled-device.js';
 import type { PollFailure } from './poller.js';
@@ -72,17 +73,8 @@ export class PollOutcomes {
   /** Devices told to be a duplicate, until they answer as a plug of their own. */
   readonly #duplicates = new WeakSet<PolledDevice>();
   readonly #spikeLog: LogThrottle;
-  /**
-   * Sink calls waiting for the shared write-ahead, in arrival order: at most one per poll
-   * result of one loop turn (each device is polled once per tick, a relay's re-polls are
-   * coalesced), emptied at the next `setImmediate` or {@link flush}.
-   */
-  #held: (() => void)[] = [];
-  #flushQueued = false;
-  readonly #onImmediate = (): void => {
-    this.#flushQueued = false;
-    this.flush();
-  };
+  /** Sink calls held behind the energy totals' shared write-ahead (`held-calls.ts`). */
+  readonly #held: HeldCalls;
 
   /**
    * @param deps logger, sink, bounds, totals and observer
@@ -96,6 +88,7 @@ export class PollOutcomes {
       perKeyMs: SPIKE_LOG_INTERVAL_MS,
       maxKeys: 4096,
     });
+    this.#held = new HeldCalls(() => deps.energyTotals?.writeAhead(), deps.log);
   }
 
   /**
@@ -108,32 +101,7 @@ export class PollOutcomes {
    * theirs.
    */
   flush(): void {
-    if (this.#held.length === 0) return;
-    this.deps.energyTotals?.writeAhead();
-    const held = this.#held;
-    this.#held = [];
-    for (const deliver of held) {
-      try {
-        deliver();
-      } catch (err) {
-        this.deps.log.error({ err }, 'a sink threw on a held reading (a bug): skipped');
-      }
-    }
-  }
-
-  /**
-   * Sink calls of one poll outcome: at once, or held behind the shared write-ahead when the
-   * poll's totals need it or other calls are already held (see the module doc).
-   */
-  #publish(deliver: () => void, needsWrite: boolean): void {
-    if (this.#held.length === 0 && !needsWrite) {
-      deliver();
-      return;
-    }
-    this.#held.push(deliver);
-    if (this.#flushQueued) return;
-    this.#flushQueued = true;
-    setImmediate(this.#onImmediate);
+    this.#held.flush();
   }
 
   /** Forgets what is kept about a device dropped from the config (its claim on a plug). */
@@ -191,7 +159,7 @@ export class PollOutcomes {
     );
     for (const { key: k, step } of out.totals) energyTotals?.commit(k, step);
     // Before the readings go out the file must cover the totals they carry (`totals.ts`): the
-    // write is shared with the other polls of this loop turn (`#publish`).
+    // write is shared with the other polls of this loop turn (`held-calls.ts`).
     const needsWrite = out.totals.length > 0 && energyTotals?.aheadDue === true;
     for (const { device: d, field, value, reason } of out.rejections) {
       this.counters.spikes++;
@@ -204,12 +172,12 @@ export class PollOutcomes {
       );
     }
     const readings = out.readings;
-    // The usual case goes out at once, without a closure (see #publish).
-    if (this.#held.length === 0 && !needsWrite) {
+    // The usual case goes out at once, without a closure (see `held-calls.ts`).
+    if (this.#held.empty && !needsWrite) {
       this.#deliver(readings, announce, cameOnline, info);
       return;
     }
-    this.#publish(() => this.#deliver(readings, announce, cameOnline, info), needsWrite);
+    this.#held.run(() => this.#deliver(readings, announce, cameOnline, info), needsWrite);
   }
 
   /** A good poll's readings to the sink, each outlet's `online` after its reading, then the device's. */
@@ -309,7 +277,7 @@ export class PollOutcomes {
         `plug offline: ${error.message}`,
       );
       const gone = [device.info, ...device.outlets.map((o) => device.outletInfo(o))];
-      this.#publish(() => {
+      this.#held.run(() => {
         for (const d of gone) sink.availability(d, false);
       }, false);
     }
