@@ -8,7 +8,12 @@
  * (several MB whatever comes first), so a step's increment depends on what came before it;
  * read the increments in this order.
  *
- * Usage: node --expose-gc dist/bench/bench/memory.js [--plugs N]
+ * With `--libraries` it loads only what the collector's own code stands on, none of that code:
+ * the Node modules a run with every sink on uses and the libraries the stack prescribes (pino,
+ * convict, croner, MQTT.js, prom-client). Its last row is the least any build on this stack
+ * can weigh before its first plug.
+ *
+ * Usage: node --expose-gc dist/bench/bench/memory.js [--plugs N] [--libraries]
  */
 import { mkdtempSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -45,10 +50,38 @@ function mark(step: string): void {
   });
 }
 
-const { values } = parseArgs({ options: { plugs: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    plugs: { type: 'string', default: '20' },
+    libraries: { type: 'boolean', default: false },
+  },
+});
 const plugs = Number(values.plugs);
 if (!Number.isInteger(plugs) || plugs < 1) throw new Error(`--plugs ${values.plugs}: ≥ 1`);
 if (gc === undefined) process.stderr.write('memory: run with --expose-gc for stable figures\n');
+
+if (values.libraries) {
+  mark('node, this script');
+  await import('node:net');
+  await import('node:http');
+  await import('node:dgram');
+  await import('node:crypto');
+  mark('node:net, node:http, node:dgram, node:crypto');
+  await import('pino');
+  mark('pino');
+  await import('convict');
+  mark('convict');
+  const { Cron } = await import('croner');
+  new Cron('* * * * * *', { paused: true }).nextRun();
+  mark('croner (one schedule)');
+  await import('mqtt');
+  mark('MQTT.js');
+  const prom = await import('prom-client');
+  prom.collectDefaultMetrics({ register: new prom.Registry() });
+  mark('prom-client (default metrics on a registry)');
+  printSteps();
+  process.exit(0);
+}
 
 mark('node, this script');
 await import('pino');
@@ -91,15 +124,24 @@ packet.writeToStream(
 );
 mark("mqtt-packet's number cache, were it on (the sink sets writeCache: false)");
 
-const w = [62, 6, 5, 9, 10, 8];
-const row = (c: string[]): string => `| ${c.map((x, i) => x.padEnd(w[i] as number)).join(' | ')} |`;
-process.stdout.write(
-  [
-    row(['step', 'RSS MB', 'Δ MB', 'heap used', 'heap total', 'external']),
-    row(w.map((n) => '-'.repeat(n))),
-    ...steps.map((s) =>
-      row([s.step, ...[s.rssMB, s.deltaMB, s.heapUsedMB, s.heapTotalMB, s.externalMB].map(String)]),
-    ),
-  ].join('\n') + '\n',
-);
+printSteps();
 void collector;
+
+/** The steps as a Markdown table on stdout. */
+function printSteps(): void {
+  const w = [62, 6, 5, 9, 10, 8];
+  const row = (c: string[]): string =>
+    `| ${c.map((x, i) => x.padEnd(w[i] as number)).join(' | ')} |`;
+  process.stdout.write(
+    [
+      row(['step', 'RSS MB', 'Δ MB', 'heap used', 'heap total', 'external']),
+      row(w.map((n) => '-'.repeat(n))),
+      ...steps.map((s) =>
+        row([
+          s.step,
+          ...[s.rssMB, s.deltaMB, s.heapUsedMB, s.heapTotalMB, s.externalMB].map(String),
+        ]),
+      ),
+    ].join('\n') + '\n',
+  );
+}

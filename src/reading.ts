@@ -72,6 +72,30 @@ export interface PlugIdentity {
   transport?: string;
 }
 
+/** Every field of {@link PlugIdentity} (the type makes a field added there a compile error here). */
+const IDENTITY_FIELDS = Object.keys({
+  alias: true,
+  model: true,
+  hw_ver: true,
+  sw_ver: true,
+  mac: true,
+  deviceId: true,
+  transport: true,
+} satisfies Record<keyof PlugIdentity, true>) as (keyof PlugIdentity)[];
+
+/**
+ * Whether two identities hold the same values (absent and `undefined` alike).
+ * @param a an identity
+ * @param b another
+ */
+export function sameIdentity(a: PlugIdentity, b: PlugIdentity): boolean {
+  for (let i = 0; i < IDENTITY_FIELDS.length; i++) {
+    const f = IDENTITY_FIELDS[i] as keyof PlugIdentity;
+    if (a[f] !== b[f]) return false;
+  }
+  return true;
+}
+
 /**
  * A MAC's hex digits, lower case, for ids and names: `AA:BB:CC:DD:EE:FF` and SMART's
  * `AA-BB-CC-DD-EE-FF` both give `aabbccddeeff`. `''` when there is no usable MAC: absent, empty,

@@ -27,7 +27,7 @@ import { totalsKey } from '../energy/totals-file.js';
 import { PollError, PollErrorCode } from '../errors.js';
 import type { DeviceSample } from '../kasa/device.js';
 import { heldNote, LogThrottle } from '../log/throttle.js';
-import { deviceKey, type DeviceInfo, type Reading } from '../reading.js';
+import { deviceKey, sameIdentity, type DeviceInfo, type Reading } from '../reading.js';
 import type { PollObserver, Sink } from '../sinks/sink.js';
 import { HeldCalls } from './held-calls.js';
 import { PlugClaims } from './plug-claims.js';
@@ -133,6 +133,9 @@ export class PollOutcomes {
     this.counters.pollsOk++;
     this.#bugs.delete(device);
     if (!device.named) this.#settleName(device, sample, devices);
+    // The identity object of the last poll when nothing in it changed: sinks that compare it
+    // with what they announced last (`info`, Home Assistant discovery) find it the same at once.
+    if (sameIdentity(device.identity, sample.identity)) sample.identity = device.identity;
     device.identity = sample.identity;
     device.relay = sample.values.state;
     device.lastSample = sample;
