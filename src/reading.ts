@@ -72,6 +72,18 @@ export interface PlugIdentity {
   transport?: string;
 }
 
+/**
+ * A copy of a reading's values, as a new object with the same fields in the same order, for a
+ * step that adds or removes fields. Not `{ ...values }`: on Node 20 adding a property to an
+ * object made by spread (or spreading with extra properties, `{ ...values, rssi }`) takes ~1 µs
+ * against ~0.1 µs after `Object.assign`, and every poll does it (`energy_total`).
+ * @param values any measurement
+ * @returns a new object; `values` is not modified
+ */
+export function copyValues(values: Measurement): Measurement {
+  return Object.assign({}, values);
+}
+
 /** Every field of {@link PlugIdentity} (the type makes a field added there a compile error here). */
 const IDENTITY_FIELDS = Object.keys({
   alias: true,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sameIdentity, type PlugIdentity } from '../src/reading.js';
+import { copyValues, sameIdentity, type PlugIdentity } from '../src/reading.js';
 
 describe('sameIdentity', () => {
   const base: PlugIdentity = {
@@ -22,5 +22,16 @@ describe('sameIdentity', () => {
     expect(sameIdentity(base, { ...base, [field]: 'other' })).toBe(false);
     const { [field]: _gone, ...without } = base;
     expect(sameIdentity(base, without)).toBe(false);
+  });
+});
+
+describe('copyValues', () => {
+  it('copies every field in order into a new object, leaving the original alone', () => {
+    const values = { state: 'ON' as const, rssi: -60, voltage: 230.1, power: 12.5, energy: 1.2 };
+    const copy = copyValues(values);
+    expect(copy).not.toBe(values);
+    expect(Object.entries(copy)).toEqual(Object.entries(values));
+    copy.energy_total = 3;
+    expect(values).not.toHaveProperty('energy_total');
   });
 });

@@ -13,7 +13,7 @@
  */
 import type { FilterConfig } from '../config/types.js';
 import { maxLifetimeKWh } from '../energy/step.js';
-import type { Measurement } from '../reading.js';
+import { copyValues, type Measurement } from '../reading.js';
 
 /** The fields a plug measures and that the filter checks. `state` is never checked. */
 export type BoundedField = 'power' | 'current' | 'voltage' | 'energy' | 'rssi';
@@ -108,12 +108,12 @@ export function applyBounds(values: Measurement, bounds: FilterConfig): BoundsRe
     if (value === undefined) continue;
     const reason = violation(field, value, bounds);
     if (reason === undefined) continue;
-    out ??= { ...values };
+    out ??= copyValues(values);
     delete out[field];
     (rejected ??= []).push({ field, value, reason });
   }
   // The common case, nothing removed: one copy and no array of its own.
-  return { values: out ?? { ...values }, rejected: rejected ?? NONE_REJECTED };
+  return { values: out ?? copyValues(values), rejected: rejected ?? NONE_REJECTED };
 }
 
 /** The rejections of a plausible reading (shared, never modified). */

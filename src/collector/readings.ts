@@ -13,7 +13,13 @@
 import type { FilterConfig } from '../config/types.js';
 import { publishedTotal, type StepResult } from '../energy/step.js';
 import type { DeviceSample } from '../kasa/device.js';
-import type { DeviceInfo, Measurement, PlugIdentity, Reading } from '../reading.js';
+import {
+  copyValues,
+  type DeviceInfo,
+  type Measurement,
+  type PlugIdentity,
+  type Reading,
+} from '../reading.js';
 import { applyBounds, type Rejection } from './bounds.js';
 import { sumOutlets } from './strip-sum.js';
 
@@ -108,15 +114,17 @@ export function pollReadings(poll: PolledSample, rules: ReadingRules = {}): Poll
   const published: Measurement[] = [];
   sample.outlets.forEach((o, i) => {
     const info = poll.outlets[i] as DeviceInfo;
-    const own: PlugIdentity = { ...identity };
+    const own: PlugIdentity = Object.assign({}, identity);
     if (o.alias !== undefined) own.alias = o.alias;
     else delete own.alias;
-    const raw = rssi === undefined ? o.values : { ...o.values, rssi };
+    const raw = rssi === undefined ? o.values : Object.assign(copyValues(o.values), { rssi });
     const values = checked(info, `${poll.totalsKey}/${o.position}`, raw);
     published.push(values);
     out.readings.push({ time, device: info, identity: own, values, hasEmeter });
   });
-  const values = { ...stripOwn, ...(rssi === undefined ? {} : { rssi }), ...sumOutlets(published) };
+  const values = copyValues(stripOwn);
+  if (rssi !== undefined) values.rssi = rssi;
+  Object.assign(values, sumOutlets(published));
   const outletCount = sample.outlets.length;
   out.readings.push({ time, device, identity, values, hasEmeter, outletCount });
   return out;
@@ -141,7 +149,7 @@ function checkedValues(
     values = bounded.values;
     for (const r of bounded.rejected) out.rejections = append(out.rejections, { device, ...r });
   } else {
-    values = { ...raw };
+    values = copyValues(raw);
   }
   const { energy } = values;
   if (rules.totals && energy !== undefined && Number.isFinite(energy) && energy >= 0) {

@@ -76,7 +76,7 @@ export function method(reply: Json, module: string, name: string, target: string
  */
 export function parsePollReply(body: Buffer, askedEmeter: boolean, target: string): PollReply {
   const parsed = parseJsonObject(body, target);
-  for (const key of Object.keys(parsed)) {
+  for (const key in parsed) {
     if (key !== 'system' && !(askedEmeter && key === 'emeter')) {
       throw new PlugError(
         PlugErrorCode.BAD_REPLY,
@@ -101,7 +101,7 @@ export function parsePollReply(body: Buffer, askedEmeter: boolean, target: strin
  */
 export function parseOutletEmeterReply(body: Buffer, target: string): Json {
   const parsed = parseJsonObject(body, target);
-  for (const key of Object.keys(parsed)) {
+  for (const key in parsed) {
     if (key !== 'emeter' && key !== 'context') {
       throw new PlugError(
         PlugErrorCode.BAD_REPLY,
