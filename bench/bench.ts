@@ -22,6 +22,7 @@
  *
  * Usage: npm run bench -- [--scenarios compare,small-fleet,scale] [--quick] [--plugs N]
  *   [--interval S] [--ticks K] [--warmup W] [--hung P] [--timeout S] [--qos Q] [--phases a,b]
+ *   [--rounds N]
  *   [--outputs json,attributes,json_and_attributes] [--bin FILE] [--fleet-plugs N]
  *   [--scale-plugs N] [--sweep] [--json FILE] [--cpu-prof DIR] [--keep]
  * Environment: BENCH_NODE_OPTIONS is passed to the collector as NODE_OPTIONS (V8 flags);
@@ -390,7 +391,6 @@ function runCompare(plugs: number, opts: Options, brokerUrl: string): Promise<Ph
       warmup: opts.warmup ?? Math.max(3, Math.ceil(3000 / plugs)),
       ticks: windowTicks(opts, intervalS),
     };
-    const out: PhaseResult[] = [];
     const steps: [string, Poller][] = opts.phases.flatMap((phase: Phase): [string, Poller][] => {
       if (phase === 'floor' || phase === 'peer') return [[phase, { kind: phase }]];
       if (phase === 'collector-bare') {
@@ -401,18 +401,35 @@ function runCompare(plugs: number, opts: Options, brokerUrl: string): Promise<Ph
         { kind: 'collector', config: collectorConfig(run, opts, { on: true, output }) },
       ]);
     });
-    for (const [label, poller] of steps) {
-      process.stderr.write(`bench: ${plugs} plugs, ${label}…\n`);
-      try {
-        out.push(await runPhase(label, poller, run, opts, sim, sub));
-      } catch (err) {
-        // One poller that cannot run (a config key this build lacks) leaves the others' figures.
-        process.stderr.write(`bench: ${label} left out: ${(err as Error).message}\n`);
+    const runs = new Map<string, PhaseResult[]>();
+    for (let round = 1; round <= opts.rounds; round++) {
+      for (const [label, poller] of steps) {
+        const of = opts.rounds > 1 ? ` (round ${round} of ${opts.rounds})` : '';
+        process.stderr.write(`bench: ${plugs} plugs, ${label}${of}…\n`);
+        try {
+          const result = await runPhase(label, poller, run, opts, sim, sub);
+          runs.set(label, [...(runs.get(label) ?? []), result]);
+          if (opts.rounds > 1) {
+            const cpu = result.steady?.cpuUsPerPoll.toFixed(1) ?? '–';
+            process.stderr.write(`bench: ${label}: ${cpu} µs/poll steady\n`);
+          }
+        } catch (err) {
+          // One poller that cannot run (a config key this build lacks) leaves the others' figures.
+          process.stderr.write(`bench: ${label} left out: ${(err as Error).message}\n`);
+        }
+        await sleep(2000); // let the plugs, the broker and the subscriber go idle
       }
-      await sleep(2000); // let the plugs, the broker and the subscriber go idle
     }
-    return out;
+    return [...runs.values()].map(medianRun);
   });
+}
+
+/** Of one poller's runs, the one with the median steady CPU per poll (the lower middle one). */
+function medianRun(results: PhaseResult[]): PhaseResult {
+  const sorted = [...results].sort(
+    (a, b) => (a.steady?.cpuUsPerPoll ?? Infinity) - (b.steady?.cpuUsPerPoll ?? Infinity),
+  );
+  return sorted[Math.floor((sorted.length - 1) / 2)] as PhaseResult;
 }
 
 /** 3000 plugs at 1 s, the collector with MQTT (once per output mode). */

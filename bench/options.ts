@@ -62,6 +62,11 @@ export interface Options {
   scalePlugs: number;
   /** Shorter windows and no scale run, unless `--scenarios` asks for it. */
   quick: boolean;
+  /**
+   * Rounds of the comparison: every poller once per round, in turn; each poller's run with the
+   * median steady CPU per poll is the one reported (a shared machine's noise spreads single runs).
+   */
+  rounds: number;
 }
 
 function list<T extends string>(flag: string, value: string, allowed: readonly T[]): T[] {
@@ -96,6 +101,7 @@ export function parseOptions(argv: readonly string[]): Options {
     options: {
       scenarios: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '1' },
       plugs: { type: 'string', default: '1000' },
       interval: { type: 'string', default: '1' },
       ticks: { type: 'string' },
@@ -146,6 +152,7 @@ export function parseOptions(argv: readonly string[]): Options {
     fleetPlugs: int('fleet-plugs', values['fleet-plugs'], 1),
     scalePlugs: int('scale-plugs', values['scale-plugs'], 1),
     quick,
+    rounds: int('rounds', values.rounds, 1),
   };
 }
 

@@ -17,9 +17,16 @@ describe('bench options', () => {
     expect(collectorRuns(o.outputs)).toEqual([{ label: 'collector', output: undefined }]);
     expect(o.fleetPlugs).toBe(20);
     expect(o.scalePlugs).toBe(3000);
+    expect(o.rounds).toBe(1);
     // A 10 s steady window: 10 ticks at 1 s, 5 at 2 s.
     expect(windowTicks(o, 1)).toBe(10);
     expect(windowTicks(o, 2)).toBe(5);
+  });
+
+  it('--rounds takes a whole number of rounds, at least 1', () => {
+    expect(parseOptions(['--rounds', '3']).rounds).toBe(3);
+    expect(() => parseOptions(['--rounds', '0'])).toThrow(/--rounds 0/);
+    expect(() => parseOptions(['--rounds', '1.5'])).toThrow(/--rounds/);
   });
 
   it('--outputs gives one collector run per mode, in the order given, each passing its mode', () => {
