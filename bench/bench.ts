@@ -252,6 +252,8 @@ async function runPhase(
     sends: path.join(run.dir, `${label}.sends`),
     startup: path.join(run.dir, `${label}.startup.json`),
   };
+  // A later round's run must not read an earlier one's report.
+  for (const file of Object.values(files)) rmSync(file, { force: true });
   const logFile = path.join(run.dir, `${label}.log`);
   const out = openSync(logFile, 'w');
   const { command, env } = phaseCommand(label, poller, run, opts, files);
