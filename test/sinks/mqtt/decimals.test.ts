@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../../src/sim/load.js';
 import { decimalText, roundTo } from '../../../src/sinks/mqtt/decimals.js';
 
 /** The reference both functions must match: `toFixed`, parsed back, `-0` as `0`. */
 function reference(value: number, decimals: number): number {
   const r = Number(value.toFixed(decimals));
   return r === 0 ? 0 : r;
-}
-
-/** A small seeded generator (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Values of the kinds plugs send, and the edges of the shorter way. */
