@@ -12,11 +12,11 @@
  *
  * The write-ahead of the energy totals is shared: a poll whose totals need the file written
  * before they are published (a new device, a draw above its recent rate, `energy/totals.ts`)
- * has its sink calls held (`held-calls.ts`), and the polls that complete in the same turn of the event loop
- * (a tick's answers, on a large fleet hundreds at once) share one write at `setImmediate`;
- * then the held calls go out in arrival order. While some are held, every other sink call
- * (a poll that needs no write, an offline announcement) queues behind them, so each device's
- * readings and availability keep their order. Without totals, or while the file cannot be
+ * has its sink calls held (`held-calls.ts`), and the polls that complete in the same turn of
+ * the event loop (a tick's answers, on a large fleet hundreds at once) share one write at
+ * `setImmediate`; then the held calls go out in arrival order. While some are held, every
+ * other sink call (a poll that needs no write, an offline announcement) queues behind them, so
+ * each device's readings and availability keep their order. Without totals, or while the file cannot be
  * written (logged by `totals.ts`), sink calls go out at once, as they come.
  */
 import type { Logger } from 'pino';
