@@ -120,8 +120,10 @@ for (let r = 0; r < rounds; r++) {
   process.stdout.write(`round ${r + 1}: ${us.toFixed(2)} µs per poll\n`);
 }
 results.sort((a, b) => a - b);
+const median = results[Math.floor(rounds / 2)] as number;
 process.stdout.write(
-  `pipeline, ${plugs} plugs: median ${(results[Math.floor(rounds / 2)] as number).toFixed(2)} µs CPU per poll after the transport (${readings} readings)\n`,
+  `pipeline, ${plugs} plugs: median ${median.toFixed(2)} µs CPU per poll after the transport ` +
+    `(${readings} readings)\n`,
 );
 energyTotals.close();
 rmSync(dir, { recursive: true, force: true });

@@ -16,8 +16,8 @@
  * the event loop (a tick's answers, on a large fleet hundreds at once) share one write at
  * `setImmediate`; then the held calls go out in arrival order. While some are held, every
  * other sink call (a poll that needs no write, an offline announcement) queues behind them, so
- * each device's readings and availability keep their order. Without totals, or while the file cannot be
- * written (logged by `totals.ts`), sink calls go out at once, as they come.
+ * each device's readings and availability keep their order. Without totals, or while the file
+ * cannot be written (logged by `totals.ts`), sink calls go out at once, as they come.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
@@ -183,7 +183,7 @@ export class PollOutcomes {
     this.#held.run(() => this.#deliver(readings, announce, cameOnline, info), needsWrite);
   }
 
-  /** A good poll's readings to the sink, each outlet's `online` after its reading, then the device's. */
+  /** A good poll's readings to the sink, each outlet's `online` after its reading, then its own. */
   #deliver(
     readings: readonly Reading[],
     announce: ReadonlySet<DeviceInfo> | undefined,
