@@ -30,9 +30,17 @@ export class HeldCalls {
     private readonly log: Logger,
   ) {}
 
-  /** True when nothing is held: a call that needs no write may run at once. */
+  /** True when nothing is held. */
   get empty(): boolean {
     return this.#held.length === 0;
+  }
+
+  /**
+   * Whether {@link run} would hold a call: it needs the write, or other calls are held already.
+   * A caller that builds its call as a closure can ask first and run it inline when not.
+   */
+  wouldHold(needsWrite: boolean): boolean {
+    return needsWrite || this.#held.length > 0;
   }
 
   /**
@@ -41,7 +49,7 @@ export class HeldCalls {
    * @param needsWrite the call carries totals the file must cover first
    */
   run(call: () => void, needsWrite: boolean): void {
-    if (this.#held.length === 0 && !needsWrite) {
+    if (!this.wouldHold(needsWrite)) {
       call();
       return;
     }

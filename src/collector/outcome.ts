@@ -176,7 +176,7 @@ export class PollOutcomes {
     }
     const readings = out.readings;
     // The usual case goes out at once, without a closure (see `held-calls.ts`).
-    if (this.#held.empty && !needsWrite) {
+    if (!this.#held.wouldHold(needsWrite)) {
       this.#deliver(readings, announce, cameOnline, info);
       return;
     }

@@ -56,21 +56,13 @@ function stringField(obj: Json, key: string): string | undefined {
  * firmware measured; the legacy float is derived from it on firmware that sends both).
  *
  * @param emeter the `get_realtime` object (its `err_code` already checked)
- * @returns voltage, current, power, energy; missing fields are left out
+ * @param out where the quantities go, holding none of them yet (a poll passes its own values,
+ *   so they need no object of their own in between); default a new object
+ * @returns `out`: voltage, current, power, energy; missing fields are left out
  * @throws ReplyFieldError when a field is present but not a finite number, or when the object
  *   holds none of the eight known fields
  */
-export function normalizeEmeter(emeter: Json): Measurement {
-  return readEmeter(emeter, {});
-}
-
-/**
- * {@link normalizeEmeter}, writing into `out` (which holds none of the four quantities yet):
- * a poll's values get the emeter's without an object of their own in between.
- * @returns `out`
- * @throws ReplyFieldError as {@link normalizeEmeter}
- */
-function readEmeter(emeter: Json, out: Measurement): Measurement {
+export function normalizeEmeter(emeter: Json, out: Measurement = {}): Measurement {
   // SUFFIXED and LEGACY list the same quantities in the same order: bit i is quantity i found.
   let found = 0;
   for (let i = 0; i < SUFFIXED.length; i++) {
@@ -193,7 +185,7 @@ export function normalize(
   emeter?: Json,
 ): { values: Measurement; identity: PlugIdentity } {
   const { values, identity } = normalizeSysinfo(sysinfo);
-  if (emeter !== undefined) readEmeter(emeter, values);
+  if (emeter !== undefined) normalizeEmeter(emeter, values);
   return { values, identity };
 }
 

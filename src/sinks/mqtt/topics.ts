@@ -57,8 +57,6 @@ export const PUBLISH_DECIMALS: Readonly<Record<Exclude<MeasurementField, 'state'
 /** Reserved level under the prefix for the collector's own topics (zigbee2mqtt's `bridge`). */
 export const BRIDGE_LEVEL = 'bridge';
 
-export { roundTo } from './decimals.js';
-
 // MQTT 3.1.1 §4.7: `+` and `#` are wildcards, U+0000 is forbidden; §1.5.3: control characters
 // SHOULD NOT appear and strings must be well-formed UTF-8 (no lone surrogates).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;

@@ -14,7 +14,8 @@
  */
 import type { DeviceInfo, Reading } from '../../reading.js';
 import type { MqttMessage, TopicLayout } from '../mqtt/topics.js';
-import { PUBLISH_DECIMALS, assertDeviceName, roundTo } from '../mqtt/topics.js';
+import { roundTo } from '../mqtt/decimals.js';
+import { PUBLISH_DECIMALS, assertDeviceName } from '../mqtt/topics.js';
 
 /** The first level of every Tasmota topic this layout publishes (`tele/<name>/...`). */
 export const TASMOTA_ROOT = 'tele';

@@ -96,3 +96,15 @@ describe('roundTo and decimalText', () => {
     expect(decimalText(v, d)).toBe(want);
   });
 });
+
+describe('roundTo', () => {
+  it.each([
+    [230.1234, 3, 230.123],
+    [0.1 + 0.2, 3, 0.3],
+    [-0.00001, 3, 0],
+    [1.2345678, 6, 1.234568],
+    [-60, 0, -60],
+  ])('roundTo(%s, %s) = %s', (v, d, want) => {
+    expect(Object.is(roundTo(v, d), want)).toBe(true);
+  });
+});

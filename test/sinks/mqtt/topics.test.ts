@@ -7,7 +7,6 @@ import {
   bridgeStateMessage,
   infoMessage,
   readingMessages,
-  roundTo,
 } from '../../../src/sinks/mqtt/topics.js';
 import { makeReading } from '../helpers.js';
 
@@ -143,18 +142,6 @@ describe('availability and bridge state', () => {
       payload,
       retain: true,
     });
-  });
-});
-
-describe('roundTo', () => {
-  it.each([
-    [230.1234, 3, 230.123],
-    [0.1 + 0.2, 3, 0.3],
-    [-0.00001, 3, 0],
-    [1.2345678, 6, 1.234568],
-    [-60, 0, -60],
-  ])('roundTo(%s, %s) = %s', (v, d, want) => {
-    expect(Object.is(roundTo(v, d), want)).toBe(true);
   });
 });
 
